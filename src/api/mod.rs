@@ -1,0 +1,403 @@
+//! The dispatcher: TestRail API v2 routes in, TestRail JSON out.
+//!
+//! Every front (Rust, CLI, C, Python, HTTP) calls [`crate::Store::call`], which parses the route
+//! exactly as TestRail's `index.php?/api/v2/<route>` does and runs one handler. Reads take a
+//! snapshot; writes run inside a write transaction and append their journal entry there.
+
+mod cases;
+mod history;
+mod paging;
+mod projects;
+mod refdata;
+mod sections;
+mod suites;
+
+use std::sync::Arc;
+
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::journal::{Effect, JournalEntry, PushState};
+use crate::messages as msg;
+use crate::model::{CaseField, Json};
+use crate::store::{now, Store};
+use crate::tx::{Tx, Writer};
+use crate::validate;
+
+pub use paging::PAGE_MAX;
+
+/// What a call returns: TestRail's JSON, or the empty body of a delete.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Json(Value),
+    Empty,
+}
+
+impl Response {
+    /// The JSON value (`null` for an empty body).
+    pub fn into_value(self) -> Value {
+        match self {
+            Response::Json(v) => v,
+            Response::Empty => Value::Null,
+        }
+    }
+
+    pub fn as_value(&self) -> Option<&Value> {
+        match self {
+            Response::Json(v) => Some(v),
+            Response::Empty => None,
+        }
+    }
+
+    /// The body as TestRail sends it: JSON text, or nothing for an empty body.
+    pub fn to_text(&self) -> String {
+        match self {
+            Response::Json(v) => v.to_string(),
+            Response::Empty => String::new(),
+        }
+    }
+}
+
+/// Parses a request body given as text; empty text is no body.
+pub fn parse_body(text: &str) -> Result<Option<Value>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => Ok(Some(v)),
+        Ok(_) | Err(_) => Err(msg::bad_json()),
+    }
+}
+
+macro_rules! methods {
+    ($( $variant:ident = $name:literal, $write:literal, [$($idf:literal),*], $min:literal; )*) => {
+        /// Every API method trailstore serves.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Method { $( $variant, )* }
+
+        impl Method {
+            /// All methods, for `--help` and the HTTP front.
+            pub const ALL: &'static [Method] = &[ $( Method::$variant, )* ];
+
+            pub fn from_name(name: &str) -> Option<Method> {
+                match name { $( $name => Some(Method::$variant), )* _ => None }
+            }
+
+            /// TestRail's name of the method.
+            pub fn name(self) -> &'static str {
+                match self { $( Method::$variant => $name, )* }
+            }
+
+            /// Whether the method changes data (and so is a POST in TestRail).
+            pub fn is_write(self) -> bool {
+                match self { $( Method::$variant => $write, )* }
+            }
+
+            /// The names of the path ids, e.g. `["case_id"]`.
+            pub fn id_fields(self) -> &'static [&'static str] {
+                match self { $( Method::$variant => &[$($idf),*], )* }
+            }
+
+            /// How many path ids must be given.
+            pub fn min_ids(self) -> usize {
+                match self { $( Method::$variant => $min, )* }
+            }
+        }
+    };
+}
+
+methods! {
+    GetProject = "get_project", false, ["project_id"], 1;
+    GetProjects = "get_projects", false, [], 0;
+    AddProject = "add_project", true, [], 0;
+    UpdateProject = "update_project", true, ["project_id"], 1;
+    DeleteProject = "delete_project", true, ["project_id"], 1;
+    GetSuite = "get_suite", false, ["suite_id"], 1;
+    GetSuites = "get_suites", false, ["project_id"], 1;
+    AddSuite = "add_suite", true, ["project_id"], 1;
+    UpdateSuite = "update_suite", true, ["suite_id"], 1;
+    DeleteSuite = "delete_suite", true, ["suite_id"], 1;
+    GetSection = "get_section", false, ["section_id"], 1;
+    GetSections = "get_sections", false, ["project_id"], 1;
+    AddSection = "add_section", true, ["project_id"], 1;
+    UpdateSection = "update_section", true, ["section_id"], 1;
+    MoveSection = "move_section", true, ["section_id"], 1;
+    DeleteSection = "delete_section", true, ["section_id"], 1;
+    GetCase = "get_case", false, ["case_id"], 1;
+    GetCases = "get_cases", false, ["project_id"], 1;
+    AddCase = "add_case", true, ["section_id"], 1;
+    UpdateCase = "update_case", true, ["case_id"], 1;
+    UpdateCases = "update_cases", true, ["suite_id"], 0;
+    DeleteCase = "delete_case", true, ["case_id"], 1;
+    DeleteCases = "delete_cases", true, ["suite_id"], 0;
+    CopyCasesToSection = "copy_cases_to_section", true, ["section_id"], 1;
+    MoveCasesToSection = "move_cases_to_section", true, ["section_id"], 1;
+    GetHistoryForCase = "get_history_for_case", false, ["case_id"], 1;
+    GetCaseFields = "get_case_fields", false, [], 0;
+    AddCaseField = "add_case_field", true, [], 0;
+    GetCaseTypes = "get_case_types", false, [], 0;
+    GetPriorities = "get_priorities", false, [], 0;
+    GetTemplates = "get_templates", false, ["project_id"], 1;
+    GetUsers = "get_users", false, ["project_id"], 0;
+    GetUser = "get_user", false, ["user_id"], 1;
+    GetUserByEmail = "get_user_by_email", false, [], 0;
+    GetCurrentUser = "get_current_user", false, [], 0;
+    GetMilestones = "get_milestones", false, ["project_id"], 1;
+    GetMilestone = "get_milestone", false, ["milestone_id"], 1;
+    XGetJournal = "x_get_journal", false, [], 0;
+}
+
+/// A parsed API request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    /// The route as given, without any `index.php?/api/v2/` prefix.
+    pub route: String,
+    /// The path ids, in order.
+    pub ids: Vec<u64>,
+    /// Query parameters in the order given, percent-decoded.
+    pub params: Vec<(String, String)>,
+    /// The JSON body (an empty object when none was sent).
+    pub body: Map<String, Value>,
+}
+
+impl Request {
+    /// Parses `get_cases/1&suite_id=2&limit=50` (also with a leading `/api/v2/` or
+    /// `index.php?/api/v2/`, as `_links.next` and full URLs carry).
+    pub fn parse(route: &str, body: Option<&Value>) -> Result<Request> {
+        let mut r = route.trim();
+        for prefix in ["index.php?", "/index.php?"] {
+            if let Some(rest) = r.strip_prefix(prefix) {
+                r = rest;
+            }
+        }
+        for prefix in ["/api/v2/", "api/v2/", "/"] {
+            if let Some(rest) = r.strip_prefix(prefix) {
+                r = rest;
+                break;
+            }
+        }
+        let (path, query) = match r.find('&') {
+            Some(i) => (&r[..i], &r[i + 1..]),
+            None => (r, ""),
+        };
+        let mut parts = path.split('/');
+        let name = parts.next().unwrap_or("");
+        let method = Method::from_name(name).ok_or_else(|| Error::UnknownMethod {
+            method: name.to_string(),
+        })?;
+        let id_fields = method.id_fields();
+        let mut ids = Vec::new();
+        for (i, part) in parts.enumerate() {
+            if part.is_empty() && i == 0 && method.min_ids() == 0 {
+                continue;
+            }
+            let field = id_fields
+                .get(i)
+                .copied()
+                .ok_or_else(|| Error::UnknownMethod {
+                    method: path.to_string(),
+                })?;
+            ids.push(validate::id_text(field, part)?);
+        }
+        if ids.len() < method.min_ids() {
+            return Err(msg::required(id_fields[ids.len()]));
+        }
+        let mut params = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+                    .map_err(|_| Error::bad_request(format!("Invalid characters in GET: [{k}]")))
+            };
+            params.push((decode(k)?, decode(v)?));
+        }
+        let body = match body {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(msg::bad_json()),
+        };
+        Ok(Request {
+            method,
+            route: r.to_string(),
+            ids,
+            params,
+            body,
+        })
+    }
+
+    /// The value of a query parameter (the last one wins, as in PHP).
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn id(&self, i: usize) -> Option<u64> {
+        self.ids.get(i).copied()
+    }
+
+    /// A parameter read from the query string, else from the body.
+    pub fn param_or_body(&self, key: &str) -> Option<Value> {
+        match self.param(key) {
+            Some(v) => Some(Value::String(v.to_string())),
+            None => self.body.get(key).cloned(),
+        }
+    }
+
+    /// Whether `soft=1` asks for a dry run of a delete.
+    pub fn soft(&self) -> bool {
+        matches!(self.param("soft"), Some("1") | Some("true"))
+    }
+}
+
+/// The case fields to read with: the cached list on a snapshot, the transaction's own inside a
+/// write (an earlier call of the same batch may have added one).
+pub(crate) fn fields_of(store: &Store, tx: &Tx<'_>) -> Result<Arc<Vec<CaseField>>> {
+    match tx {
+        Tx::Read(_) => Ok(store.fields()),
+        Tx::Write(_) => Ok(Arc::new(tx.all::<CaseField>()?)),
+    }
+}
+
+/// Runs a read method.
+pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> {
+    use Method::*;
+    let v = match req.method {
+        GetProject => projects::get_project(tx, req)?,
+        GetProjects => projects::get_projects(tx, req)?,
+        GetSuite => suites::get_suite(tx, req)?,
+        GetSuites => suites::get_suites(tx, req)?,
+        GetSection => sections::get_section(tx, req)?,
+        GetSections => sections::get_sections(tx, req)?,
+        GetCase => cases::get_case(store, tx, req)?,
+        GetCases => cases::get_cases(store, tx, req)?,
+        GetHistoryForCase => history::get_history_for_case(store, tx, req)?,
+        GetCaseFields => refdata::get_case_fields(store, tx)?,
+        GetCaseTypes => refdata::get_case_types(tx)?,
+        GetPriorities => refdata::get_priorities(tx)?,
+        GetTemplates => refdata::get_templates(tx, req)?,
+        GetUsers => refdata::get_users(tx, req)?,
+        GetUser => refdata::get_user(tx, req)?,
+        GetUserByEmail => refdata::get_user_by_email(tx, req)?,
+        GetCurrentUser => refdata::get_current_user(tx)?,
+        GetMilestones => refdata::get_milestones(tx, req)?,
+        GetMilestone => refdata::get_milestone(tx, req)?,
+        XGetJournal => history::get_journal(tx, req)?,
+        m => return Err(msg::wrong_http_method(m.name(), "POST")),
+    };
+    Ok(Response::Json(v))
+}
+
+/// What a write handler did: its answer and the per-entity effects for the journal.
+pub(crate) struct Outcome {
+    pub response: Response,
+    pub effects: Vec<Effect>,
+}
+
+/// The context of one write: when, by whom.
+pub(crate) struct WriteCtx {
+    pub now: i64,
+    pub user_id: u64,
+}
+
+/// Runs a write method and journals it in the same transaction.
+pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Response> {
+    use Method::*;
+    let tx = w.tx();
+    let ctx = WriteCtx {
+        now: now(),
+        user_id: tx.meta_u64(crate::tables::meta::USER_ID)?.unwrap_or(1),
+    };
+    let out = match req.method {
+        AddProject => projects::add_project(w, &ctx, req)?,
+        UpdateProject => projects::update_project(w, req)?,
+        DeleteProject => projects::delete_project(store, w, req)?,
+        AddSuite => suites::add_suite(w, &ctx, req)?,
+        UpdateSuite => suites::update_suite(w, req)?,
+        DeleteSuite => suites::delete_suite(store, w, req)?,
+        AddSection => sections::add_section(w, req)?,
+        UpdateSection => sections::update_section(w, req)?,
+        MoveSection => sections::move_section(w, req)?,
+        DeleteSection => sections::delete_section(store, w, req)?,
+        AddCase => cases::add_case(store, w, &ctx, req)?,
+        UpdateCase => cases::update_case(store, w, &ctx, req)?,
+        UpdateCases => cases::update_cases(store, w, &ctx, req)?,
+        DeleteCase => cases::delete_case(store, w, req)?,
+        DeleteCases => cases::delete_cases(store, w, req)?,
+        CopyCasesToSection => cases::copy_cases_to_section(store, w, &ctx, req)?,
+        MoveCasesToSection => cases::move_cases_to_section(store, w, &ctx, req)?,
+        AddCaseField => refdata::add_case_field(w, req)?,
+        m => return Err(msg::wrong_http_method(m.name(), "GET")),
+    };
+    if !out.effects.is_empty() {
+        let mut entry = JournalEntry {
+            seq: 0,
+            op_id: crate::journal::new_op_id(),
+            route: req.route.clone(),
+            body: Json::from(&Value::Object(req.body.clone())),
+            time: ctx.now,
+            user_id: ctx.user_id,
+            effects: out.effects,
+            state: PushState::Pending,
+        };
+        w.append_journal(&mut entry)?;
+    }
+    Ok(out.response)
+}
+
+/// Reads a list of ids given as a JSON array or as a comma-separated string ("1,2,3"), the two
+/// forms clients send `case_ids` in.
+pub(crate) fn id_list(field: &str, v: Option<&Value>) -> Result<Vec<u64>> {
+    let out = match v {
+        None | Some(Value::Null) => return Err(msg::required(field)),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| validate::id_value(field, i))
+            .collect::<Result<Vec<_>>>()?,
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| validate::id_text(field, p))
+            .collect::<Result<Vec<_>>>()?,
+        Some(Value::Number(_)) => vec![validate::id_value(field, v.unwrap_or(&Value::Null))?],
+        Some(_) => return Err(msg::invalid_id(field)),
+    };
+    if out.is_empty() {
+        return Err(msg::required(field));
+    }
+    Ok(out)
+}
+
+/// Reads a comma-separated list filter (`priority_id=3,4`).
+pub(crate) fn csv_ids(req: &Request, key: &str) -> Result<Option<Vec<u64>>> {
+    match req.param(key) {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => s
+            .split(',')
+            .map(|p| p.trim().parse::<u64>().map_err(|_| msg::invalid_id(key)))
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+    }
+}
+
+/// Reads a timestamp filter (`created_after=1700000000`).
+pub(crate) fn timestamp(req: &Request, key: &str) -> Result<Option<i64>> {
+    match req.param(key) {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| msg::not_valid(key, "timestamp")),
+    }
+}

@@ -1,0 +1,121 @@
+//! TestRail 6.7+ paging: `{offset, limit, size, _links: {next, prev}, <key>: [...]}`.
+//!
+//! `limit` defaults to and may not exceed 250 (TestRail answers `Field :limit is too large
+//! (maximum 250).`); `size` is the number of items on the page; `_links.next` repeats the
+//! request's filters, then `&limit=L&offset=O`, and is null on the last page. Every page but the
+//! last is full, which is how `testrail-api`'s `*_bulk` helpers find the end.
+
+use serde_json::{json, Value};
+
+use super::Request;
+use crate::error::Result;
+use crate::messages as msg;
+
+/// The largest page TestRail serves.
+pub const PAGE_MAX: u64 = 250;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u64,
+    pub offset: u64,
+}
+
+fn natural(req: &Request, key: &str) -> Result<Option<u64>> {
+    match req.param(key) {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| msg::not_natural(key)),
+    }
+}
+
+impl Page {
+    pub fn from_request(req: &Request) -> Result<Page> {
+        let limit = match natural(req, "limit")? {
+            None => PAGE_MAX,
+            Some(0) => return Err(msg::limit_too_small()),
+            Some(l) if l > PAGE_MAX => return Err(msg::limit_too_large(PAGE_MAX)),
+            Some(l) => l,
+        };
+        let offset = natural(req, "offset")?.unwrap_or(0);
+        Ok(Page { limit, offset })
+    }
+
+    /// Whether the page has room for the item at position `index` of the whole result.
+    pub fn wants(&self, index: u64) -> bool {
+        index >= self.offset && index < self.offset.saturating_add(self.limit)
+    }
+
+    /// Whether an item at `index` lies past the page (so there is a next page).
+    pub fn past(&self, index: u64) -> bool {
+        index >= self.offset.saturating_add(self.limit)
+    }
+}
+
+fn link(req: &Request, limit: u64, offset: u64) -> Value {
+    let mut s = format!("/api/v2/{}", req.method.name());
+    for id in &req.ids {
+        s.push('/');
+        s.push_str(&id.to_string());
+    }
+    for (k, v) in &req.params {
+        if k == "limit" || k == "offset" {
+            continue;
+        }
+        s.push('&');
+        s.push_str(k);
+        s.push('=');
+        s.push_str(&percent_encoding::utf8_percent_encode(v, QUERY).to_string());
+    }
+    s.push_str(&format!("&limit={limit}&offset={offset}"));
+    Value::String(s)
+}
+
+/// Characters escaped in a link's query values: what would break `&`-splitting or a URL.
+const QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=');
+
+/// Wraps one page of items. `has_more` says whether anything follows the page.
+pub fn wrap(req: &Request, page: Page, key: &str, items: Vec<Value>, has_more: bool) -> Value {
+    let next = if has_more {
+        link(req, page.limit, page.offset + page.limit)
+    } else {
+        Value::Null
+    };
+    let prev = if page.offset > 0 {
+        link(req, page.limit, page.offset.saturating_sub(page.limit))
+    } else {
+        Value::Null
+    };
+    let mut out = json!({
+        "offset": page.offset,
+        "limit": page.limit,
+        "size": items.len(),
+        "_links": {"next": next, "prev": prev},
+    });
+    out[key] = Value::Array(items);
+    out
+}
+
+/// Pages a list that is already complete in memory.
+pub fn wrap_all(req: &Request, key: &str, items: Vec<Value>) -> Result<Value> {
+    let page = Page::from_request(req)?;
+    let total = items.len() as u64;
+    let has_more = total > page.offset.saturating_add(page.limit);
+    let items = items
+        .into_iter()
+        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+        .take(page.limit as usize)
+        .collect();
+    Ok(wrap(req, page, key, items, has_more))
+}

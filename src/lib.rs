@@ -1,0 +1,71 @@
+//! trailstore: an embedded, offline store for TestRail test-case data.
+//!
+//! It keeps TestRail's projects, suites, sections, cases and case fields in a redb file, applies
+//! TestRail's rules to every change, and records each change in a journal in the same
+//! transaction. Every front talks to it through one dispatcher that takes TestRail API v2 routes
+//! and answers with TestRail's JSON.
+//!
+//! ```
+//! use serde_json::json;
+//! # fn main() -> Result<(), trailstore::Error> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let store = trailstore::Store::open(dir.path().join("store"))?;
+//! store.import_snapshot(&json!({
+//!     "projects": [{"id": 1, "name": "Web Shop", "suite_mode": 1}],
+//!     "suites": [{"id": 1, "name": "Master", "project_id": 1, "is_master": true}],
+//!     "sections": [{"id": 1, "suite_id": 1, "name": "Checkout"}],
+//!     "case_types": [{"id": 7, "name": "Other", "is_default": true}],
+//!     "priorities": [{"id": 2, "name": "Medium", "is_default": true}],
+//!     "templates": [{"id": 1, "name": "Test Case (Text)", "is_default": true}],
+//! }))?;
+//!
+//! // The same route and body TestRail's HTTP API takes.
+//! let case = store.call("add_case/1", Some(&json!({"title": "Pay with a saved card"})))?;
+//! let id = case.as_value().unwrap()["id"].as_u64().unwrap();
+//! assert!(trailstore::is_local_id(id));
+//!
+//! let page = store.call("get_cases/1&filter=saved", None)?.into_value();
+//! assert_eq!(page["size"], 1);
+//!
+//! // TestRail's own wording for a bad request, and nothing is written.
+//! let err = store.call("add_case/1", Some(&json!({}))).unwrap_err();
+//! assert_eq!(err.to_string(), "Field :title is a required field.");
+//!
+//! // The change is in the journal, with its values.
+//! let journal = store.call("x_get_journal", None)?.into_value();
+//! assert_eq!(journal["journal"][0]["route"], "add_case/1");
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod codec;
+mod error;
+mod journal;
+mod messages;
+mod model;
+mod snapshot;
+mod store;
+mod tables;
+mod tx;
+mod validate;
+
+pub use api::{parse_body, Method, Request, Response, PAGE_MAX};
+pub use error::{Error, ErrorCode, Result};
+pub use journal::{Action, Change, Effect, JournalEntry, PushState};
+pub use model::{
+    is_local_id, Case, CaseField, CaseType, FieldConfig, FieldType, Json, Kind, Milestone,
+    Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX, LOCAL_ID_MIN,
+};
+pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION};
+
+impl Store {
+    /// Imports a TestRail snapshot as server base state, in one transaction (see
+    /// [`ImportReport`] and the `snapshot` format in the README).
+    pub fn import_snapshot(&self, snapshot: &serde_json::Value) -> Result<ImportReport> {
+        let mut batch = self.batch()?;
+        let report = batch.import_snapshot(snapshot)?;
+        batch.commit()?;
+        Ok(report)
+    }
+}

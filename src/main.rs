@@ -1,0 +1,616 @@
+//! `trailstore`: the command-line front of the store. Every command goes through the same
+//! dispatcher as the other fronts (`Store::call`); this file only parses arguments and prints.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Map, Value};
+use trailstore::{Error, Store};
+
+const AFTER_HELP: &str = "\
+Examples:
+  trailstore init
+  trailstore import tests/data/sample_snapshot.json
+  trailstore sections tree --project 1
+  trailstore cases list --project 1 --section 5 --priority 3,4
+  trailstore cases add --section 5 --title \"Refund after 30 days is rejected\" \\
+      --field custom_component=2 --field custom_steps_separated='[{\"content\":\"Open order\",\"expected\":\"Shown\"}]'
+  trailstore call 'get_cases/1&priority_id=3,4&limit=50'
+  trailstore call add_case/5 --data '{\"title\": \"Checkout with PayPal\"}'
+  trailstore journal --state pending
+
+The store is a folder: --store, else $TRAILSTORE_PATH, else ./trailstore.";
+
+/// An offline store for TestRail test cases: TestRail's entities, rules and API, on your disk.
+#[derive(Parser)]
+#[command(name = "trailstore", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    /// The store folder.
+    #[arg(
+        long,
+        global = true,
+        env = "TRAILSTORE_PATH",
+        default_value = "trailstore"
+    )]
+    store: PathBuf,
+    /// Print TestRail JSON instead of tables and trees.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an empty store (or check an existing one).
+    Init {
+        /// The TestRail user id local changes are recorded as (created_by, updated_by).
+        #[arg(long)]
+        user_id: Option<u64>,
+    },
+    /// Load a TestRail snapshot (JSON; see README "Snapshots") as server base state.
+    Import {
+        /// The snapshot file, or - for standard input.
+        file: PathBuf,
+    },
+    /// Call a TestRail API route, exactly as TestRail's HTTP API takes it.
+    #[command(
+        after_help = "Examples:\n  trailstore call get_case/12\n  trailstore call 'get_cases/2&suite_id=3&priority_id=3,4&limit=50&offset=100'\n  trailstore call update_case/12 --data '{\"priority_id\": 4}'\n  trailstore call add_case/5 --data @case.json"
+    )]
+    Call {
+        /// The route: get_cases/1&suite_id=2 (a leading /api/v2/ or index.php?/api/v2/ is fine).
+        route: String,
+        /// The JSON body, or @FILE to read it from a file (- for standard input).
+        #[arg(long, short = 'd')]
+        data: Option<String>,
+    },
+    /// What the store holds.
+    Status,
+    /// List, show, add, edit and delete cases.
+    #[command(subcommand)]
+    Cases(CasesCmd),
+    /// The section tree.
+    #[command(subcommand)]
+    Sections(SectionsCmd),
+    /// The custom case fields (of one project with --project).
+    Fields {
+        #[arg(long)]
+        project: Option<u64>,
+    },
+    /// The change journal: every local change, in order, with its push state.
+    Journal {
+        /// Only entries after this sequence number.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// Only entries in this push state (pending, in_flight, done, rejected, conflict, blocked).
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// The history of a case (TestRail's get_history_for_case).
+    History { case_id: u64 },
+}
+
+#[derive(Subcommand)]
+enum CasesCmd {
+    /// List cases of a project (filters as in get_cases).
+    List(ListArgs),
+    /// Show one case.
+    Show { id: u64 },
+    /// Add a case to a section.
+    Add {
+        #[arg(long)]
+        section: u64,
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Change fields of a case (only what you give changes; --field section_id=N moves it).
+    Edit {
+        id: u64,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Delete a case.
+    Delete { id: u64 },
+}
+
+#[derive(Args)]
+struct FieldArgs {
+    /// A field as KEY=VALUE; VALUE is read as JSON when it parses (3, true, [1,2]), else as text.
+    /// Repeatable: --field priority_id=4 --field custom_component=2
+    #[arg(long = "field", short = 'f', value_name = "KEY=VALUE")]
+    field: Vec<String>,
+    /// More fields as a JSON object (or @FILE).
+    #[arg(long)]
+    data: Option<String>,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[arg(long)]
+    project: u64,
+    #[arg(long)]
+    suite: Option<u64>,
+    #[arg(long)]
+    section: Option<u64>,
+    /// Title contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Priority ids, comma-separated.
+    #[arg(long)]
+    priority: Option<String>,
+    /// Type ids, comma-separated.
+    #[arg(long = "type")]
+    type_id: Option<String>,
+    #[arg(long, default_value_t = 250)]
+    limit: u64,
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
+}
+
+#[derive(Subcommand)]
+enum SectionsCmd {
+    /// Print the section tree of a suite, with case counts.
+    Tree {
+        #[arg(long)]
+        project: u64,
+        #[arg(long)]
+        suite: Option<u64>,
+    },
+}
+
+fn read_data(arg: &str) -> Result<String, Error> {
+    let io = |e: std::io::Error| Error::Io(e);
+    if arg == "@-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(io)?;
+        Ok(s)
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path).map_err(io)
+    } else {
+        Ok(arg.to_string())
+    }
+}
+
+fn body_from(fields: &FieldArgs, mut base: Map<String, Value>) -> Result<Value, Error> {
+    if let Some(d) = &fields.data {
+        match trailstore::parse_body(&read_data(d)?)? {
+            Some(Value::Object(m)) => base.extend(m),
+            _ => {}
+        }
+    }
+    for f in &fields.field {
+        let (k, v) = f.split_once('=').ok_or_else(|| Error::BadRequest {
+            message: format!("--field takes KEY=VALUE, got \"{f}\"."),
+        })?;
+        let value = serde_json::from_str::<Value>(v).unwrap_or_else(|_| Value::String(v.into()));
+        base.insert(k.trim().to_string(), value);
+    }
+    Ok(Value::Object(base))
+}
+
+fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+    );
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn show_case(c: &Value) {
+    let s = |k: &str| match &c[k] {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    println!("C{}  {}", s("id"), s("title"));
+    for k in [
+        "section_id",
+        "suite_id",
+        "template_id",
+        "type_id",
+        "priority_id",
+        "milestone_id",
+        "refs",
+        "estimate",
+        "created_by",
+        "created_on",
+        "updated_by",
+        "updated_on",
+    ] {
+        println!("  {k:<22} {}", s(k));
+    }
+    if let Some(m) = c.as_object() {
+        for (k, v) in m.iter().filter(|(k, _)| k.starts_with("custom_")) {
+            match v {
+                Value::Null => continue,
+                Value::Array(steps) if k == "custom_steps_separated" => {
+                    println!("  {k}:");
+                    for (i, step) in steps.iter().enumerate() {
+                        println!("    {}. {}", i + 1, step["content"].as_str().unwrap_or(""));
+                        if let Some(e) = step["expected"].as_str().filter(|e| !e.is_empty()) {
+                            println!("       → {e}");
+                        }
+                    }
+                }
+                Value::String(t) => println!("  {k:<22} {}", t.replace('\n', "\n  ")),
+                v => println!("  {k:<22} {v}"),
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let store = Store::open(&cli.store)?;
+    let human = !cli.json;
+    match cli.command {
+        Command::Init { user_id } => {
+            if let Some(u) = user_id {
+                store.set_user_id(u)?;
+            }
+            if human {
+                println!(
+                    "Store ready at {} (local changes recorded as user {}).",
+                    store.path().display(),
+                    store.user_id()?
+                );
+            } else {
+                print_json(&store.stats()?);
+            }
+        }
+        Command::Import { file } => {
+            let text = if file.as_os_str() == "-" {
+                read_data("@-")?
+            } else {
+                std::fs::read_to_string(&file).map_err(Error::Io)?
+            };
+            let snapshot: Value = serde_json::from_str(&text).map_err(|e| Error::BadRequest {
+                message: format!("{} is not valid JSON: {e}", file.display()),
+            })?;
+            let report = store.import_snapshot(&snapshot)?;
+            if human {
+                let parts: Vec<String> = report
+                    .counts
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect();
+                println!("Imported {}.", parts.join(", "));
+            } else {
+                print_json(&report.to_json());
+            }
+        }
+        Command::Call { route, data } => {
+            let body = match data {
+                Some(d) => trailstore::parse_body(&read_data(&d)?)?,
+                None => None,
+            };
+            match store.call(&route, body.as_ref())? {
+                trailstore::Response::Json(v) => print_json(&v),
+                trailstore::Response::Empty => {}
+            }
+        }
+        Command::Status => {
+            let stats = store.stats()?;
+            if human {
+                for (k, v) in stats.as_object().into_iter().flatten() {
+                    println!("{k:<16} {v}");
+                }
+            } else {
+                print_json(&stats);
+            }
+        }
+        Command::Cases(cmd) => cases(&store, cmd, human)?,
+        Command::Sections(SectionsCmd::Tree { project, suite }) => {
+            let mut route = format!("get_sections/{project}");
+            if let Some(s) = suite {
+                route.push_str(&format!("&suite_id={s}"));
+            }
+            let sections = all_pages(&store, &route, "sections")?;
+            if !human {
+                print_json(&Value::Array(sections));
+                return Ok(());
+            }
+            let mut case_route = format!("get_cases/{project}");
+            if let Some(s) = suite {
+                case_route.push_str(&format!("&suite_id={s}"));
+            }
+            let cases = all_pages(&store, &case_route, "cases")?;
+            let mut counts = std::collections::HashMap::new();
+            for c in &cases {
+                *counts
+                    .entry(c["section_id"].as_u64().unwrap_or(0))
+                    .or_insert(0) += 1;
+            }
+            for s in &sections {
+                let depth = s["depth"].as_u64().unwrap_or(0) as usize;
+                let id = s["id"].as_u64().unwrap_or(0);
+                println!(
+                    "{}{} [S{}] ({} cases)",
+                    "  ".repeat(depth),
+                    s["name"].as_str().unwrap_or(""),
+                    id,
+                    counts.get(&id).unwrap_or(&0)
+                );
+            }
+        }
+        Command::Fields { project } => {
+            let fields = store.call("get_case_fields", None)?.into_value();
+            let list: Vec<&Value> = fields
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|f| {
+                    project.is_none_or(|p| {
+                        f["configs"].as_array().is_some_and(|cs| {
+                            cs.is_empty()
+                                || cs.iter().any(|c| {
+                                    c["context"]["is_global"] == true
+                                        || c["context"]["project_ids"]
+                                            .as_array()
+                                            .is_some_and(|ids| ids.iter().any(|i| i == p))
+                                })
+                        })
+                    })
+                })
+                .collect();
+            if !human {
+                print_json(&Value::Array(list.into_iter().cloned().collect()));
+                return Ok(());
+            }
+            const TYPES: [&str; 13] = [
+                "?",
+                "String",
+                "Integer",
+                "Text",
+                "URL",
+                "Checkbox",
+                "Dropdown",
+                "User",
+                "Date",
+                "Milestone",
+                "Steps",
+                "?",
+                "Multi-select",
+            ];
+            for f in list {
+                let t = f["type_id"].as_u64().unwrap_or(0) as usize;
+                let required = f["configs"]
+                    .as_array()
+                    .is_some_and(|cs| cs.iter().any(|c| c["options"]["is_required"] == true));
+                println!(
+                    "{:<28} {:<13} {}{}{}",
+                    f["system_name"].as_str().unwrap_or(""),
+                    TYPES.get(t).copied().unwrap_or("?"),
+                    f["label"].as_str().unwrap_or(""),
+                    if required { "  (required)" } else { "" },
+                    if f["is_active"] == false {
+                        "  (inactive)"
+                    } else {
+                        ""
+                    },
+                );
+            }
+        }
+        Command::Journal { since, state } => {
+            let mut route = format!("x_get_journal&since={since}");
+            if let Some(s) = state {
+                route.push_str(&format!("&state={s}"));
+            }
+            let entries = all_pages(&store, &route, "journal")?;
+            if !human {
+                print_json(&Value::Array(entries));
+                return Ok(());
+            }
+            if entries.is_empty() {
+                println!(
+                    "The journal has no entries{}.",
+                    if since > 0 { " after that" } else { "" }
+                );
+            }
+            for e in entries {
+                let changes: Vec<String> = e["effects"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|eff| {
+                        let fields: Vec<&str> = eff["changes"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| c["field"].as_str())
+                            .collect();
+                        format!(
+                            "{} {} {}{}",
+                            eff["action"].as_str().unwrap_or(""),
+                            eff["entity"].as_str().unwrap_or(""),
+                            eff["id"],
+                            if fields.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", cut(&fields.join(", "), 60))
+                            }
+                        )
+                    })
+                    .collect();
+                println!(
+                    "#{:<5} {:<10} {:<28} {}",
+                    e["seq"],
+                    e["push"]["state"].as_str().unwrap_or(""),
+                    cut(e["route"].as_str().unwrap_or(""), 28),
+                    changes.join("; ")
+                );
+            }
+        }
+        Command::History { case_id } => {
+            let history = all_pages(
+                &store,
+                &format!("get_history_for_case/{case_id}"),
+                "history",
+            )?;
+            if !human {
+                print_json(&Value::Array(history));
+                return Ok(());
+            }
+            for h in history {
+                println!(
+                    "#{} type {} at {} by user {}",
+                    h["id"], h["type_id"], h["created_on"], h["user_id"]
+                );
+                for c in h["changes"].as_array().into_iter().flatten() {
+                    println!(
+                        "    {}: {} → {}",
+                        c["field"].as_str().unwrap_or(""),
+                        cut(&c["old_value"].to_string(), 50),
+                        cut(&c["new_value"].to_string(), 50)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Follows `_links.next` to collect every item of a paged route.
+fn all_pages(store: &Store, route: &str, key: &str) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    let mut next = Some(route.to_string());
+    while let Some(r) = next {
+        let page = store.call(&r, None)?.into_value();
+        out.extend(page[key].as_array().into_iter().flatten().cloned());
+        next = page["_links"]["next"].as_str().map(str::to_string);
+    }
+    Ok(out)
+}
+
+fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
+    match cmd {
+        CasesCmd::List(a) => {
+            let mut route = format!(
+                "get_cases/{}&limit={}&offset={}",
+                a.project, a.limit, a.offset
+            );
+            for (k, v) in [
+                ("suite_id", a.suite.map(|s| s.to_string())),
+                ("section_id", a.section.map(|s| s.to_string())),
+                ("filter", a.filter),
+                ("priority_id", a.priority),
+                ("type_id", a.type_id),
+            ] {
+                if let Some(v) = v {
+                    let enc = percent_encoding::utf8_percent_encode(
+                        &v,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    route.push_str(&format!("&{k}={enc}"));
+                }
+            }
+            let page = store.call(&route, None)?.into_value();
+            if !human {
+                print_json(&page);
+                return Ok(());
+            }
+            println!("{:>11}  {:>3}  {:>8}  TITLE", "ID", "PRI", "SECTION");
+            for c in page["cases"].as_array().into_iter().flatten() {
+                println!(
+                    "{:>11}  {:>3}  {:>8}  {}",
+                    format!("C{}", c["id"]),
+                    c["priority_id"].to_string(),
+                    c["section_id"].to_string(),
+                    cut(c["title"].as_str().unwrap_or(""), 70)
+                );
+            }
+            let size = page["size"].as_u64().unwrap_or(0);
+            if page["_links"]["next"].is_string() {
+                println!("({size} shown; more with --offset {})", a.offset + a.limit);
+            } else {
+                println!("({size} cases)");
+            }
+        }
+        CasesCmd::Show { id } => {
+            let c = store.call(&format!("get_case/{id}"), None)?.into_value();
+            if human {
+                show_case(&c);
+            } else {
+                print_json(&c);
+            }
+        }
+        CasesCmd::Add {
+            section,
+            title,
+            fields,
+        } => {
+            let mut base = Map::new();
+            base.insert("title".into(), json!(title));
+            let body = body_from(&fields, base)?;
+            let c = store
+                .call(&format!("add_case/{section}"), Some(&body))?
+                .into_value();
+            if human {
+                println!("Added C{}.", c["id"]);
+                show_case(&c);
+            } else {
+                print_json(&c);
+            }
+        }
+        CasesCmd::Edit { id, title, fields } => {
+            let mut base = Map::new();
+            if let Some(t) = title {
+                base.insert("title".into(), json!(t));
+            }
+            let body = body_from(&fields, base)?;
+            let c = store
+                .call(&format!("update_case/{id}"), Some(&body))?
+                .into_value();
+            if human {
+                println!("Updated C{}.", c["id"]);
+                show_case(&c);
+            } else {
+                print_json(&c);
+            }
+        }
+        CasesCmd::Delete { id } => {
+            store.call(&format!("delete_case/{id}"), None)?;
+            if human {
+                println!("Deleted C{id}.");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json_errors = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json_errors {
+                println!("{}", e.to_json());
+            } else {
+                eprintln!("error: {e}");
+                if let Some(field) = e.field() {
+                    eprintln!("       (field: {field}, code: {})", e.code().name());
+                }
+            }
+            ExitCode::from(match e.code().http_status() {
+                400..=499 => 1,
+                _ => 2,
+            })
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! TestRail's entities as trailstore stores them, one file per entity.
+//!
+//! Each entity keeps every field TestRail returns, typed where trailstore applies a rule to it,
+//! plus `extra`: keys a server sent that this build does not know, kept so that a pulled record
+//! is served back unchanged.
+
+mod case;
+mod field;
+mod json;
+mod project;
+mod refdata;
+mod section;
+mod suite;
+
+pub use case::{Case, Step};
+pub use field::{CaseField, FieldConfig, FieldType};
+pub use json::Json;
+pub use project::{Project, SuiteMode};
+pub use refdata::{CaseType, Milestone, Priority, Template, User};
+pub use section::Section;
+pub use suite::Suite;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// The lowest id trailstore gives to an entity created offline.
+///
+/// Why this range: clients of `trailstore serve` treat ids as positive integers (trcli accepts only
+/// ids >= 1) and typed clients often keep them in 32-bit ints, so local ids must be positive and
+/// at most 2^31-1. A TestRail server numbers each entity from 1 upwards and would need over two
+/// billion of one kind to reach this range. So ids from 2^31 - 2^24 (2,130,706,432) to 2^31 - 1
+/// are local: 16.7 million per entity kind, told apart from server ids by value alone, and
+/// mapped to server ids by push. A server id in this range is refused on import.
+pub const LOCAL_ID_MIN: u64 = (1 << 31) - (1 << 24);
+
+/// The largest id any entity may have (`i32::MAX`).
+pub const ID_MAX: u64 = (1 << 31) - 1;
+
+/// Whether an id was given by this store rather than by a server.
+pub fn is_local_id(id: u64) -> bool {
+    (LOCAL_ID_MIN..=ID_MAX).contains(&id)
+}
+
+/// The kinds of entity the store keeps.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum Kind {
+    Project,
+    Suite,
+    Section,
+    Case,
+    CaseField,
+    CaseType,
+    Priority,
+    Template,
+    User,
+    Milestone,
+}
+
+impl Kind {
+    /// TestRail's name of the entity in messages ("test case", "section").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Project => "project",
+            Kind::Suite => "test suite",
+            Kind::Section => "section",
+            Kind::Case => "test case",
+            Kind::CaseField => "case field",
+            Kind::CaseType => "case type",
+            Kind::Priority => "priority",
+            Kind::Template => "template",
+            Kind::User => "user",
+            Kind::Milestone => "milestone",
+        }
+    }
+
+    /// A short stable name, used in the journal and in meta keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Project => "project",
+            Kind::Suite => "suite",
+            Kind::Section => "section",
+            Kind::Case => "case",
+            Kind::CaseField => "case_field",
+            Kind::CaseType => "case_type",
+            Kind::Priority => "priority",
+            Kind::Template => "template",
+            Kind::User => "user",
+            Kind::Milestone => "milestone",
+        }
+    }
+
+    pub const ALL: [Kind; 10] = [
+        Kind::Project,
+        Kind::Suite,
+        Kind::Section,
+        Kind::Case,
+        Kind::CaseField,
+        Kind::CaseType,
+        Kind::Priority,
+        Kind::Template,
+        Kind::User,
+        Kind::Milestone,
+    ];
+}
+
+/// Reads typed values out of a JSON object coming from a server or a snapshot, with errors that
+/// name the record and field.
+pub(crate) struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    what: &'static str,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(value: &'a Value, what: &'static str) -> Result<Obj<'a>> {
+        match value {
+            Value::Object(map) => Ok(Obj { map, what }),
+            _ => Err(Error::bad_request(format!(
+                "A {what} must be a JSON object."
+            ))),
+        }
+    }
+
+    pub fn map(&self) -> &'a Map<String, Value> {
+        self.map
+    }
+
+    fn bad(&self, key: &str, expected: &str) -> Error {
+        Error::validation(
+            key,
+            format!("Field :{key} of a {} is not {expected}.", self.what),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A server id: an integer from 1 to below the local id range.
+    pub fn id(&self, key: &str) -> Result<u64> {
+        self.opt_id(key)?
+            .ok_or_else(|| Error::validation(key, format!("Field :{key} is a required field.")))
+    }
+
+    pub fn opt_id(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(id) if id >= 1 && id < LOCAL_ID_MIN => Ok(Some(id)),
+                Some(id) if id >= LOCAL_ID_MIN => Err(Error::validation(
+                    key,
+                    format!(
+                        "Field :{key} of a {} is {id}, inside trailstore's local id range ({LOCAL_ID_MIN} and up); server ids must be smaller.",
+                        self.what
+                    ),
+                )),
+                _ => Err(self.bad(key, "a valid ID")),
+            },
+        }
+    }
+
+    pub fn string(&self, key: &str) -> Result<String> {
+        self.opt_string(key)?
+            .ok_or_else(|| Error::validation(key, format!("Field :{key} is a required field.")))
+    }
+
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.bad(key, "a string")),
+        }
+    }
+
+    /// A boolean, also accepting TestRail's 0/1 integers.
+    pub fn flag(&self, key: &str) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(false),
+            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(true),
+            Some(_) => Err(self.bad(key, "a boolean")),
+        }
+    }
+
+    pub fn opt_int(&self, key: &str) -> Result<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "an integer")),
+        }
+    }
+
+    pub fn int(&self, key: &str, default: i64) -> Result<i64> {
+        Ok(self.opt_int(key)?.unwrap_or(default))
+    }
+
+    /// Every key not in `known`, kept so the record is served back as it came.
+    pub fn extra(&self, known: &[&str]) -> Vec<(String, Json)> {
+        self.map
+            .iter()
+            .filter(|(k, _)| !known.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), Json::from(v)))
+            .collect()
+    }
+}
+
+/// Appends the `extra` keys to an output object, never overwriting a key trailstore wrote.
+pub(crate) fn put_extra(out: &mut Map<String, Value>, extra: &[(String, Json)]) {
+    for (k, v) in extra {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), v.to_value());
+        }
+    }
+}
+
+pub(crate) fn opt_str_value(s: &Option<String>) -> Value {
+    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+pub(crate) fn opt_id_value(id: Option<u64>) -> Value {
+    id.map_or(Value::Null, Value::from)
+}

@@ -1,0 +1,374 @@
+//! The store: a folder holding the redb file (and, later, derived indexes).
+//!
+//! One [`Store`] handle is `Send + Sync` and is meant to be shared between threads. Reads run in
+//! their own redb read transaction and never wait for the writer. Writes run in a redb write
+//! transaction that also appends to the journal, so a change and its journal entry commit
+//! together or not at all.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
+use serde_json::Value;
+
+use crate::api::{self, Response};
+use crate::error::{Error, Result};
+use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
+use crate::tables::{self, meta};
+use crate::tx::{Tx, Writer};
+
+/// The store file format written by this build. A store with a higher number is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// File name of the redb database inside a store folder.
+pub const DATA_FILE: &str = "store.redb";
+
+/// Options for [`Store::open_with`].
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Verify every page checksum while opening (reads the whole file). Off by default: redb
+    /// already checks and repairs a file that was not closed cleanly.
+    pub verify: bool,
+}
+
+pub(crate) struct Inner {
+    pub(crate) db: Database,
+    path: PathBuf,
+    pid: u32,
+    /// Case fields by id, read once and replaced whenever a write changes them; output of cases
+    /// needs them on every read.
+    pub(crate) fields: RwLock<Arc<Vec<CaseField>>>,
+}
+
+/// An open store. Cheap to clone; clones share one handle.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+fn map_open_error(e: redb::DatabaseError, path: &Path) -> Error {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen | redb::DatabaseError::LockProtocolMismatch => {
+            Error::InUse {
+                path: path.display().to_string(),
+            }
+        }
+        redb::DatabaseError::UpgradeRequired(v) => Error::Unsupported {
+            found: u32::from(v),
+            supported: FORMAT_VERSION,
+        },
+        redb::DatabaseError::RepairAborted => Error::damaged("the repair of the file was aborted"),
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            Error::damaged(format!("not a trailstore data file: {io}"))
+        }
+        redb::DatabaseError::Storage(s) => s.into(),
+        other => Error::damaged(other.to_string()),
+    }
+}
+
+/// Seconds since the UNIX epoch, as TestRail stamps `created_on` and `updated_on`.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens the store in folder `path`, creating the folder and an empty store if needed.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Store::open_with(path, &OpenOptions::default())
+    }
+
+    /// Opens the store with options.
+    pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Store> {
+        let dir = path.as_ref().to_path_buf();
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::bad_request(format!(
+                "{} is a file; a store is a folder.",
+                dir.display()
+            )));
+        }
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join(DATA_FILE);
+        let verify = options.verify;
+        // redb documents that a plain open of an altered file may panic; never let that escape.
+        let opened = std::panic::catch_unwind(|| {
+            redb::Builder::new()
+                .set_cache_size(256 * 1024 * 1024)
+                .set_check_integrity_on_open(verify)
+                .create(&file)
+        });
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(map_open_error(e, &dir)),
+            Err(_) => {
+                return Err(Error::damaged(
+                    "the data file could not be read; its pages are inconsistent",
+                ))
+            }
+        };
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                path: dir,
+                pid: std::process::id(),
+                fields: RwLock::new(Arc::new(Vec::new())),
+            }),
+        };
+        store.init_or_check_format()?;
+        store.reload_fields()?;
+        Ok(store)
+    }
+
+    /// The folder of this store.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn init_or_check_format(&self) -> Result<()> {
+        // A write transaction, so that a brand-new file (with no tables yet) can be read too.
+        let wtx = self.begin_write()?;
+        let found = Tx::Write(&wtx).meta_u64(meta::FORMAT_VERSION)?;
+        match found {
+            Some(v) if v > u64::from(FORMAT_VERSION) => Err(Error::Unsupported {
+                found: u32::try_from(v).unwrap_or(u32::MAX),
+                supported: FORMAT_VERSION,
+            }),
+            Some(_) => {
+                wtx.abort()?;
+                Ok(())
+            }
+            None => {
+                {
+                    let mut w = Writer::new(&wtx);
+                    w.create_all_tables()?;
+                    w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
+                    w.set_meta_u64(meta::CREATED_ON, now() as u64)?;
+                    w.set_meta_u64(meta::USER_ID, 1)?;
+                    w.set_meta_u64(meta::DATA_VERSION, 0)?;
+                    w.set_meta_u64(meta::JOURNAL_SEQ, 0)?;
+                    for kind in Kind::ALL {
+                        w.set_meta_u64(&Writer::local_id_key(kind), LOCAL_ID_MIN)?;
+                    }
+                }
+                wtx.commit()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Refuses use of a handle in a process forked after it was opened.
+    pub(crate) fn check_pid(&self) -> Result<()> {
+        if std::process::id() != self.inner.pid {
+            return Err(Error::Forked);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn begin_read(&self) -> Result<ReadTransaction> {
+        self.check_pid()?;
+        Ok(self.inner.db.begin_read()?)
+    }
+
+    pub(crate) fn begin_write(&self) -> Result<WriteTransaction> {
+        self.check_pid()?;
+        Ok(self.inner.db.begin_write()?)
+    }
+
+    /// The case fields as last committed.
+    pub(crate) fn fields(&self) -> Arc<Vec<CaseField>> {
+        match self.inner.fields.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn reload_fields(&self) -> Result<()> {
+        let rtx = self.begin_read()?;
+        let fields = Tx::Read(&rtx).all::<CaseField>()?;
+        let fields = Arc::new(fields);
+        match self.inner.fields.write() {
+            Ok(mut g) => *g = fields,
+            Err(p) => *p.into_inner() = fields,
+        }
+        Ok(())
+    }
+
+    /// Calls a TestRail API route, exactly as TestRail's HTTP API takes it:
+    /// `get_cases/1&suite_id=2&priority_id=3,4`, `add_case/7` with a JSON body. Reads run on a
+    /// snapshot; writes commit (with their journal entry) before this returns.
+    pub fn call(&self, route: &str, body: Option<&Value>) -> Result<Response> {
+        let request = api::Request::parse(route, body)?;
+        if request.method.is_write() {
+            let mut batch = self.batch()?;
+            let out = batch.run(&request)?;
+            batch.commit()?;
+            Ok(out)
+        } else {
+            let rtx = self.begin_read()?;
+            api::read(self, &Tx::Read(&rtx), &request)
+        }
+    }
+
+    /// Like [`Store::call`], with the body as JSON text (the form the C and HTTP fronts have).
+    pub fn call_text(&self, route: &str, body: &str) -> Result<Response> {
+        let body = api::parse_body(body)?;
+        self.call(route, body.as_ref())
+    }
+
+    /// Starts a batch: several calls in one transaction that commits once. Dropping a batch
+    /// without [`Batch::commit`] rolls every call in it back.
+    pub fn batch(&self) -> Result<Batch> {
+        Ok(Batch {
+            store: self.clone(),
+            wtx: Some(self.begin_write()?),
+            fields_changed: false,
+        })
+    }
+
+    /// The user local changes are recorded as (`created_by`, `updated_by`).
+    pub fn user_id(&self) -> Result<u64> {
+        let rtx = self.begin_read()?;
+        Ok(Tx::Read(&rtx).meta_u64(meta::USER_ID)?.unwrap_or(1))
+    }
+
+    /// Sets the user local changes are recorded as.
+    pub fn set_user_id(&self, user_id: u64) -> Result<()> {
+        if user_id == 0 || user_id > crate::model::ID_MAX {
+            return Err(Error::validation(
+                "user_id",
+                "Field :user_id is not a valid ID.",
+            ));
+        }
+        let wtx = self.begin_write()?;
+        Writer::new(&wtx).set_meta_u64(meta::USER_ID, user_id)?;
+        wtx.commit()?;
+        Ok(())
+    }
+
+    /// The data version: bumped by every commit that changes data.
+    pub fn data_version(&self) -> Result<u64> {
+        let rtx = self.begin_read()?;
+        Ok(Tx::Read(&rtx).meta_u64(meta::DATA_VERSION)?.unwrap_or(0))
+    }
+
+    /// Counts of what the store holds, for `trailstore status`.
+    pub fn stats(&self) -> Result<Value> {
+        let rtx = self.begin_read()?;
+        let count =
+            |t: redb::TableDefinition<u64, &[u8]>| -> Result<u64> { Ok(rtx.open_table(t)?.len()?) };
+        let tx = Tx::Read(&rtx);
+        Ok(serde_json::json!({
+            "path": self.inner.path.display().to_string(),
+            "format_version": tx.meta_u64(meta::FORMAT_VERSION)?,
+            "data_version": tx.meta_u64(meta::DATA_VERSION)?,
+            "journal_seq": tx.meta_u64(meta::JOURNAL_SEQ)?,
+            "user_id": tx.meta_u64(meta::USER_ID)?,
+            "projects": count(tables::PROJECTS)?,
+            "suites": count(tables::SUITES)?,
+            "sections": count(tables::SECTIONS)?,
+            "cases": count(tables::CASES)?,
+            "case_fields": count(tables::CASE_FIELDS)?,
+            "users": count(tables::USERS)?,
+            "milestones": count(tables::MILESTONES)?,
+            "journal_entries": count(tables::JOURNAL)?,
+        }))
+    }
+
+    /// Verifies every page checksum of the data file. Needs the only handle to the store.
+    pub fn check_integrity(self) -> Result<bool> {
+        let inner = Arc::try_unwrap(self.inner).map_err(|_| Error::Busy {
+            message: "Close every other handle to the store before checking it.".into(),
+        })?;
+        let mut db = inner.db;
+        db.check_integrity()
+            .map_err(|e| map_open_error(e, &inner.path))
+    }
+}
+
+/// Several calls in one write transaction. Each call is validated before it writes, so a rejected
+/// call leaves the batch as it was; [`Batch::commit`] makes them all durable at once.
+pub struct Batch {
+    store: Store,
+    wtx: Option<WriteTransaction>,
+    fields_changed: bool,
+}
+
+impl Batch {
+    /// Runs one route inside the batch; reads see the batch's earlier writes.
+    pub fn call(&mut self, route: &str, body: Option<&Value>) -> Result<Response> {
+        let request = api::Request::parse(route, body)?;
+        self.run(&request)
+    }
+
+    pub(crate) fn run(&mut self, request: &api::Request) -> Result<Response> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        if request.method.is_write() {
+            let mut w = Writer::new(wtx);
+            let out = api::write(&self.store, &mut w, request);
+            if w.touched_fields() {
+                self.fields_changed = true;
+            }
+            if w.failed_midway() {
+                // A storage error after writing began: the transaction is no longer trustworthy.
+                self.wtx = None;
+            }
+            out
+        } else {
+            api::read(&self.store, &Tx::Write(wtx), request)
+        }
+    }
+
+    /// Imports a snapshot inside this batch (server base state; nothing is journaled).
+    pub fn import_snapshot(&mut self, snapshot: &Value) -> Result<crate::snapshot::ImportReport> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        let mut w = Writer::new(wtx);
+        let out = crate::snapshot::import(&mut w, snapshot);
+        self.fields_changed = true;
+        if out.is_err() {
+            self.wtx = None;
+        }
+        out
+    }
+
+    /// Commits every call of the batch durably.
+    pub fn commit(mut self) -> Result<()> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.take().ok_or(Error::Closed)?;
+        wtx.commit()?;
+        if self.fields_changed {
+            self.store.reload_fields()?;
+        }
+        Ok(())
+    }
+
+    /// Discards every call of the batch.
+    pub fn rollback(mut self) -> Result<()> {
+        if let Some(wtx) = self.wtx.take() {
+            wtx.abort()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if let Some(wtx) = self.wtx.take() {
+            let _ = wtx.abort();
+        }
+    }
+}

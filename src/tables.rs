@@ -1,0 +1,56 @@
+//! Every redb table of a store: the on-disk schema on one screen.
+//!
+//! Record values are bytes written by [`crate::codec`], so a corrupt or newer record is a typed
+//! error instead of a panic inside redb. Index tables have composite keys and empty values.
+
+use redb::TableDefinition;
+
+/// Store-wide settings and counters, keyed by name (see [`meta`]).
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+pub const PROJECTS: TableDefinition<u64, &[u8]> = TableDefinition::new("projects");
+pub const SUITES: TableDefinition<u64, &[u8]> = TableDefinition::new("suites");
+pub const SECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("sections");
+pub const CASES: TableDefinition<u64, &[u8]> = TableDefinition::new("cases");
+pub const CASE_FIELDS: TableDefinition<u64, &[u8]> = TableDefinition::new("case_fields");
+pub const CASE_TYPES: TableDefinition<u64, &[u8]> = TableDefinition::new("case_types");
+pub const PRIORITIES: TableDefinition<u64, &[u8]> = TableDefinition::new("priorities");
+pub const TEMPLATES: TableDefinition<u64, &[u8]> = TableDefinition::new("templates");
+pub const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+pub const MILESTONES: TableDefinition<u64, &[u8]> = TableDefinition::new("milestones");
+
+/// (project_id, suite_id)
+pub const PROJECT_SUITES: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_suites");
+/// (suite_id, section_id)
+pub const SUITE_SECTIONS: TableDefinition<(u64, u64), ()> = TableDefinition::new("suite_sections");
+/// (section_id, case_id)
+pub const SECTION_CASES: TableDefinition<(u64, u64), ()> = TableDefinition::new("section_cases");
+/// (suite_id, case_id) → the case's [`crate::codec::CaseSummary`], for filtering without decoding.
+pub const SUITE_CASES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("suite_cases");
+/// (project_id, milestone_id)
+pub const PROJECT_MILESTONES: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("project_milestones");
+
+/// The change journal: sequence number → entry.
+pub const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
+/// (case_id, sequence number) for every journal entry that touched a case.
+pub const CASE_HISTORY: TableDefinition<(u64, u64), ()> = TableDefinition::new("case_history");
+/// (data version, case_id) for every case written or deleted, local or imported: what a derived
+/// index (search) must re-read to catch up from the version it reflects.
+pub const CASE_CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("case_changes");
+
+/// Keys of [`META`].
+pub mod meta {
+    /// u32: the file format version.
+    pub const FORMAT_VERSION: &str = "format_version";
+    /// u64: bumped by every commit that changes data.
+    pub const DATA_VERSION: &str = "data_version";
+    /// u64: the last journal sequence number given out.
+    pub const JOURNAL_SEQ: &str = "journal_seq";
+    /// u64: the user id local changes are made as.
+    pub const USER_ID: &str = "user_id";
+    /// i64: when the store was created.
+    pub const CREATED_ON: &str = "created_on";
+    /// u64 per entity kind: the next local id, as `next_local_id.<kind>`.
+    pub const NEXT_LOCAL_ID: &str = "next_local_id";
+}

@@ -1,0 +1,415 @@
+//! Typed access to the tables inside a transaction.
+//!
+//! [`Tx`] reads from either a read snapshot or the current write transaction, so the same
+//! handler code serves plain reads and reads inside a batch. [`Writer`] is the only code that
+//! writes tables: it keeps the index tables, the data version and the case change log in step
+//! with the records.
+
+use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::codec::{self, CaseSummary};
+use crate::error::{Error, Result};
+use crate::journal::JournalEntry;
+use crate::model::{
+    Case, CaseField, CaseType, Kind, Milestone, Priority, Project, Section, Suite, Template, User,
+    ID_MAX,
+};
+use crate::tables::{self, meta};
+
+/// An entity stored in its own table, keyed by id.
+pub(crate) trait Record: Serialize + DeserializeOwned {
+    const KIND: Kind;
+    const TABLE: TableDefinition<'static, u64, &'static [u8]>;
+    fn id(&self) -> u64;
+}
+
+macro_rules! record {
+    ($ty:ty, $kind:expr, $table:expr) => {
+        impl Record for $ty {
+            const KIND: Kind = $kind;
+            const TABLE: TableDefinition<'static, u64, &'static [u8]> = $table;
+            fn id(&self) -> u64 {
+                self.id
+            }
+        }
+    };
+}
+
+record!(Project, Kind::Project, tables::PROJECTS);
+record!(Suite, Kind::Suite, tables::SUITES);
+record!(Section, Kind::Section, tables::SECTIONS);
+record!(Case, Kind::Case, tables::CASES);
+record!(CaseField, Kind::CaseField, tables::CASE_FIELDS);
+record!(CaseType, Kind::CaseType, tables::CASE_TYPES);
+record!(Priority, Kind::Priority, tables::PRIORITIES);
+record!(Template, Kind::Template, tables::TEMPLATES);
+record!(User, Kind::User, tables::USERS);
+record!(Milestone, Kind::Milestone, tables::MILESTONES);
+
+/// A transaction to read from.
+#[derive(Clone, Copy)]
+pub(crate) enum Tx<'a> {
+    Read(&'a ReadTransaction),
+    Write(&'a WriteTransaction),
+}
+
+/// Opens `$def` in whichever transaction `$tx` holds and evaluates `$body` with it as `$t`.
+macro_rules! with_table {
+    ($tx:expr, $def:expr, |$t:ident| $body:expr) => {
+        match $tx {
+            Tx::Read(r) => {
+                let $t = r.open_table($def)?;
+                #[allow(clippy::let_and_return)]
+                let out = $body;
+                out
+            }
+            Tx::Write(w) => {
+                let $t = w.open_table($def)?;
+                #[allow(clippy::let_and_return)]
+                let out = $body;
+                out
+            }
+        }
+    };
+}
+
+fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
+    codec::decode(bytes, R::KIND.name())
+}
+
+impl Tx<'_> {
+    pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>> {
+        with_table!(self, R::TABLE, |t| match t.get(id)? {
+            Some(v) => Ok(Some(decode::<R>(v.value())?)),
+            None => Ok(None),
+        })
+    }
+
+    pub fn exists<R: Record>(&self, id: u64) -> Result<bool> {
+        with_table!(self, R::TABLE, |t| Ok(t.get(id)?.is_some()))
+    }
+
+    /// Every record of a kind, in id order.
+    pub fn all<R: Record>(&self) -> Result<Vec<R>> {
+        with_table!(self, R::TABLE, |t| {
+            let mut out = Vec::new();
+            for item in t.iter()? {
+                let (_, v) = item?;
+                out.push(decode::<R>(v.value())?);
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn meta_u64(&self, key: &str) -> Result<Option<u64>> {
+        with_table!(self, tables::META, |t| match t.get(key)? {
+            Some(v) => {
+                let b = v.value();
+                let arr: [u8; 8] = b.try_into().map_err(|_| {
+                    Error::damaged(format!("meta value {key} has {} bytes", b.len()))
+                })?;
+                Ok(Some(u64::from_le_bytes(arr)))
+            }
+            None => Ok(None),
+        })
+    }
+
+    /// The second halves of the keys `(parent, _)` of an index table, in order.
+    pub fn children(&self, def: TableDefinition<(u64, u64), ()>, parent: u64) -> Result<Vec<u64>> {
+        with_table!(self, def, |t| {
+            let mut out = Vec::new();
+            for item in t.range((parent, 0)..=(parent, u64::MAX))? {
+                let (k, _) = item?;
+                out.push(k.value().1);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Walks the summaries of a suite's cases in id order from `from_id`, until `f` returns false.
+    pub fn for_each_suite_case(
+        &self,
+        suite_id: u64,
+        from_id: u64,
+        mut f: impl FnMut(u64, CaseSummary) -> Result<bool>,
+    ) -> Result<()> {
+        with_table!(self, tables::SUITE_CASES, |t| {
+            for item in t.range((suite_id, from_id)..=(suite_id, u64::MAX))? {
+                let (k, v) = item?;
+                if !f(k.value().1, CaseSummary::decode(v.value())?)? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>> {
+        with_table!(self, tables::JOURNAL, |t| match t.get(seq)? {
+            Some(v) => Ok(Some(codec::decode(v.value(), "journal")?)),
+            None => Ok(None),
+        })
+    }
+
+    /// Journal entries with `seq > after`, oldest first, at most `limit`.
+    pub fn journal_since(&self, after: u64, limit: usize) -> Result<Vec<JournalEntry>> {
+        with_table!(self, tables::JOURNAL, |t| {
+            let mut out = Vec::new();
+            for item in t.range(after.saturating_add(1)..)? {
+                if out.len() >= limit {
+                    break;
+                }
+                let (_, v) = item?;
+                out.push(codec::decode(v.value(), "journal")?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Writes to the tables of one write transaction, keeping indexes in step.
+pub(crate) struct Writer<'a> {
+    wtx: &'a WriteTransaction,
+    wrote: bool,
+    touched_fields: bool,
+    version: Option<u64>,
+}
+
+fn storage_key(kind: Kind) -> String {
+    format!("{}.{}", meta::NEXT_LOCAL_ID, kind.name())
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(wtx: &'a WriteTransaction) -> Writer<'a> {
+        Writer {
+            wtx,
+            wrote: false,
+            touched_fields: false,
+            version: None,
+        }
+    }
+
+    pub fn tx(&self) -> Tx<'a> {
+        Tx::Write(self.wtx)
+    }
+
+    pub fn local_id_key(kind: Kind) -> String {
+        storage_key(kind)
+    }
+
+    /// Whether a write to a table happened; an error after this must abort the transaction.
+    pub fn failed_midway(&self) -> bool {
+        self.wrote
+    }
+
+    pub fn touched_fields(&self) -> bool {
+        self.touched_fields
+    }
+
+    pub fn create_all_tables(&mut self) -> Result<()> {
+        self.wrote = true;
+        self.wtx.open_table(tables::META)?;
+        for def in [
+            tables::PROJECTS,
+            tables::SUITES,
+            tables::SECTIONS,
+            tables::CASES,
+            tables::CASE_FIELDS,
+            tables::CASE_TYPES,
+            tables::PRIORITIES,
+            tables::TEMPLATES,
+            tables::USERS,
+            tables::MILESTONES,
+            tables::JOURNAL,
+        ] {
+            self.wtx.open_table(def)?;
+        }
+        for def in [
+            tables::PROJECT_SUITES,
+            tables::SUITE_SECTIONS,
+            tables::SECTION_CASES,
+            tables::PROJECT_MILESTONES,
+            tables::CASE_HISTORY,
+            tables::CASE_CHANGES,
+        ] {
+            self.wtx.open_table(def)?;
+        }
+        self.wtx.open_table(tables::SUITE_CASES)?;
+        Ok(())
+    }
+
+    pub fn set_meta_u64(&mut self, key: &str, value: u64) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(tables::META)?;
+        t.insert(key, value.to_le_bytes().as_slice())?;
+        Ok(())
+    }
+
+    /// The data version this writer's changes are stamped with; bumped once per writer.
+    pub fn data_version(&mut self) -> Result<u64> {
+        if let Some(v) = self.version {
+            return Ok(v);
+        }
+        let v = self.tx().meta_u64(meta::DATA_VERSION)?.unwrap_or(0) + 1;
+        self.set_meta_u64(meta::DATA_VERSION, v)?;
+        self.version = Some(v);
+        Ok(v)
+    }
+
+    /// Hands out the next local id of a kind (see [`crate::model::LOCAL_ID_MIN`]).
+    pub fn next_local_id(&mut self, kind: Kind) -> Result<u64> {
+        let key = storage_key(kind);
+        let next = self
+            .tx()
+            .meta_u64(&key)?
+            .unwrap_or(crate::model::LOCAL_ID_MIN);
+        if next > ID_MAX {
+            return Err(Error::Forbidden {
+                message: format!(
+                    "This store has used every local {} id; push its changes to a server first.",
+                    kind.noun()
+                ),
+            });
+        }
+        self.set_meta_u64(&key, next + 1)?;
+        Ok(next)
+    }
+
+    pub fn put<R: Record>(&mut self, record: &R) -> Result<()> {
+        self.wrote = true;
+        self.data_version()?;
+        if R::KIND == Kind::CaseField {
+            self.touched_fields = true;
+        }
+        let bytes = codec::encode(record)?;
+        let mut t = self.wtx.open_table(R::TABLE)?;
+        t.insert(record.id(), bytes.as_slice())?;
+        Ok(())
+    }
+
+    pub fn remove<R: Record>(&mut self, id: u64) -> Result<()> {
+        self.wrote = true;
+        self.data_version()?;
+        let mut t = self.wtx.open_table(R::TABLE)?;
+        t.remove(id)?;
+        Ok(())
+    }
+
+    pub fn link(&mut self, def: TableDefinition<(u64, u64), ()>, a: u64, b: u64) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(def)?;
+        t.insert((a, b), ())?;
+        Ok(())
+    }
+
+    pub fn unlink(&mut self, def: TableDefinition<(u64, u64), ()>, a: u64, b: u64) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(def)?;
+        t.remove((a, b))?;
+        Ok(())
+    }
+
+    /// Writes a suite and its project link.
+    pub fn put_suite(&mut self, suite: &Suite) -> Result<()> {
+        self.put(suite)?;
+        self.link(tables::PROJECT_SUITES, suite.project_id, suite.id)
+    }
+
+    /// Writes a section and its suite link.
+    pub fn put_section(&mut self, section: &Section) -> Result<()> {
+        self.put(section)?;
+        self.link(tables::SUITE_SECTIONS, section.suite_id, section.id)
+    }
+
+    pub fn put_milestone(&mut self, m: &Milestone) -> Result<()> {
+        self.put(m)?;
+        self.link(tables::PROJECT_MILESTONES, m.project_id, m.id)
+    }
+
+    /// Writes a case; `old` is the stored version it replaces, whose index entries are moved.
+    pub fn put_case(&mut self, case: &Case, old: Option<&Case>) -> Result<()> {
+        self.put(case)?;
+        if let Some(old) = old {
+            if old.section_id != case.section_id {
+                self.unlink(tables::SECTION_CASES, old.section_id, old.id)?;
+            }
+            if old.suite_id != case.suite_id {
+                let mut t = self.wtx.open_table(tables::SUITE_CASES)?;
+                t.remove((old.suite_id, old.id))?;
+            }
+        }
+        self.link(tables::SECTION_CASES, case.section_id, case.id)?;
+        let summary = CaseSummary {
+            section_id: case.section_id,
+            template_id: case.template_id,
+            type_id: case.type_id,
+            priority_id: case.priority_id,
+            milestone_id: case.milestone_id.unwrap_or(0),
+            created_by: case.created_by,
+            updated_by: case.updated_by,
+            created_on: case.created_on,
+            updated_on: case.updated_on,
+        };
+        {
+            let mut t = self.wtx.open_table(tables::SUITE_CASES)?;
+            t.insert((case.suite_id, case.id), summary.encode().as_slice())?;
+        }
+        self.case_changed(case.id)
+    }
+
+    pub fn delete_case(&mut self, case: &Case) -> Result<()> {
+        self.remove::<Case>(case.id)?;
+        self.unlink(tables::SECTION_CASES, case.section_id, case.id)?;
+        {
+            let mut t = self.wtx.open_table(tables::SUITE_CASES)?;
+            t.remove((case.suite_id, case.id))?;
+        }
+        self.case_changed(case.id)
+    }
+
+    pub fn delete_section(&mut self, section: &Section) -> Result<()> {
+        self.remove::<Section>(section.id)?;
+        self.unlink(tables::SUITE_SECTIONS, section.suite_id, section.id)
+    }
+
+    pub fn delete_suite(&mut self, suite: &Suite) -> Result<()> {
+        self.remove::<Suite>(suite.id)?;
+        self.unlink(tables::PROJECT_SUITES, suite.project_id, suite.id)
+    }
+
+    pub fn delete_milestone(&mut self, m: &Milestone) -> Result<()> {
+        self.remove::<Milestone>(m.id)?;
+        self.unlink(tables::PROJECT_MILESTONES, m.project_id, m.id)
+    }
+
+    fn case_changed(&mut self, case_id: u64) -> Result<()> {
+        let v = self.data_version()?;
+        self.link(tables::CASE_CHANGES, v, case_id)
+    }
+
+    /// Appends a journal entry, giving it the next sequence number, and indexes the cases it
+    /// touches for `get_history_for_case`.
+    pub fn append_journal(&mut self, entry: &mut JournalEntry) -> Result<u64> {
+        let seq = self.tx().meta_u64(meta::JOURNAL_SEQ)?.unwrap_or(0) + 1;
+        self.set_meta_u64(meta::JOURNAL_SEQ, seq)?;
+        entry.seq = seq;
+        let bytes = codec::encode(entry)?;
+        {
+            let mut t = self.wtx.open_table(tables::JOURNAL)?;
+            t.insert(seq, bytes.as_slice())?;
+        }
+        let mut cases: Vec<u64> = entry
+            .effects
+            .iter()
+            .filter(|e| e.kind == Kind::Case)
+            .map(|e| e.id)
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
+        for id in cases {
+            self.link(tables::CASE_HISTORY, id, seq)?;
+        }
+        Ok(seq)
+    }
+}
