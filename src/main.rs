@@ -9,6 +9,17 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Map, Value};
 use trailstore::{Error, Store};
 
+/// Prints a line to standard output; a closed pipe (`trailstore ... | head`) ends the program
+/// quietly instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 const AFTER_HELP: &str = "\
 Examples:
   trailstore init
@@ -179,9 +190,8 @@ fn read_data(arg: &str) -> Result<String, Error> {
 
 fn body_from(fields: &FieldArgs, mut base: Map<String, Value>) -> Result<Value, Error> {
     if let Some(d) = &fields.data {
-        match trailstore::parse_body(&read_data(d)?)? {
-            Some(Value::Object(m)) => base.extend(m),
-            _ => {}
+        if let Some(Value::Object(m)) = trailstore::parse_body(&read_data(d)?)? {
+            base.extend(m);
         }
     }
     for f in &fields.field {
@@ -195,7 +205,7 @@ fn body_from(fields: &FieldArgs, mut base: Map<String, Value>) -> Result<Value, 
 }
 
 fn print_json(v: &Value) {
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
     );
@@ -217,7 +227,7 @@ fn show_case(c: &Value) {
         Value::String(s) => s.clone(),
         v => v.to_string(),
     };
-    println!("C{}  {}", s("id"), s("title"));
+    out!("C{}  {}", s("id"), s("title"));
     for k in [
         "section_id",
         "suite_id",
@@ -232,23 +242,23 @@ fn show_case(c: &Value) {
         "updated_by",
         "updated_on",
     ] {
-        println!("  {k:<22} {}", s(k));
+        out!("  {k:<22} {}", s(k));
     }
     if let Some(m) = c.as_object() {
         for (k, v) in m.iter().filter(|(k, _)| k.starts_with("custom_")) {
             match v {
                 Value::Null => continue,
                 Value::Array(steps) if k == "custom_steps_separated" => {
-                    println!("  {k}:");
+                    out!("  {k}:");
                     for (i, step) in steps.iter().enumerate() {
-                        println!("    {}. {}", i + 1, step["content"].as_str().unwrap_or(""));
+                        out!("    {}. {}", i + 1, step["content"].as_str().unwrap_or(""));
                         if let Some(e) = step["expected"].as_str().filter(|e| !e.is_empty()) {
-                            println!("       → {e}");
+                            out!("       → {e}");
                         }
                     }
                 }
-                Value::String(t) => println!("  {k:<22} {}", t.replace('\n', "\n  ")),
-                v => println!("  {k:<22} {v}"),
+                Value::String(t) => out!("  {k:<22} {}", t.replace('\n', "\n  ")),
+                v => out!("  {k:<22} {v}"),
             }
         }
     }
@@ -263,7 +273,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 store.set_user_id(u)?;
             }
             if human {
-                println!(
+                out!(
                     "Store ready at {} (local changes recorded as user {}).",
                     store.path().display(),
                     store.user_id()?
@@ -289,7 +299,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     .filter(|(_, n)| **n > 0)
                     .map(|(k, n)| format!("{n} {k}"))
                     .collect();
-                println!("Imported {}.", parts.join(", "));
+                out!("Imported {}.", parts.join(", "));
             } else {
                 print_json(&report.to_json());
             }
@@ -308,7 +318,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let stats = store.stats()?;
             if human {
                 for (k, v) in stats.as_object().into_iter().flatten() {
-                    println!("{k:<16} {v}");
+                    out!("{k:<16} {v}");
                 }
             } else {
                 print_json(&stats);
@@ -339,7 +349,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             for s in &sections {
                 let depth = s["depth"].as_u64().unwrap_or(0) as usize;
                 let id = s["id"].as_u64().unwrap_or(0);
-                println!(
+                out!(
                     "{}{} [S{}] ({} cases)",
                     "  ".repeat(depth),
                     s["name"].as_str().unwrap_or(""),
@@ -392,7 +402,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 let required = f["configs"]
                     .as_array()
                     .is_some_and(|cs| cs.iter().any(|c| c["options"]["is_required"] == true));
-                println!(
+                out!(
                     "{:<28} {:<13} {}{}{}",
                     f["system_name"].as_str().unwrap_or(""),
                     TYPES.get(t).copied().unwrap_or("?"),
@@ -417,7 +427,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Ok(());
             }
             if entries.is_empty() {
-                println!(
+                out!(
                     "The journal has no entries{}.",
                     if since > 0 { " after that" } else { "" }
                 );
@@ -447,9 +457,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                         )
                     })
                     .collect();
-                println!(
+                out!(
                     "#{:<5} {:<10} {:<28} {}",
-                    e["seq"],
+                    e["seq"].to_string(),
                     e["push"]["state"].as_str().unwrap_or(""),
                     cut(e["route"].as_str().unwrap_or(""), 28),
                     changes.join("; ")
@@ -467,12 +477,15 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Ok(());
             }
             for h in history {
-                println!(
+                out!(
                     "#{} type {} at {} by user {}",
-                    h["id"], h["type_id"], h["created_on"], h["user_id"]
+                    h["id"],
+                    h["type_id"],
+                    h["created_on"],
+                    h["user_id"]
                 );
                 for c in h["changes"].as_array().into_iter().flatten() {
-                    println!(
+                    out!(
                         "    {}: {} → {}",
                         c["field"].as_str().unwrap_or(""),
                         cut(&c["old_value"].to_string(), 50),
@@ -524,9 +537,9 @@ fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
                 print_json(&page);
                 return Ok(());
             }
-            println!("{:>11}  {:>3}  {:>8}  TITLE", "ID", "PRI", "SECTION");
+            out!("{:>11}  {:>3}  {:>8}  TITLE", "ID", "PRI", "SECTION");
             for c in page["cases"].as_array().into_iter().flatten() {
-                println!(
+                out!(
                     "{:>11}  {:>3}  {:>8}  {}",
                     format!("C{}", c["id"]),
                     c["priority_id"].to_string(),
@@ -536,9 +549,9 @@ fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
             }
             let size = page["size"].as_u64().unwrap_or(0);
             if page["_links"]["next"].is_string() {
-                println!("({size} shown; more with --offset {})", a.offset + a.limit);
+                out!("({size} shown; more with --offset {})", a.offset + a.limit);
             } else {
-                println!("({size} cases)");
+                out!("({size} cases)");
             }
         }
         CasesCmd::Show { id } => {
@@ -561,7 +574,7 @@ fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
                 .call(&format!("add_case/{section}"), Some(&body))?
                 .into_value();
             if human {
-                println!("Added C{}.", c["id"]);
+                out!("Added C{}.", c["id"]);
                 show_case(&c);
             } else {
                 print_json(&c);
@@ -577,7 +590,7 @@ fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
                 .call(&format!("update_case/{id}"), Some(&body))?
                 .into_value();
             if human {
-                println!("Updated C{}.", c["id"]);
+                out!("Updated C{}.", c["id"]);
                 show_case(&c);
             } else {
                 print_json(&c);
@@ -586,7 +599,7 @@ fn cases(store: &Store, cmd: CasesCmd, human: bool) -> Result<(), Error> {
         CasesCmd::Delete { id } => {
             store.call(&format!("delete_case/{id}"), None)?;
             if human {
-                println!("Deleted C{id}.");
+                out!("Deleted C{id}.");
             }
         }
     }
@@ -600,7 +613,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if json_errors {
-                println!("{}", e.to_json());
+                out!("{}", e.to_json());
             } else {
                 eprintln!("error: {e}");
                 if let Some(field) = e.field() {

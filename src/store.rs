@@ -39,6 +39,9 @@ pub(crate) struct Inner {
     /// Case fields by id, read once and replaced whenever a write changes them; output of cases
     /// needs them on every read.
     pub(crate) fields: RwLock<Arc<Vec<CaseField>>>,
+    /// The thread holding the open batch, if any: a second write from that same thread would
+    /// wait for itself forever, so it is refused instead.
+    batch_thread: std::sync::Mutex<Option<std::thread::ThreadId>>,
 }
 
 /// An open store. Cheap to clone; clones share one handle.
@@ -125,6 +128,7 @@ impl Store {
                 path: dir,
                 pid: std::process::id(),
                 fields: RwLock::new(Arc::new(Vec::new())),
+                batch_thread: std::sync::Mutex::new(None),
             }),
         };
         store.init_or_check_format()?;
@@ -230,12 +234,32 @@ impl Store {
 
     /// Starts a batch: several calls in one transaction that commits once. Dropping a batch
     /// without [`Batch::commit`] rolls every call in it back.
+    ///
+    /// One thread holds at most one batch: while it is open, a write from the same thread that
+    /// does not go through the batch is refused with [`Error::Busy`] (it would wait for itself).
+    /// Other threads' writes wait until the batch commits or rolls back.
     pub fn batch(&self) -> Result<Batch> {
+        let me = std::thread::current().id();
+        if *self.batch_owner() == Some(me) {
+            return Err(Error::Busy {
+                message: "A batch is open on this thread; make the call through the batch, or commit it first.".into(),
+            });
+        }
+        let wtx = self.begin_write()?;
+        *self.batch_owner() = Some(me);
         Ok(Batch {
             store: self.clone(),
-            wtx: Some(self.begin_write()?),
+            wtx: Some(wtx),
             fields_changed: false,
+            released: false,
         })
+    }
+
+    fn batch_owner(&self) -> std::sync::MutexGuard<'_, Option<std::thread::ThreadId>> {
+        match self.inner.batch_thread.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
     }
 
     /// The user local changes are recorded as (`created_by`, `updated_by`).
@@ -304,6 +328,7 @@ pub struct Batch {
     store: Store,
     wtx: Option<WriteTransaction>,
     fields_changed: bool,
+    released: bool,
 }
 
 impl Batch {
@@ -322,7 +347,7 @@ impl Batch {
             if w.touched_fields() {
                 self.fields_changed = true;
             }
-            if w.failed_midway() {
+            if out.is_err() && w.failed_midway() {
                 // A storage error after writing began: the transaction is no longer trustworthy.
                 self.wtx = None;
             }
@@ -349,6 +374,7 @@ impl Batch {
     pub fn commit(mut self) -> Result<()> {
         self.store.check_pid()?;
         let wtx = self.wtx.take().ok_or(Error::Closed)?;
+        self.release();
         wtx.commit()?;
         if self.fields_changed {
             self.store.reload_fields()?;
@@ -358,15 +384,31 @@ impl Batch {
 
     /// Discards every call of the batch.
     pub fn rollback(mut self) -> Result<()> {
+        self.release();
         if let Some(wtx) = self.wtx.take() {
             wtx.abort()?;
         }
         Ok(())
     }
+
+    /// Whether the batch can still take calls (a storage failure inside it closes it).
+    pub fn is_open(&self) -> bool {
+        self.wtx.is_some()
+    }
+
+    /// Marks the store as having no open batch, once. Only one batch exists at a time (it holds
+    /// the write transaction), so the first release of this batch is the one that counts.
+    fn release(&mut self) {
+        if !self.released {
+            *self.store.batch_owner() = None;
+            self.released = true;
+        }
+    }
 }
 
 impl Drop for Batch {
     fn drop(&mut self) {
+        self.release();
         if let Some(wtx) = self.wtx.take() {
             let _ = wtx.abort();
         }

@@ -38,6 +38,7 @@ const UNJOURNALED: &[&str] = &[
     "display_order",
     "estimate_forecast",
     "is_deleted",
+    "labels",
 ];
 
 pub(crate) fn load(tx: &Tx<'_>, id: u64) -> Result<Case> {
@@ -484,10 +485,10 @@ pub(super) fn copy_cases_to_section(
     let ids = id_list("case_ids", req.body.get("case_ids"))?;
     let sources = load_listed(&tx, &ids, None)?;
     let fields = fields_in_write(w)?;
-    let mut order = next_display_order(&tx, section.id)?;
+    let first = next_display_order(&tx, section.id)?;
     let mut effects = Vec::new();
     let mut out = Vec::new();
-    for src in sources {
+    for (order, src) in (first..).zip(sources) {
         let mut case = src.clone();
         case.id = w.next_local_id(Kind::Case)?;
         case.section_id = section.id;
@@ -508,7 +509,6 @@ pub(super) fn copy_cases_to_section(
         case.updated_by = ctx.user_id;
         case.updated_on = ctx.now;
         case.display_order = order;
-        order += 1;
         w.put_case(&case, None)?;
         let json = render(&fields, &case);
         effects.push(Effect {

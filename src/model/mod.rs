@@ -148,7 +148,7 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => match v.as_u64() {
-                Some(id) if id >= 1 && id < LOCAL_ID_MIN => Ok(Some(id)),
+                Some(id) if (1..LOCAL_ID_MIN).contains(&id) => Ok(Some(id)),
                 Some(id) if id >= LOCAL_ID_MIN => Err(Error::validation(
                     key,
                     format!(

@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests: a real store on disk, loaded with the sample
+//! snapshot, and short ways to call routes.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tempfile::TempDir;
+use trailstore::{Error, Response, Store};
+
+pub fn snapshot() -> &'static Value {
+    static SNAPSHOT: OnceLock<Value> = OnceLock::new();
+    SNAPSHOT.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sample_snapshot.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).expect("sample snapshot"))
+            .expect("sample snapshot is JSON")
+    })
+}
+
+/// An empty store in a fresh temporary folder.
+pub fn empty() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store")).unwrap();
+    (dir, store)
+}
+
+/// A store loaded with the sample snapshot.
+pub fn sample() -> (TempDir, Store) {
+    let (dir, store) = empty();
+    store.import_snapshot(snapshot()).unwrap();
+    (dir, store)
+}
+
+/// Calls a route that must succeed and returns its JSON (`null` for an empty body).
+#[track_caller]
+pub fn ok(store: &Store, route: &str, body: Value) -> Value {
+    let body = if body.is_null() { None } else { Some(body) };
+    match store.call(route, body.as_ref()) {
+        Ok(Response::Json(v)) => v,
+        Ok(Response::Empty) => Value::Null,
+        Err(e) => panic!("{route} failed: {e}"),
+    }
+}
+
+/// Calls a route that must fail and returns the error.
+#[track_caller]
+pub fn err(store: &Store, route: &str, body: Value) -> Error {
+    let body = if body.is_null() { None } else { Some(body) };
+    match store.call(route, body.as_ref()) {
+        Ok(v) => panic!("{route} should have failed, answered {v:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Asserts an error's message and field.
+#[track_caller]
+pub fn assert_error(e: &Error, message: &str, field: Option<&str>) {
+    assert_eq!(e.to_string(), message);
+    assert_eq!(e.field(), field, "field of {message}");
+}
+
+/// Every item of a paged route, following `_links.next`.
+pub fn all_pages(store: &Store, route: &str, key: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut next = Some(route.to_string());
+    while let Some(r) = next {
+        let page = ok(store, &r, Value::Null);
+        out.extend(page[key].as_array().unwrap().iter().cloned());
+        next = page["_links"]["next"].as_str().map(str::to_string);
+    }
+    out
+}
+
+/// The ids of a list of entities.
+pub fn ids(items: &[Value]) -> Vec<u64> {
+    items.iter().map(|i| i["id"].as_u64().unwrap()).collect()
+}
+
+/// The journal as JSON entries.
+pub fn journal(store: &Store) -> Vec<Value> {
+    all_pages(store, "x_get_journal", "journal")
+}
+
+/// A valid body for a new case in project 1 (Web Shop), where custom_component is required.
+pub fn web_case(title: &str) -> Value {
+    serde_json::json!({"title": title, "custom_component": 2})
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting, lints, the Rust suites (unit, integration, doctests,
+# property tests), the Python suite against the wheel built from source, and the C suite under
+# AddressSanitizer. CI runs exactly this (see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test"
+cargo test --workspace
