@@ -43,6 +43,7 @@ mod error;
 mod journal;
 mod messages;
 mod model;
+mod search;
 mod snapshot;
 mod store;
 mod tables;
@@ -56,8 +57,9 @@ pub use model::{
     is_local_id, Case, CaseField, CaseType, FieldConfig, FieldType, Json, Kind, Milestone,
     Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX, LOCAL_ID_MIN,
 };
+pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
-pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION};
+pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};
 
 impl Store {
     /// Imports a TestRail snapshot as server base state, in one transaction (see

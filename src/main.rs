@@ -101,6 +101,50 @@ enum Command {
     },
     /// The history of a case (TestRail's get_history_for_case).
     History { case_id: u64 },
+    /// Full-text search over a project's cases, best matches first (BM25).
+    #[command(after_help = "Query language:
+  checkout payment            both words (AND is the default)
+  checkout OR paypal          either word
+  checkout NOT paypal         without the second (also: checkout -paypal)
+  \"saved card\"                a phrase
+  refund*                     a prefix
+  title:refund steps:declined a field: title, refs, text (custom text fields), steps, options
+  (card OR paypal) AND refund grouping
+
+Examples:
+  trailstore search --project 1 'saved card'
+  trailstore search --project 2 --suite 3 --priority 3,4 'sync AND offline'
+  trailstore search --project 1 --section 5 --choice custom_component=2 'refund*'")]
+    Search(SearchArgs),
+    /// Rebuild the search index from the data.
+    Reindex,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    #[arg(long)]
+    project: u64,
+    /// The query (empty: every case that passes the filters).
+    #[arg(default_value = "")]
+    query: String,
+    #[arg(long)]
+    suite: Option<u64>,
+    /// A section; its subsections are searched too.
+    #[arg(long)]
+    section: Option<u64>,
+    /// Priority ids, comma-separated.
+    #[arg(long)]
+    priority: Option<String>,
+    /// Type ids, comma-separated.
+    #[arg(long = "type")]
+    type_id: Option<String>,
+    /// A Dropdown, Multi-select or Checkbox value: custom_component=2 (repeatable).
+    #[arg(long = "choice", value_name = "FIELD=IDS")]
+    choice: Vec<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: u64,
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
 }
 
 #[derive(Subcommand)]
@@ -266,6 +310,9 @@ fn show_case(c: &Value) {
 
 fn run(cli: Cli) -> Result<(), Error> {
     let store = Store::open(&cli.store)?;
+    if *store.index_report() != trailstore::IndexAction::UpToDate {
+        eprintln!("note: {}", store.index_report());
+    }
     let human = !cli.json;
     match cli.command {
         Command::Init { user_id } => {
@@ -494,7 +541,78 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::Search(a) => search(&store, a, human)?,
+        Command::Reindex => {
+            let action = store.reindex()?;
+            if human {
+                out!("{action}.");
+            } else {
+                print_json(&json!({"reindexed": true, "message": action.to_string()}));
+            }
+        }
     }
+    Ok(())
+}
+
+fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
+    let enc = |v: &str| {
+        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let mut route = format!(
+        "x_search_cases/{}&q={}&limit={}&offset={}&count=1",
+        a.project,
+        enc(&a.query),
+        a.limit,
+        a.offset
+    );
+    for (k, v) in [
+        ("suite_id", a.suite.map(|s| s.to_string())),
+        ("section_id", a.section.map(|s| s.to_string())),
+        ("priority_id", a.priority),
+        ("type_id", a.type_id),
+    ] {
+        if let Some(v) = v {
+            route.push_str(&format!("&{k}={}", enc(&v)));
+        }
+    }
+    for c in &a.choice {
+        let (k, v) = c.split_once('=').ok_or_else(|| Error::BadRequest {
+            message: format!("--choice takes FIELD=IDS, got \"{c}\"."),
+        })?;
+        route.push_str(&format!("&{}={}", enc(k.trim()), enc(v.trim())));
+    }
+    let page = store.call(&route, None)?.into_value();
+    if !human {
+        print_json(&page);
+        return Ok(());
+    }
+    let results = page["results"].as_array().cloned().unwrap_or_default();
+    for r in &results {
+        let c = &r["case"];
+        out!(
+            "{:>11}  {:>6.2}  {}",
+            format!("C{}", c["id"]),
+            r["score"].as_f64().unwrap_or(0.0),
+            cut(c["title"].as_str().unwrap_or(""), 80)
+        );
+        for (field, html) in r["highlights"].as_object().into_iter().flatten() {
+            if field == "title" {
+                continue;
+            }
+            let text = html
+                .as_str()
+                .unwrap_or("")
+                .replace("<b>", "\x1b[1m")
+                .replace("</b>", "\x1b[0m")
+                .replace('\n', " ");
+            out!("{:>21}{field}: {}", "", text);
+        }
+    }
+    out!(
+        "({} of {} matches shown)",
+        results.len(),
+        page["total"].as_u64().unwrap_or(results.len() as u64)
+    );
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::api::{self, Response};
 use crate::error::{Error, Result};
 use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
+use crate::search::{IndexAction, SearchIndex, SearchRequest, SearchResults};
 use crate::tables::{self, meta};
 use crate::tx::{Tx, Writer};
 
@@ -23,6 +24,9 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// File name of the redb database inside a store folder.
 pub const DATA_FILE: &str = "store.redb";
+
+/// Folder of the search index inside a store folder.
+pub const INDEX_DIR: &str = "index";
 
 /// Options for [`Store::open_with`].
 #[derive(Debug, Clone, Default)]
@@ -42,6 +46,10 @@ pub(crate) struct Inner {
     /// The thread holding the open batch, if any: a second write from that same thread would
     /// wait for itself forever, so it is refused instead.
     batch_thread: std::sync::Mutex<Option<std::thread::ThreadId>>,
+    /// The full-text index, derived from the data (see [`crate::search`]).
+    pub(crate) search: SearchIndex,
+    /// What opening the store did to the search index.
+    index_report: IndexAction,
 }
 
 /// An open store. Cheap to clone; clones share one handle.
@@ -88,6 +96,38 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
+fn init_or_check_format(db: &Database) -> Result<()> {
+    // A write transaction, so that a brand-new file (with no tables yet) can be read too.
+    let wtx = db.begin_write()?;
+    let found = Tx::Write(&wtx).meta_u64(meta::FORMAT_VERSION)?;
+    match found {
+        Some(v) if v > u64::from(FORMAT_VERSION) => Err(Error::Unsupported {
+            found: u32::try_from(v).unwrap_or(u32::MAX),
+            supported: FORMAT_VERSION,
+        }),
+        Some(_) => {
+            wtx.abort()?;
+            Ok(())
+        }
+        None => {
+            {
+                let mut w = Writer::new(&wtx);
+                w.create_all_tables()?;
+                w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
+                w.set_meta_u64(meta::CREATED_ON, now() as u64)?;
+                w.set_meta_u64(meta::USER_ID, 1)?;
+                w.set_meta_u64(meta::DATA_VERSION, 0)?;
+                w.set_meta_u64(meta::JOURNAL_SEQ, 0)?;
+                for kind in Kind::ALL {
+                    w.set_meta_u64(&Writer::local_id_key(kind), LOCAL_ID_MIN)?;
+                }
+            }
+            wtx.commit()?;
+            Ok(())
+        }
+    }
+}
+
 impl Store {
     /// Opens the store in folder `path`, creating the folder and an empty store if needed.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
@@ -122,55 +162,105 @@ impl Store {
                 ))
             }
         };
-        let store = Store {
+        init_or_check_format(&db)?;
+        // The index folder is only touched once redb's lock shows this process owns the store.
+        let (search, rebuild) = SearchIndex::open(&dir.join(INDEX_DIR))?;
+        let mut store = Store {
             inner: Arc::new(Inner {
                 db,
                 path: dir,
                 pid: std::process::id(),
                 fields: RwLock::new(Arc::new(Vec::new())),
                 batch_thread: std::sync::Mutex::new(None),
+                search,
+                index_report: IndexAction::UpToDate,
             }),
         };
-        store.init_or_check_format()?;
         store.reload_fields()?;
+        let action = store.catch_up_index(rebuild)?;
+        if let Some(inner) = Arc::get_mut(&mut store.inner) {
+            inner.index_report = action;
+        }
         Ok(store)
+    }
+
+    /// Brings the search index up to the data after an open (see [`crate::search`]).
+    fn catch_up_index(&self, rebuild: Option<String>) -> Result<IndexAction> {
+        let search = &self.inner.search;
+        let action = {
+            let rtx = self.begin_read()?;
+            let tx = Tx::Read(&rtx);
+            let version = tx.meta_u64(meta::DATA_VERSION)?.unwrap_or(0);
+            let pruned = tx.meta_u64(meta::CHANGES_PRUNED_TO)?.unwrap_or(0);
+            let committed = search.committed_version();
+            let rebuild = rebuild
+                .or_else(|| (committed > version).then(|| "the index is ahead of the data".into()))
+                .or_else(|| {
+                    (committed < pruned).then(|| "the index is older than the change log".into())
+                });
+            let changed = match (&rebuild, committed < version) {
+                (None, true) => Some(tx.case_changes_since(committed)?),
+                _ => None,
+            };
+            let action = search.catch_up(&tx, &self.fields(), version, changed, rebuild)?;
+            match action {
+                // A new store, or writes that touched no case: nothing worth reporting.
+                IndexAction::Rebuilt { cases: 0, .. } if version == 0 => IndexAction::UpToDate,
+                IndexAction::CaughtUp { cases: 0 } => IndexAction::UpToDate,
+                a => a,
+            }
+        };
+        // The change log is only needed above what the index has committed.
+        let committed = search.committed_version();
+        let oldest = {
+            let rtx = self.begin_read()?;
+            Tx::Read(&rtx).oldest_case_change()?
+        };
+        if oldest.is_some_and(|v| v <= committed) {
+            let wtx = self.begin_write()?;
+            Writer::new(&wtx).prune_case_changes(committed)?;
+            wtx.commit()?;
+        }
+        Ok(action)
+    }
+
+    /// What opening the store did to the search index: up to date, caught up after a crash, or
+    /// rebuilt (with the reason).
+    pub fn index_report(&self) -> &IndexAction {
+        &self.inner.index_report
+    }
+
+    /// Rebuilds the search index from the data.
+    pub fn reindex(&self) -> Result<IndexAction> {
+        let rtx = self.begin_read()?;
+        let tx = Tx::Read(&rtx);
+        let version = tx.meta_u64(meta::DATA_VERSION)?.unwrap_or(0);
+        let cases = self.inner.search.rebuild(&tx, &self.fields(), version)?;
+        Ok(IndexAction::Rebuilt {
+            reason: "asked for".into(),
+            cases,
+        })
+    }
+
+    /// Full-text search over the cases of a project, ranked by BM25. Sees every write that
+    /// committed before it was called.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let rtx = self.begin_read()?;
+        let tx = Tx::Read(&rtx);
+        let version = tx.meta_u64(meta::DATA_VERSION)?.unwrap_or(0);
+        self.inner
+            .search
+            .search(&tx, &self.fields(), version, request)
+    }
+
+    /// Number of segments in the search index (merging keeps it low).
+    pub fn index_segments(&self) -> usize {
+        self.inner.search.segment_count()
     }
 
     /// The folder of this store.
     pub fn path(&self) -> &Path {
         &self.inner.path
-    }
-
-    fn init_or_check_format(&self) -> Result<()> {
-        // A write transaction, so that a brand-new file (with no tables yet) can be read too.
-        let wtx = self.begin_write()?;
-        let found = Tx::Write(&wtx).meta_u64(meta::FORMAT_VERSION)?;
-        match found {
-            Some(v) if v > u64::from(FORMAT_VERSION) => Err(Error::Unsupported {
-                found: u32::try_from(v).unwrap_or(u32::MAX),
-                supported: FORMAT_VERSION,
-            }),
-            Some(_) => {
-                wtx.abort()?;
-                Ok(())
-            }
-            None => {
-                {
-                    let mut w = Writer::new(&wtx);
-                    w.create_all_tables()?;
-                    w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
-                    w.set_meta_u64(meta::CREATED_ON, now() as u64)?;
-                    w.set_meta_u64(meta::USER_ID, 1)?;
-                    w.set_meta_u64(meta::DATA_VERSION, 0)?;
-                    w.set_meta_u64(meta::JOURNAL_SEQ, 0)?;
-                    for kind in Kind::ALL {
-                        w.set_meta_u64(&Writer::local_id_key(kind), LOCAL_ID_MIN)?;
-                    }
-                }
-                wtx.commit()?;
-                Ok(())
-            }
-        }
     }
 
     /// Refuses use of a handle in a process forked after it was opened.
@@ -252,6 +342,8 @@ impl Store {
             wtx: Some(wtx),
             fields_changed: false,
             released: false,
+            changed: Vec::new(),
+            version: 0,
         })
     }
 
@@ -322,6 +414,25 @@ impl Store {
     }
 }
 
+/// What one call inside a batch changed, taken out of its writer.
+struct Delta {
+    fields_changed: bool,
+    changed: Vec<u64>,
+    version: u64,
+}
+
+impl Delta {
+    fn of(w: Writer<'_>) -> Delta {
+        let fields_changed = w.touched_fields();
+        let (changed, version) = w.into_changes();
+        Delta {
+            fields_changed,
+            changed,
+            version,
+        }
+    }
+}
+
 /// Several calls in one write transaction. Each call is validated before it writes, so a rejected
 /// call leaves the batch as it was; [`Batch::commit`] makes them all durable at once.
 pub struct Batch {
@@ -329,6 +440,9 @@ pub struct Batch {
     wtx: Option<WriteTransaction>,
     fields_changed: bool,
     released: bool,
+    /// Cases changed by the batch, and the newest data version it stamped.
+    changed: Vec<u64>,
+    version: u64,
 }
 
 impl Batch {
@@ -344,13 +458,13 @@ impl Batch {
         if request.method.is_write() {
             let mut w = Writer::new(wtx);
             let out = api::write(&self.store, &mut w, request);
-            if w.touched_fields() {
-                self.fields_changed = true;
-            }
             if out.is_err() && w.failed_midway() {
                 // A storage error after writing began: the transaction is no longer trustworthy.
                 self.wtx = None;
+                return out;
             }
+            let delta = Delta::of(w);
+            self.absorb(delta);
             out
         } else {
             api::read(&self.store, &Tx::Write(wtx), request)
@@ -363,11 +477,20 @@ impl Batch {
         let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
         let mut w = Writer::new(wtx);
         let out = crate::snapshot::import(&mut w, snapshot);
-        self.fields_changed = true;
         if out.is_err() {
             self.wtx = None;
+            return out;
         }
+        let delta = Delta::of(w);
+        self.fields_changed = true;
+        self.absorb(delta);
         out
+    }
+
+    fn absorb(&mut self, d: Delta) {
+        self.fields_changed |= d.fields_changed;
+        self.changed.extend(d.changed);
+        self.version = self.version.max(d.version);
     }
 
     /// Commits every call of the batch durably.
@@ -375,9 +498,24 @@ impl Batch {
         self.store.check_pid()?;
         let wtx = self.wtx.take().ok_or(Error::Closed)?;
         self.release();
+        let store = self.store.clone();
+        // Taken before the data commits, so that concurrent writers reach the index in order.
+        let mut guard = store.inner.search.begin_apply();
         wtx.commit()?;
         if self.fields_changed {
-            self.store.reload_fields()?;
+            store.reload_fields()?;
+        }
+        if self.version > 0 {
+            let rtx = store.begin_read()?;
+            self.changed.sort_unstable();
+            self.changed.dedup();
+            store.inner.search.apply(
+                &mut guard,
+                &Tx::Read(&rtx),
+                &store.fields(),
+                &self.changed,
+                self.version,
+            );
         }
         Ok(())
     }

@@ -51,6 +51,8 @@ pub mod meta {
     pub const USER_ID: &str = "user_id";
     /// i64: when the store was created.
     pub const CREATED_ON: &str = "created_on";
+    /// u64: the change log (`case_changes`) holds nothing at or below this data version.
+    pub const CHANGES_PRUNED_TO: &str = "case_changes_pruned_to";
     /// u64 per entity kind: the next local id, as `next_local_id.<kind>`.
     pub const NEXT_LOCAL_ID: &str = "next_local_id";
 }

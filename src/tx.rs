@@ -145,6 +145,30 @@ impl Tx<'_> {
         })
     }
 
+    /// Case ids written or deleted at data versions above `after`.
+    pub fn case_changes_since(&self, after: u64) -> Result<Vec<u64>> {
+        with_table!(self, tables::CASE_CHANGES, |t| {
+            let mut ids = Vec::new();
+            for item in t.range((after.saturating_add(1), 0)..)? {
+                let (k, _) = item?;
+                ids.push(k.value().1);
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(ids)
+        })
+    }
+
+    /// The data version of the oldest change-log entry, if any.
+    pub fn oldest_case_change(&self) -> Result<Option<u64>> {
+        with_table!(self, tables::CASE_CHANGES, |t| {
+            match t.first()? {
+                Some((k, _)) => Ok(Some(k.value().0)),
+                None => Ok(None),
+            }
+        })
+    }
+
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>> {
         with_table!(self, tables::JOURNAL, |t| match t.get(seq)? {
             Some(v) => Ok(Some(codec::decode(v.value(), "journal")?)),
@@ -174,6 +198,8 @@ pub(crate) struct Writer<'a> {
     wrote: bool,
     touched_fields: bool,
     version: Option<u64>,
+    /// Cases written or deleted through this writer, for the search index.
+    changed: Vec<u64>,
 }
 
 fn storage_key(kind: Kind) -> String {
@@ -187,6 +213,7 @@ impl<'a> Writer<'a> {
             wrote: false,
             touched_fields: false,
             version: None,
+            changed: Vec::new(),
         }
     }
 
@@ -205,6 +232,28 @@ impl<'a> Writer<'a> {
 
     pub fn touched_fields(&self) -> bool {
         self.touched_fields
+    }
+
+    /// The cases this writer changed and the data version it stamped (0 if it wrote nothing).
+    pub fn into_changes(self) -> (Vec<u64>, u64) {
+        (self.changed, self.version.unwrap_or(0))
+    }
+
+    /// Marks a case as changed for derived indexes without rewriting it (its section moved).
+    pub fn touch_case(&mut self, case_id: u64) -> Result<()> {
+        self.case_changed(case_id)
+    }
+
+    /// Forgets change-log entries up to `version` (the search index reflects them) and records
+    /// how far the log was pruned.
+    pub fn prune_case_changes(&mut self, version: u64) -> Result<()> {
+        self.wrote = true;
+        {
+            let mut t = self.wtx.open_table(tables::CASE_CHANGES)?;
+            t.retain_in((0, 0)..=(version, u64::MAX), |_, _| false)?;
+        }
+        let before = self.tx().meta_u64(meta::CHANGES_PRUNED_TO)?.unwrap_or(0);
+        self.set_meta_u64(meta::CHANGES_PRUNED_TO, before.max(version))
     }
 
     pub fn create_all_tables(&mut self) -> Result<()> {
@@ -385,6 +434,7 @@ impl<'a> Writer<'a> {
 
     fn case_changed(&mut self, case_id: u64) -> Result<()> {
         let v = self.data_version()?;
+        self.changed.push(case_id);
         self.link(tables::CASE_CHANGES, v, case_id)
     }
 

@@ -9,6 +9,7 @@ mod history;
 mod paging;
 mod projects;
 mod refdata;
+mod search;
 mod sections;
 mod suites;
 
@@ -147,6 +148,7 @@ methods! {
     GetMilestones = "get_milestones", false, ["project_id"], 1;
     GetMilestone = "get_milestone", false, ["milestone_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
+    XSearchCases = "x_search_cases", false, ["project_id"], 1;
 }
 
 /// A parsed API request.
@@ -290,6 +292,7 @@ pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response
         GetMilestones => refdata::get_milestones(tx, req)?,
         GetMilestone => refdata::get_milestone(tx, req)?,
         XGetJournal => history::get_journal(tx, req)?,
+        XSearchCases => search::search_cases(store, tx, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "POST")),
     };
     Ok(Response::Json(v))
@@ -318,14 +321,14 @@ pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
     let out = match req.method {
         AddProject => projects::add_project(w, &ctx, req)?,
         UpdateProject => projects::update_project(w, req)?,
-        DeleteProject => projects::delete_project(store, w, req)?,
+        DeleteProject => projects::delete_project(w, req)?,
         AddSuite => suites::add_suite(w, &ctx, req)?,
         UpdateSuite => suites::update_suite(w, req)?,
-        DeleteSuite => suites::delete_suite(store, w, req)?,
+        DeleteSuite => suites::delete_suite(w, req)?,
         AddSection => sections::add_section(w, req)?,
         UpdateSection => sections::update_section(w, req)?,
         MoveSection => sections::move_section(w, req)?,
-        DeleteSection => sections::delete_section(store, w, req)?,
+        DeleteSection => sections::delete_section(w, req)?,
         AddCase => cases::add_case(store, w, &ctx, req)?,
         UpdateCase => cases::update_case(store, w, &ctx, req)?,
         UpdateCases => cases::update_cases(store, w, &ctx, req)?,

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{Kind, Milestone, Project, Suite, SuiteMode};
-use crate::store::Store;
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -170,7 +169,7 @@ pub(super) fn effect_if(
     }
 }
 
-pub(super) fn delete_project(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+pub(super) fn delete_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let project = load(&tx, req.ids[0])?;
     let suites = tx.children(tables::PROJECT_SUITES, project.id)?;
@@ -192,7 +191,7 @@ pub(super) fn delete_project(store: &Store, w: &mut Writer<'_>, req: &Request) -
     }];
     for suite_id in suites {
         if let Some(suite) = tx.get::<Suite>(suite_id)? {
-            super::suites::delete_suite_cascade(store, w, &suite, &mut effects, false)?;
+            super::suites::delete_suite_cascade(w, &suite, &mut effects, false)?;
         }
     }
     for mid in tx.children(tables::PROJECT_MILESTONES, project.id)? {

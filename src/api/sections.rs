@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Change, Effect};
 use crate::messages as msg;
 use crate::model::{Case, Json, Kind, Section};
-use crate::store::Store;
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -219,6 +218,13 @@ pub(super) fn move_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcome>
         w.put_section(&s)?;
     }
     renumber(w, moved, &children)?;
+    // The cases below the moved section now have other ancestors: re-index them.
+    let tx = w.tx();
+    for sid in subtree(&children, section.id) {
+        for cid in tx.children(tables::SECTION_CASES, sid)? {
+            w.touch_case(cid)?;
+        }
+    }
     let now = load(&w.tx(), "section_id", section.id)?;
     let mut changes = diff(
         Some(&section.to_json()),
@@ -263,7 +269,7 @@ pub(super) fn count_suite(tx: &Tx<'_>, suite_id: u64, counts: &mut Counts) -> Re
     Ok(())
 }
 
-pub(super) fn delete_section(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+pub(super) fn delete_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let section = load(&tx, "section_id", req.ids[0])?;
     if req.soft() {
@@ -279,7 +285,7 @@ pub(super) fn delete_section(store: &Store, w: &mut Writer<'_>, req: &Request) -
         });
     }
     let mut effects = Vec::new();
-    delete_subtree(store, w, section.id, &mut effects, true)?;
+    delete_subtree(w, section.id, &mut effects, true)?;
     // Close the gap in the numbering.
     let rest = suite_sections(&w.tx(), section.suite_id)?;
     let children = tree(&rest);
@@ -293,7 +299,6 @@ pub(super) fn delete_section(store: &Store, w: &mut Writer<'_>, req: &Request) -
 /// Deletes a section, its subsections and all their cases. The root's effect carries its values
 /// when `top`; the rest are recorded by id.
 pub(super) fn delete_subtree(
-    store: &Store,
     w: &mut Writer<'_>,
     root: u64,
     effects: &mut Vec<Effect>,
@@ -303,7 +308,6 @@ pub(super) fn delete_subtree(
     let root_section = load(&tx, "section_id", root)?;
     let sections = suite_sections(&tx, root_section.suite_id)?;
     let ids = subtree(&tree(&sections), root);
-    let fields = super::fields_of(store, &tx)?;
     for (i, sid) in ids.iter().enumerate() {
         let Some(section) = sections.iter().find(|s| s.id == *sid) else {
             continue;
@@ -320,7 +324,6 @@ pub(super) fn delete_subtree(
         });
         for cid in tx.children(tables::SECTION_CASES, section.id)? {
             if let Some(case) = tx.get::<Case>(cid)? {
-                let _ = &fields;
                 effects.push(Effect {
                     kind: Kind::Case,
                     id: cid,

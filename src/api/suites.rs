@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{Kind, Suite, SuiteMode};
-use crate::store::Store;
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -114,7 +113,7 @@ pub(super) fn update_suite(w: &mut Writer<'_>, req: &Request) -> Result<Outcome>
     })
 }
 
-pub(super) fn delete_suite(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+pub(super) fn delete_suite(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let suite = load(&tx, "suite_id", req.ids[0])?;
     if req.soft() {
@@ -126,7 +125,7 @@ pub(super) fn delete_suite(store: &Store, w: &mut Writer<'_>, req: &Request) -> 
         });
     }
     let mut effects = Vec::new();
-    delete_suite_cascade(store, w, &suite, &mut effects, true)?;
+    delete_suite_cascade(w, &suite, &mut effects, true)?;
     Ok(Outcome {
         response: Response::Empty,
         effects,
@@ -136,7 +135,6 @@ pub(super) fn delete_suite(store: &Store, w: &mut Writer<'_>, req: &Request) -> 
 /// Deletes a suite with its sections and cases. The suite's own effect carries its values when
 /// `top` (it was the target); cascaded entities are recorded by id.
 pub(super) fn delete_suite_cascade(
-    store: &Store,
     w: &mut Writer<'_>,
     suite: &Suite,
     effects: &mut Vec<Effect>,
@@ -159,7 +157,7 @@ pub(super) fn delete_suite_cascade(
         .map(|s| s.id)
         .collect();
     for root in roots {
-        super::sections::delete_subtree(store, w, root, effects, false)?;
+        super::sections::delete_subtree(w, root, effects, false)?;
     }
     w.delete_suite(suite)
 }

@@ -1,0 +1,123 @@
+//! `x_search_cases/{project_id}`: full-text search through the dispatcher. Not a TestRail
+//! method (hence the `x_` prefix); its parameters follow get_cases.
+//!
+//! `q` is the query; `suite_id`, `section_id` (with its subsections), `priority_id`, `type_id`,
+//! `template_id`, `milestone_id`, `created_by`, `updated_by` (comma-separated lists),
+//! `created_after`/`created_before`/`updated_after`/`updated_before` and any
+//! `custom_<dropdown, multi-select or checkbox field>=ids` filter inside the index; `limit`
+//! (default 50, at most 250), `offset`; `count=1` adds `total`; `highlight=0` leaves out snippets.
+//! The answer pages like TestRail: `{offset, limit, size, total?, _links, results: [{score,
+//! highlights, case}]}`, each case in get_case's shape.
+
+use serde_json::{json, Value};
+
+use super::{csv_ids, timestamp, Request};
+use crate::error::Result;
+use crate::messages as msg;
+use crate::model::{Kind, Section};
+use crate::search::{SearchRequest, SEARCH_LIMIT_MAX};
+use crate::store::Store;
+use crate::tx::Tx;
+use crate::validate;
+
+fn natural(req: &Request, key: &str) -> Result<Option<usize>> {
+    match req.param(key).map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| msg::not_natural(key)),
+    }
+}
+
+/// Reads a search request from a route's parameters.
+pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
+    let project = super::projects::load(tx, req.ids[0])?;
+    let suite_id = match req.param("suite_id").filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(s) => {
+            let id = validate::id_text("suite_id", s.trim())?;
+            let suite = super::suites::load(tx, "suite_id", id)?;
+            if suite.project_id != project.id {
+                return Err(msg::unknown("suite_id", Kind::Suite));
+            }
+            Some(id)
+        }
+    };
+    let section_id = match req.param("section_id").filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(s) => {
+            let id = validate::id_text("section_id", s.trim())?;
+            match tx.get::<Section>(id)? {
+                Some(sec) if sec.project_id == project.id => Some(id),
+                _ => return Err(msg::unknown("section_id", Kind::Section)),
+            }
+        }
+    };
+    let limit = match natural(req, "limit")? {
+        None => 50,
+        Some(0) => return Err(msg::limit_too_small()),
+        Some(l) if l > SEARCH_LIMIT_MAX => {
+            return Err(msg::limit_too_large(SEARCH_LIMIT_MAX as u64))
+        }
+        Some(l) => l,
+    };
+    let mut choices = Vec::new();
+    for (k, v) in &req.params {
+        if k.starts_with("custom_") && !v.trim().is_empty() {
+            let items = v
+                .split(',')
+                .map(|p| p.trim().parse::<i64>().map_err(|_| msg::invalid_id(k)))
+                .collect::<Result<Vec<_>>>()?;
+            choices.push((k.clone(), items));
+        }
+    }
+    let flag = |k: &str, default: bool| match req.param(k) {
+        None | Some("") => Ok(default),
+        Some(v) => validate::flag(k, &Value::String(v.into())),
+    };
+    Ok(SearchRequest {
+        project_id: project.id,
+        query: req.param("q").unwrap_or("").to_string(),
+        suite_id,
+        section_id,
+        priority_id: csv_ids(req, "priority_id")?,
+        type_id: csv_ids(req, "type_id")?,
+        template_id: csv_ids(req, "template_id")?,
+        milestone_id: csv_ids(req, "milestone_id")?,
+        created_by: csv_ids(req, "created_by")?,
+        updated_by: csv_ids(req, "updated_by")?,
+        created_after: timestamp(req, "created_after")?,
+        created_before: timestamp(req, "created_before")?,
+        updated_after: timestamp(req, "updated_after")?,
+        updated_before: timestamp(req, "updated_before")?,
+        choices,
+        offset: natural(req, "offset")?.unwrap_or(0),
+        limit,
+        count: flag("count", false)?,
+        highlight: flag("highlight", true)?,
+    })
+}
+
+pub(super) fn search_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+    let request = request(tx, req)?;
+    let results = store.search(&request)?;
+    let fields = super::fields_of(store, tx)?;
+    let items: Vec<Value> = results
+        .hits
+        .iter()
+        .map(|h| {
+            json!({
+                "score": h.score,
+                "highlights": h.highlights,
+                "case": super::cases::render(&fields, &h.case),
+            })
+        })
+        .collect();
+    let page = super::paging::Page {
+        limit: results.limit as u64,
+        offset: results.offset as u64,
+    };
+    let mut out = super::paging::wrap(req, page, "results", items, results.has_more);
+    if let Some(total) = results.total {
+        out["total"] = total.into();
+    }
+    Ok(out)
+}
