@@ -463,14 +463,7 @@ mod tests {
             parse("Error: timeout").unwrap(),
             Some(Node::And(vec![w("Error:"), w("timeout")]))
         );
-        for bad in [
-            "(a",
-            "a)",
-            "\"open",
-            "a AND",
-            "OR",
-            &"(".repeat(100),
-        ] {
+        for bad in ["(a", "a)", "\"open", "a AND", "OR", &"(".repeat(100)] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.field(), Some("q"), "{bad}");
         }
