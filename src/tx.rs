@@ -176,18 +176,20 @@ impl Tx<'_> {
         })
     }
 
-    /// Journal entries with `seq > after`, oldest first, at most `limit`.
-    pub fn journal_since(&self, after: u64, limit: usize) -> Result<Vec<JournalEntry>> {
+    /// Walks journal entries with `seq > after`, oldest first, until `f` returns false.
+    pub fn for_each_journal_entry(
+        &self,
+        after: u64,
+        mut f: impl FnMut(JournalEntry) -> Result<bool>,
+    ) -> Result<()> {
         with_table!(self, tables::JOURNAL, |t| {
-            let mut out = Vec::new();
             for item in t.range(after.saturating_add(1)..)? {
-                if out.len() >= limit {
+                let (_, v) = item?;
+                if !f(codec::decode(v.value(), "journal")?)? {
                     break;
                 }
-                let (_, v) = item?;
-                out.push(codec::decode(v.value(), "journal")?);
             }
-            Ok(out)
+            Ok(())
         })
     }
 }

@@ -208,4 +208,22 @@ fn other_paged_routes() {
     let all = all_pages(&store, "get_history_for_case/1&limit=2", "history");
     assert_eq!(all.len(), 3);
     assert_eq!(all[0]["changes"][0]["new_value"], 4, "newest first");
+    // The journal: 3 entries, one a page, oldest first, and after a sequence number.
+    let j = ok(&store, "x_get_journal&limit=1", Value::Null);
+    assert_eq!(j["size"], 1);
+    assert_eq!(
+        j["_links"]["next"],
+        "/api/v2/x_get_journal&limit=1&offset=1"
+    );
+    let seqs: Vec<u64> = all_pages(&store, "x_get_journal&limit=1", "journal")
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    let after: Vec<u64> = all_pages(&store, "x_get_journal&since=1&limit=1", "journal")
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(after, vec![2, 3]);
+    assert_eq!(ok(&store, "x_get_journal&since=3", Value::Null)["size"], 0);
 }

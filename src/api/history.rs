@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::paging::{wrap, wrap_all, Page};
+use super::paging::{wrap, Page};
 use super::Request;
 use crate::error::Result;
 use crate::journal::{Action, Change};
@@ -110,11 +110,24 @@ pub(super) fn get_journal(tx: &Tx<'_>, req: &Request) -> Result<Value> {
             .map_err(|_| crate::messages::not_natural("since"))?,
     };
     let state = req.param("state").filter(|s| !s.is_empty());
-    let items: Vec<Value> = tx
-        .journal_since(since, usize::MAX)?
-        .iter()
-        .filter(|e| state.is_none_or(|s| e.state.name() == s))
-        .map(|e| e.to_json())
-        .collect();
-    wrap_all(req, "journal", items)
+    let page = Page::from_request(req)?;
+    let mut items = Vec::new();
+    let mut index = 0u64;
+    let mut has_more = false;
+    // Reads only up to the end of the page, so paging through a long journal stays linear.
+    tx.for_each_journal_entry(since, |e| {
+        if state.is_some_and(|s| e.state.name() != s) {
+            return Ok(true);
+        }
+        if page.past(index) {
+            has_more = true;
+            return Ok(false);
+        }
+        if page.wants(index) {
+            items.push(e.to_json());
+        }
+        index += 1;
+        Ok(true)
+    })?;
+    Ok(wrap(req, page, "journal", items, has_more))
 }
