@@ -39,6 +39,10 @@ pub enum ErrorCode {
     Internal = 16,
     /// A write is already in progress on this handle from the same thread (nested batch).
     Busy = 17,
+    /// A TestRail server refused a request or could not be reached (pull, push).
+    Remote = 18,
+    /// A change conflicts with the server's copy; see the conflicts list.
+    Conflict = 19,
 }
 
 impl ErrorCode {
@@ -53,7 +57,8 @@ impl ErrorCode {
             ErrorCode::Validation | ErrorCode::NotFound | ErrorCode::BadRequest => 400,
             ErrorCode::Forbidden => 403,
             ErrorCode::UnknownMethod => 404,
-            ErrorCode::Busy => 409,
+            ErrorCode::Busy | ErrorCode::Conflict => 409,
+            ErrorCode::Remote => 502,
             _ => 500,
         }
     }
@@ -74,6 +79,8 @@ impl ErrorCode {
             ErrorCode::Closed => "closed",
             ErrorCode::Internal => "internal",
             ErrorCode::Busy => "busy",
+            ErrorCode::Remote => "remote",
+            ErrorCode::Conflict => "conflict",
         }
     }
 }
@@ -108,6 +115,14 @@ pub enum Error {
     Busy { message: String },
     /// A bug: a caught panic or a broken invariant.
     Internal { detail: String },
+    /// A TestRail server answered with an error (`status`) or could not be reached (`None`).
+    /// The message never contains credentials.
+    Remote {
+        status: Option<u16>,
+        message: String,
+    },
+    /// A change conflicts with the server's copy.
+    Conflict { message: String },
 }
 
 impl Error {
@@ -127,6 +142,8 @@ impl Error {
             Error::Closed => ErrorCode::Closed,
             Error::Busy { .. } => ErrorCode::Busy,
             Error::Internal { .. } => ErrorCode::Internal,
+            Error::Remote { .. } => ErrorCode::Remote,
+            Error::Conflict { .. } => ErrorCode::Conflict,
         }
     }
 
@@ -208,6 +225,15 @@ impl fmt::Display for Error {
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Closed => f.write_str("The store is closed."),
             Error::Internal { detail } => write!(f, "Internal error in trailstore: {detail}"),
+            Error::Remote {
+                status: Some(s),
+                message,
+            } => write!(f, "The TestRail server answered {s}: {message}"),
+            Error::Remote {
+                status: None,
+                message,
+            } => write!(f, "The TestRail server could not be reached: {message}"),
+            Error::Conflict { message } => f.write_str(message),
         }
     }
 }

@@ -39,11 +39,15 @@
 
 mod api;
 mod codec;
+mod conflicts;
 mod error;
 mod journal;
 mod messages;
 mod model;
+mod remote;
 mod search;
+#[cfg(feature = "server")]
+pub mod serve;
 mod snapshot;
 mod store;
 mod tables;
@@ -51,12 +55,14 @@ mod tx;
 mod validate;
 
 pub use api::{parse_body, Method, Request, Response, PAGE_MAX};
+pub use conflicts::Conflict;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
     is_local_id, Case, CaseField, CaseType, FieldConfig, FieldType, Json, Kind, Milestone,
     Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX, LOCAL_ID_MIN,
 };
+pub use remote::{pull, Client, PullOptions, PullProgress, PullReport, Remote, RetryPolicy};
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};

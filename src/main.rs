@@ -60,6 +60,10 @@ enum Command {
         /// The TestRail user id local changes are recorded as (created_by, updated_by).
         #[arg(long)]
         user_id: Option<u64>,
+        /// Hand out ids as a TestRail server does (from the highest id up) instead of local ids:
+        /// for a store that stands in for a TestRail server, e.g. to try pull and push.
+        #[arg(long)]
+        server_ids: bool,
     },
     /// Load a TestRail snapshot (JSON; see README "Snapshots") as server base state.
     Import {
@@ -118,6 +122,58 @@ Examples:
     Search(SearchArgs),
     /// Rebuild the search index from the data.
     Reindex,
+    /// Serve the store as a TestRail API v2 server, for TestRail clients that must work offline.
+    #[command(
+        after_help = "Point a TestRail client at http://HOST:PORT/ (the API is at /index.php?/api/v2/):
+  trailstore serve --bind 127.0.0.1:8080 --user me@example.com --key secret
+  curl -u me@example.com:secret 'http://127.0.0.1:8080/index.php?/api/v2/get_case/1'
+  python: TestRailAPI('http://127.0.0.1:8080/', 'me@example.com', 'secret', warn_ignore=True)
+The key may also come from $TRAILSTORE_SERVE_KEY (it then stays out of the process list)."
+    )]
+    Serve {
+        /// Address and port (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// The user clients must authenticate as (HTTP Basic); no authentication without it.
+        #[arg(long, requires = "key")]
+        user: Option<String>,
+        /// The password or API key clients must send.
+        #[arg(long, env = "TRAILSTORE_SERVE_KEY", hide_env_values = true)]
+        key: Option<String>,
+        /// A fault plan for testing sync (also needs TRAILSTORE_ENABLE_FAULTS=yes).
+        #[arg(long, value_name = "PLAN.json")]
+        faults: Option<PathBuf>,
+    },
+    /// Pull a TestRail server's projects, suites, sections, cases and fields into the store.
+    #[command(
+        after_help = "Credentials come from the flags, then TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then a
+config file readable only by you ($XDG_CONFIG_HOME/trailstore/config.json or ~/.config/trailstore/config.json,
+or --config): {\"url\": \"https://x.testrail.io/\", \"user\": \"me@x.io\", \"key\": \"...\", \"ca_file\": \"optional.pem\"}.
+They are never written to the store, the journal or any log.
+
+The first pull takes everything; later pulls fetch cases changed since the last one and scan case ids to
+find deletions and moves. Cases you changed locally are merged field by field; a field changed on both
+sides becomes a conflict (trailstore conflicts) instead of being overwritten."
+    )]
+    Pull {
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        /// API key or password (prefer TESTRAIL_KEY or the config file).
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Only this project (repeatable).
+        #[arg(long = "project")]
+        projects: Vec<u64>,
+        /// Skip the id scan (faster; deletions on the server are not seen).
+        #[arg(long)]
+        no_scan: bool,
+    },
+    /// Fields changed both locally and on the server, with both values.
+    Conflicts,
 }
 
 #[derive(Args)]
@@ -315,9 +371,15 @@ fn run(cli: Cli) -> Result<(), Error> {
     }
     let human = !cli.json;
     match cli.command {
-        Command::Init { user_id } => {
+        Command::Init {
+            user_id,
+            server_ids,
+        } => {
             if let Some(u) = user_id {
                 store.set_user_id(u)?;
+            }
+            if server_ids {
+                store.set_server_ids()?;
             }
             if human {
                 out!(
@@ -542,6 +604,98 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Search(a) => search(&store, a, human)?,
+        Command::Serve {
+            bind,
+            user,
+            key,
+            faults,
+        } => {
+            let faults = faults
+                .map(|p| trailstore::serve::FaultPlan::load(&p))
+                .transpose()?;
+            if faults.is_some() {
+                eprintln!("WARNING: fault plan active: this server drops, delays and refuses requests on purpose.");
+            }
+            let config = trailstore::serve::ServeConfig {
+                bind,
+                user,
+                key,
+                faults,
+            };
+            let path = store.path().display().to_string();
+            trailstore::serve::run(store, config, |addr| {
+                out!("Serving {path} at http://{addr}/ (TestRail API v2 at /index.php?/api/v2/). Ctrl-C stops.");
+            })?;
+        }
+        Command::Pull {
+            url,
+            user,
+            key,
+            config,
+            projects,
+            no_scan,
+        } => {
+            let remote = trailstore::Remote::resolve(url, user, key, config.as_deref())?;
+            let opts = trailstore::PullOptions {
+                projects,
+                scan: !no_scan,
+                ..Default::default()
+            };
+            let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {msg} ({pos} records, {elapsed})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                b.enable_steady_tick(std::time::Duration::from_millis(120));
+                Some(b)
+            } else {
+                None
+            };
+            let report = trailstore::pull(&store, &remote, &opts, &mut |p| {
+                if let Some(b) = &bar {
+                    match p {
+                        trailstore::PullProgress::Stage(s) => b.set_message(s),
+                        trailstore::PullProgress::Page { items } => b.inc(items as u64),
+                    }
+                }
+            });
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let report = report?;
+            if human {
+                out!("{report}.");
+                if report.conflicts > 0 {
+                    out!("See them with: trailstore conflicts");
+                }
+            } else {
+                print_json(&report.to_json());
+            }
+        }
+        Command::Conflicts => {
+            let list = all_pages(&store, "x_get_conflicts", "conflicts")?;
+            if !human {
+                print_json(&Value::Array(list));
+                return Ok(());
+            }
+            if list.is_empty() {
+                out!("No conflicts.");
+            }
+            for c in list {
+                out!(
+                    "{} {} {}: {} (was {}; server has {})",
+                    c["entity"].as_str().unwrap_or(""),
+                    c["id"],
+                    c["field"].as_str().unwrap_or(""),
+                    cut(&format!("local {}", c["local"]), 60),
+                    cut(&c["base"].to_string(), 40),
+                    cut(&c["server"].to_string(), 60)
+                );
+            }
+        }
         Command::Reindex => {
             let action = store.reindex()?;
             if human {

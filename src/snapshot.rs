@@ -9,30 +9,53 @@
 //! Imported data is what the server holds, not a local change: nothing is journaled. Every
 //! record is parsed and every reference checked before the first write, and the whole import is
 //! one transaction, so a bad snapshot changes nothing.
+//!
+//! A case or section with local changes not yet pushed is merged field by field rather than
+//! overwritten (sync-and-reliability.md §3): the value each field had before the first pending
+//! local change (the journal keeps it) is the base; a field only the server changed takes the
+//! server's value, a field only changed locally keeps the local one, and a field both changed to
+//! different values keeps the local value and records a conflict with all three. A record
+//! deleted locally and not yet pushed stays deleted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
+use crate::conflicts::{same, Conflict, DELETED};
 use crate::error::{Error, Result};
+use crate::journal::{Action, PushState};
 use crate::model::{
-    Case, CaseField, CaseType, Milestone, Priority, Project, Section, Suite, Template, User,
+    Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, Section, Suite, Template,
+    User,
 };
-use crate::tx::Writer;
+use crate::tables;
+use crate::tx::{Tx, Writer};
 
 /// The snapshot format this build writes and reads.
 pub const SNAPSHOT_FORMAT: &str = "trailstore-snapshot";
 pub const SNAPSHOT_VERSION: u64 = 1;
 
-/// How many records of each kind an import wrote.
+/// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// Records of each kind in the snapshot.
     pub counts: BTreeMap<&'static str, usize>,
+    /// Cases that were not in the store before.
+    pub cases_new: usize,
+    /// Cases whose stored copy changed.
+    pub cases_changed: usize,
+    /// Fields changed on both sides to different values (recorded as conflicts).
+    pub conflicts: usize,
 }
 
 impl ImportReport {
     pub fn to_json(&self) -> Value {
-        json!(self.counts)
+        json!({
+            "counts": self.counts,
+            "cases_new": self.cases_new,
+            "cases_changed": self.cases_changed,
+            "conflicts": self.conflicts,
+        })
     }
 
     pub fn total(&self) -> usize {
@@ -284,14 +307,272 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
         w.put_milestone(m)?;
     }
     report.counts.insert("milestones", milestones.len());
+    let pending = PendingLocal::load(&w.tx())?;
+    let now = crate::store::now();
     for s in &sections {
-        w.put_section(s)?;
+        let key = (Kind::Section, s.id);
+        if pending.deleted.contains(&key) {
+            continue;
+        }
+        let old = w.tx().get::<Section>(s.id)?;
+        let section = match (&old, pending.bases.get(&key)) {
+            (Some(local), Some(bases)) => {
+                let merged = merge(
+                    &local.to_json(),
+                    &s.to_json(),
+                    bases,
+                    Kind::Section,
+                    s.id,
+                    now,
+                    w,
+                    &mut report,
+                )?;
+                let mut m = Section::from_json(&merged)?;
+                m.project_id = s.project_id;
+                m
+            }
+            _ => s.clone(),
+        };
+        if old.as_ref() != Some(&section) {
+            w.put_section(&section)?;
+        }
     }
     report.counts.insert("sections", sections.len());
     for c in &cases {
+        let key = (Kind::Case, c.id);
+        if pending.deleted.contains(&key) {
+            continue;
+        }
         let old = w.tx().get::<Case>(c.id)?;
-        w.put_case(c, old.as_ref())?;
+        let case = match (&old, pending.bases.get(&key)) {
+            (Some(local), Some(bases)) => {
+                let merged = merge(
+                    &local.to_json(&[]),
+                    &c.to_json(&[]),
+                    bases,
+                    Kind::Case,
+                    c.id,
+                    now,
+                    w,
+                    &mut report,
+                )?;
+                let mut m = Case::from_json(&merged)?;
+                m.project_id = c.project_id;
+                m.updated_on = m.updated_on.max(local.updated_on);
+                m
+            }
+            _ => c.clone(),
+        };
+        match &old {
+            None => report.cases_new += 1,
+            Some(o) if *o == case => continue,
+            Some(_) => report.cases_changed += 1,
+        }
+        w.put_case(&case, old.as_ref())?;
     }
     report.counts.insert("cases", cases.len());
     Ok(report)
+}
+
+/// Local changes not yet on the server, from the journal.
+pub(crate) struct PendingLocal {
+    /// For each entity, each locally changed field's value before the first pending change.
+    pub bases: HashMap<(Kind, u64), BTreeMap<String, Option<Json>>>,
+    /// Entities deleted locally.
+    pub deleted: HashSet<(Kind, u64)>,
+}
+
+impl PendingLocal {
+    pub fn load(tx: &Tx<'_>) -> Result<PendingLocal> {
+        let mut out = PendingLocal {
+            bases: HashMap::new(),
+            deleted: HashSet::new(),
+        };
+        tx.for_each_journal_entry(0, |e| {
+            if matches!(e.state, PushState::Done { .. }) {
+                return Ok(true);
+            }
+            for eff in e.effects {
+                let key = (eff.kind, eff.id);
+                match eff.action {
+                    Action::Delete => {
+                        out.deleted.insert(key);
+                    }
+                    // Created locally: no server copy to merge with.
+                    Action::Create => {}
+                    Action::Update | Action::Move => {
+                        let fields = out.bases.entry(key).or_default();
+                        for c in eff.changes {
+                            fields.entry(c.field).or_insert(c.old);
+                        }
+                    }
+                }
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Whether an entity has local changes that are not on the server.
+    pub fn touches(&self, kind: Kind, id: u64) -> bool {
+        self.bases.contains_key(&(kind, id)) || self.deleted.contains(&(kind, id))
+    }
+}
+
+/// Merges a server record into a local one with pending changes (see the module docs), recording
+/// conflicts. Both records are given as TestRail JSON.
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    local: &Value,
+    server: &Value,
+    bases: &BTreeMap<String, Option<Json>>,
+    kind: Kind,
+    id: u64,
+    now: i64,
+    w: &mut Writer<'_>,
+    report: &mut ImportReport,
+) -> Result<Value> {
+    let mut merged = server.clone();
+    for (field, base) in bases {
+        let l = local.get(field).map(Json::from);
+        let s = server.get(field).map(Json::from);
+        if same(s.as_ref(), base.as_ref()) || same(s.as_ref(), l.as_ref()) {
+            // Only the local side changed it (or both agree): keep the local value.
+        } else {
+            w.put_conflict(&Conflict {
+                kind,
+                id,
+                field: field.clone(),
+                base: base.clone(),
+                local: l.clone().filter(|v| !v.is_null()),
+                server: s.filter(|v| !v.is_null()),
+                detected_on: now,
+                source: "pull".into(),
+            })?;
+            report.conflicts += 1;
+        }
+        match local.get(field) {
+            Some(v) => merged[field.as_str()] = v.clone(),
+            None => {
+                if let Some(m) = merged.as_object_mut() {
+                    m.remove(field);
+                }
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// Entities a pull found deleted on the server.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ServerDeletions {
+    pub cases: Vec<u64>,
+    pub sections: Vec<u64>,
+    pub suites: Vec<u64>,
+    pub projects: Vec<u64>,
+    pub milestones: Vec<u64>,
+}
+
+/// Applies deletions found on the server. An entity with pending local changes, or that still
+/// holds something local, is kept and a `deleted` conflict recorded. Returns (deleted,
+/// conflicts).
+pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Result<(usize, usize)> {
+    let pending = PendingLocal::load(&w.tx())?;
+    let now = crate::store::now();
+    let mut deleted = 0;
+    let mut conflicts = 0;
+    let mut keep = |w: &mut Writer<'_>, kind: Kind, id: u64, local: Option<Json>| -> Result<()> {
+        conflicts += 1;
+        w.put_conflict(&Conflict {
+            kind,
+            id,
+            field: DELETED.into(),
+            base: None,
+            local,
+            server: None,
+            detected_on: now,
+            source: "pull".into(),
+        })
+    };
+    for id in &del.cases {
+        let Some(case) = w.tx().get::<Case>(*id)? else {
+            continue;
+        };
+        if pending.touches(Kind::Case, *id) {
+            keep(w, Kind::Case, *id, Some(Json::Str(case.title.clone())))?;
+        } else {
+            w.delete_case(&case)?;
+            deleted += 1;
+        }
+    }
+    // Deepest sections first, so a parent is empty when its turn comes.
+    let mut sections: Vec<Section> = Vec::new();
+    for id in &del.sections {
+        if let Some(s) = w.tx().get::<Section>(*id)? {
+            sections.push(s);
+        }
+    }
+    sections.sort_by_key(|s| std::cmp::Reverse(s.depth));
+    for s in sections {
+        let tx = w.tx();
+        let has_cases = !tx.children(tables::SECTION_CASES, s.id)?.is_empty();
+        let has_children = tx
+            .children(tables::SUITE_SECTIONS, s.suite_id)?
+            .into_iter()
+            .filter(|c| *c != s.id)
+            .map(|c| tx.get::<Section>(c))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .any(|c| c.parent_id == Some(s.id));
+        if has_cases || has_children || pending.touches(Kind::Section, s.id) {
+            keep(w, Kind::Section, s.id, Some(Json::Str(s.name.clone())))?;
+        } else {
+            w.delete_section(&s)?;
+            deleted += 1;
+        }
+    }
+    for id in &del.suites {
+        let Some(suite) = w.tx().get::<Suite>(*id)? else {
+            continue;
+        };
+        if !w
+            .tx()
+            .children(tables::SUITE_SECTIONS, suite.id)?
+            .is_empty()
+        {
+            keep(
+                w,
+                Kind::Suite,
+                suite.id,
+                Some(Json::Str(suite.name.clone())),
+            )?;
+        } else {
+            w.delete_suite(&suite)?;
+            deleted += 1;
+        }
+    }
+    for id in &del.milestones {
+        if let Some(m) = w.tx().get::<Milestone>(*id)? {
+            w.delete_milestone(&m)?;
+            deleted += 1;
+        }
+    }
+    for id in &del.projects {
+        let Some(p) = w.tx().get::<Project>(*id)? else {
+            continue;
+        };
+        if !w.tx().children(tables::PROJECT_SUITES, p.id)?.is_empty() {
+            keep(w, Kind::Project, p.id, Some(Json::Str(p.name.clone())))?;
+        } else {
+            for mid in w.tx().children(tables::PROJECT_MILESTONES, p.id)? {
+                if let Some(m) = w.tx().get::<Milestone>(mid)? {
+                    w.delete_milestone(&m)?;
+                }
+            }
+            w.remove::<Project>(p.id)?;
+            deleted += 1;
+        }
+    }
+    Ok((deleted, conflicts))
 }

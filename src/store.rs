@@ -374,6 +374,24 @@ impl Store {
         Ok(())
     }
 
+    /// Makes this store hand out ids as a TestRail server does (the next after the highest)
+    /// instead of local ids: for a store that stands in for a TestRail server (tests of pull and
+    /// push, demos). Refused once the store has local changes.
+    pub fn set_server_ids(&self) -> Result<()> {
+        let wtx = self.begin_write()?;
+        {
+            let mut w = Writer::new(&wtx);
+            if w.tx().meta_u64(meta::JOURNAL_SEQ)?.unwrap_or(0) > 0 {
+                return Err(Error::Forbidden {
+                    message: "This store has local changes; server ids can only be chosen for a store without any.".into(),
+                });
+            }
+            w.set_meta_str(meta::ID_MODE, meta::ID_MODE_SERVER)?;
+        }
+        wtx.commit()?;
+        Ok(())
+    }
+
     /// The data version: bumped by every commit that changes data.
     pub fn data_version(&self) -> Result<u64> {
         let rtx = self.begin_read()?;
@@ -483,6 +501,24 @@ impl Batch {
         }
         let delta = Delta::of(w);
         self.fields_changed = true;
+        self.absorb(delta);
+        out
+    }
+
+    /// Runs `f` with a writer on the batch's transaction, with the same bookkeeping as a call.
+    pub(crate) fn with_writer<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        let mut w = Writer::new(wtx);
+        let out = f(&mut w);
+        if out.is_err() && w.failed_midway() {
+            self.wtx = None;
+            return out;
+        }
+        let delta = Delta::of(w);
         self.absorb(delta);
         out
     }

@@ -39,6 +39,9 @@ pub const CASE_HISTORY: TableDefinition<(u64, u64), ()> = TableDefinition::new("
 /// index (search) must re-read to catch up from the version it reflects.
 pub const CASE_CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("case_changes");
 
+/// Open conflicts between local changes and the server: `kind/id/field` → conflict record.
+pub const CONFLICTS: TableDefinition<&str, &[u8]> = TableDefinition::new("conflicts");
+
 /// Keys of [`META`].
 pub mod meta {
     /// u32: the file format version.
@@ -53,6 +56,17 @@ pub mod meta {
     pub const CREATED_ON: &str = "created_on";
     /// u64: the change log (`case_changes`) holds nothing at or below this data version.
     pub const CHANGES_PRUNED_TO: &str = "case_changes_pruned_to";
+    /// text: `server` when the store plays a TestRail server (new ids follow the highest id);
+    /// absent for a normal store (new ids are local ids).
+    pub const ID_MODE: &str = "id_mode";
+    pub const ID_MODE_SERVER: &str = "server";
+    /// text: the URL of the server this store pulls from and pushes to.
+    pub const REMOTE_URL: &str = "remote_url";
+    /// i64: the newest server `updated_on` of a case seen by pull (incremental pulls start
+    /// there, less an overlap).
+    pub const PULL_WATERMARK: &str = "pull_watermark";
+    /// i64: when the last pull finished.
+    pub const LAST_PULL: &str = "last_pull";
     /// u64 per entity kind: the next local id, as `next_local_id.<kind>`.
     pub const NEXT_LOCAL_ID: &str = "next_local_id";
 }

@@ -9,6 +9,7 @@ use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::codec::{self, CaseSummary};
+use crate::conflicts::Conflict;
 use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::{
@@ -46,6 +47,22 @@ record!(Priority, Kind::Priority, tables::PRIORITIES);
 record!(Template, Kind::Template, tables::TEMPLATES);
 record!(User, Kind::User, tables::USERS);
 record!(Milestone, Kind::Milestone, tables::MILESTONES);
+
+/// The table of an entity kind.
+pub(crate) fn table_of(kind: Kind) -> TableDefinition<'static, u64, &'static [u8]> {
+    match kind {
+        Kind::Project => tables::PROJECTS,
+        Kind::Suite => tables::SUITES,
+        Kind::Section => tables::SECTIONS,
+        Kind::Case => tables::CASES,
+        Kind::CaseField => tables::CASE_FIELDS,
+        Kind::CaseType => tables::CASE_TYPES,
+        Kind::Priority => tables::PRIORITIES,
+        Kind::Template => tables::TEMPLATES,
+        Kind::User => tables::USERS,
+        Kind::Milestone => tables::MILESTONES,
+    }
+}
 
 /// A transaction to read from.
 #[derive(Clone, Copy)]
@@ -112,6 +129,28 @@ impl Tx<'_> {
                 Ok(Some(u64::from_le_bytes(arr)))
             }
             None => Ok(None),
+        })
+    }
+
+    /// A text value of the meta table.
+    pub fn meta_str(&self, key: &str) -> Result<Option<String>> {
+        with_table!(self, tables::META, |t| match t.get(key)? {
+            Some(v) => String::from_utf8(v.value().to_vec())
+                .map(Some)
+                .map_err(|_| Error::damaged(format!("meta value {key} is not text"))),
+            None => Ok(None),
+        })
+    }
+
+    /// Every open conflict, in key order.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        with_table!(self, tables::CONFLICTS, |t| {
+            let mut out = Vec::new();
+            for item in t.iter()? {
+                let (_, v) = item?;
+                out.push(codec::decode(v.value(), "conflict")?);
+            }
+            Ok(out)
         })
     }
 
@@ -276,6 +315,7 @@ impl<'a> Writer<'a> {
         ] {
             self.wtx.open_table(def)?;
         }
+        self.wtx.open_table(tables::CONFLICTS)?;
         for def in [
             tables::PROJECT_SUITES,
             tables::SUITE_SECTIONS,
@@ -297,6 +337,22 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    pub fn set_meta_str(&mut self, key: &str, value: &str) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(tables::META)?;
+        t.insert(key, value.as_bytes())?;
+        Ok(())
+    }
+
+    /// Records (or replaces) a conflict.
+    pub fn put_conflict(&mut self, c: &Conflict) -> Result<()> {
+        self.wrote = true;
+        let bytes = codec::encode(c)?;
+        let mut t = self.wtx.open_table(tables::CONFLICTS)?;
+        t.insert(c.key().as_str(), bytes.as_slice())?;
+        Ok(())
+    }
+
     /// The data version this writer's changes are stamped with; bumped once per writer.
     pub fn data_version(&mut self) -> Result<u64> {
         if let Some(v) = self.version {
@@ -308,8 +364,28 @@ impl<'a> Writer<'a> {
         Ok(v)
     }
 
-    /// Hands out the next local id of a kind (see [`crate::model::LOCAL_ID_MIN`]).
-    pub fn next_local_id(&mut self, kind: Kind) -> Result<u64> {
+    /// The id for a new entity of a kind: the next local id (see
+    /// [`crate::model::LOCAL_ID_MIN`]), or, in a store that plays a TestRail server
+    /// ([`meta::ID_MODE`] = `server`), the next id after the highest one, as TestRail gives them.
+    pub fn new_id(&mut self, kind: Kind) -> Result<u64> {
+        if self.tx().meta_str(meta::ID_MODE)?.as_deref() == Some(meta::ID_MODE_SERVER) {
+            let last = with_table!(self.tx(), table_of(kind), |t| {
+                match t.range(..crate::model::LOCAL_ID_MIN)?.next_back() {
+                    Some(item) => Ok::<u64, Error>(item?.0.value()),
+                    None => Ok(0),
+                }
+            })?;
+            if last + 1 >= crate::model::LOCAL_ID_MIN {
+                return Err(Error::Forbidden {
+                    message: format!("This server store has used every {} id.", kind.noun()),
+                });
+            }
+            return Ok(last + 1);
+        }
+        self.next_local_id(kind)
+    }
+
+    fn next_local_id(&mut self, kind: Kind) -> Result<u64> {
         let key = storage_key(kind);
         let next = self
             .tx()

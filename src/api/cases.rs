@@ -275,7 +275,7 @@ pub(super) fn add_case(
         extra: Vec::new(),
     };
     let mut case = validate::apply_case_body(&tx, &fields, &project, fresh, &req.body, true)?;
-    case.id = w.next_local_id(Kind::Case)?;
+    case.id = w.new_id(Kind::Case)?;
     w.put_case(&case, None)?;
     let json = render(&fields, &case);
     Ok(Outcome {
@@ -490,7 +490,7 @@ pub(super) fn copy_cases_to_section(
     let mut out = Vec::new();
     for (order, src) in (first..).zip(sources) {
         let mut case = src.clone();
-        case.id = w.next_local_id(Kind::Case)?;
+        case.id = w.new_id(Kind::Case)?;
         case.section_id = section.id;
         case.suite_id = section.suite_id;
         if case.project_id != section.project_id {

@@ -149,6 +149,7 @@ methods! {
     GetMilestone = "get_milestone", false, ["milestone_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
     XSearchCases = "x_search_cases", false, ["project_id"], 1;
+    XGetConflicts = "x_get_conflicts", false, [], 0;
 }
 
 /// A parsed API request.
@@ -293,6 +294,10 @@ pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response
         GetMilestone => refdata::get_milestone(tx, req)?,
         XGetJournal => history::get_journal(tx, req)?,
         XSearchCases => search::search_cases(store, tx, req)?,
+        XGetConflicts => {
+            let items = tx.conflicts()?.iter().map(|c| c.to_json()).collect();
+            paging::wrap_all(req, "conflicts", items)?
+        }
         m => return Err(msg::wrong_http_method(m.name(), "POST")),
     };
     Ok(Response::Json(v))

@@ -59,7 +59,7 @@ pub(super) fn add_project(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
         Some(v) if !v.is_null() => suite_mode(v)?,
         _ => SuiteMode::Single,
     };
-    let id = w.next_local_id(Kind::Project)?;
+    let id = w.new_id(Kind::Project)?;
     let project = Project {
         id,
         name,
@@ -81,7 +81,7 @@ pub(super) fn add_project(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
     }];
     if mode != SuiteMode::Multiple {
         // A single-suite project has its master suite from the start, as in TestRail.
-        let suite_id = w.next_local_id(Kind::Suite)?;
+        let suite_id = w.new_id(Kind::Suite)?;
         let suite = Suite {
             id: suite_id,
             name: "Master".into(),

@@ -216,7 +216,7 @@ pub(super) fn add_case_field(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
             format!("Field :name is already in use by the custom field {system_name}."),
         ));
     }
-    let id = w.next_local_id(Kind::CaseField)?;
+    let id = w.new_id(Kind::CaseField)?;
     let field = CaseField {
         id,
         name,

@@ -124,7 +124,7 @@ pub(super) fn add_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
     let description = validate::opt_text("description", req.body.get("description"))?;
     let parent_id = parent_in_suite(&tx, req.body.get("parent_id"), suite.id)?;
     let mut sections = suite_sections(&tx, suite.id)?;
-    let id = w.next_local_id(Kind::Section)?;
+    let id = w.new_id(Kind::Section)?;
     sections.push(Section {
         id,
         suite_id: suite.id,

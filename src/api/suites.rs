@@ -68,7 +68,7 @@ pub(super) fn add_suite(w: &mut Writer<'_>, _ctx: &WriteCtx, req: &Request) -> R
             "Field :project_id is a project in single suite mode, which has exactly one test suite.",
         ));
     }
-    let id = w.next_local_id(Kind::Suite)?;
+    let id = w.new_id(Kind::Suite)?;
     let suite = Suite {
         id,
         name,

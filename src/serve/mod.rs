@@ -1,0 +1,239 @@
+//! `trailstore serve`: TestRail's API v2 over HTTP, through the same dispatcher.
+//!
+//! - URLs as TestRail has them: `/index.php?/api/v2/get_cases/1&suite_id=2`; the route is read
+//!   from the raw query string (any path ending in `/index.php` works, e.g. `/testrail/index.php`).
+//! - GET for reads, POST for writes; POST bodies need `Content-Type: application/json` and get
+//!   TestRail's 400 when it is missing or different.
+//! - HTTP Basic (email + password or API key) when the server is started with a user and key;
+//!   failures get TestRail's 401 body.
+//! - Errors are `{"error": "..."}` with TestRail's status codes; deletes answer an empty 200.
+//! - Requests are served concurrently: store calls run on a blocking pool.
+//! - An optional fault plan (see [`faults`]) for testing sync against a misbehaving server.
+
+pub mod faults;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use base64::Engine as _;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+pub use faults::FaultPlan;
+
+/// TestRail's answer to bad credentials (401).
+pub const AUTH_FAILED: &str =
+    "Authentication failed: invalid or missing user/password or session cookie.";
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub bind: SocketAddr,
+    /// The user and key clients must send; no authentication when absent.
+    pub user: Option<String>,
+    pub key: Option<String>,
+    pub faults: Option<FaultPlan>,
+}
+
+struct App {
+    store: Store,
+    user: Option<String>,
+    key: Option<String>,
+    faults: Option<faults::Faults>,
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+fn error_response(status: u16, message: &str) -> Response {
+    json_response(status, serde_json::json!({ "error": message }).to_string())
+}
+
+/// Constant-time comparison, so a key cannot be guessed from response times.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorized(app: &App, headers: &HeaderMap) -> bool {
+    let (Some(user), Some(key)) = (&app.user, &app.key) else {
+        return true;
+    };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(encoded) = value.strip_prefix("Basic ") else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(decoded) else {
+        return false;
+    };
+    let Some((u, k)) = text.split_once(':') else {
+        return false;
+    };
+    u.eq_ignore_ascii_case(user) && same_secret(k.as_bytes(), key.as_bytes())
+}
+
+async fn handle(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !uri.path().ends_with("/index.php") {
+        return error_response(404, "Not found: the API is at /index.php?/api/v2/<method>.");
+    }
+    let query = uri.query().unwrap_or("");
+    let Some(route) = query.strip_prefix("/api/v2/") else {
+        return error_response(404, "Not found: the API is at /index.php?/api/v2/<method>.");
+    };
+    if !authorized(&app, &headers) {
+        return error_response(401, AUTH_FAILED);
+    }
+    if let Some(f) = &app.faults {
+        if f.stats_route(route) {
+            return json_response(200, f.stats().to_string());
+        }
+    }
+    let parsed = match crate::api::Request::parse(route, None) {
+        Ok(r) => r,
+        Err(e) => return error_response(e.http_status(), &e.to_string()),
+    };
+    let write = parsed.method.is_write();
+    match (write, &method) {
+        (true, &Method::POST) | (false, &Method::GET) => {}
+        (true, _) => {
+            return error_response(
+                400,
+                &crate::messages::wrong_http_method(parsed.method.name(), "POST").to_string(),
+            )
+        }
+        (false, _) => {
+            return error_response(
+                400,
+                &crate::messages::wrong_http_method(parsed.method.name(), "GET").to_string(),
+            )
+        }
+    }
+    if method == Method::POST {
+        match headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        {
+            None => {
+                return error_response(
+                    400,
+                    "Content-Type header missing (use Content-Type: application/json)",
+                )
+            }
+            Some(ct)
+                if !ct
+                    .trim()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json") =>
+            {
+                return error_response(
+                    400,
+                    "Content-Type header invalid (use Content-Type: application/json)",
+                )
+            }
+            Some(_) => {}
+        }
+    }
+    let fault = app
+        .faults
+        .as_ref()
+        .map(|f| f.decide(parsed.method.name(), write, &headers))
+        .unwrap_or_default();
+    if let Some(d) = fault.delay {
+        tokio::time::sleep(d).await;
+    }
+    if let Some(r) = fault.respond_before() {
+        return r;
+    }
+    let text = match String::from_utf8(body.to_vec()) {
+        Ok(t) => t,
+        Err(_) => return error_response(400, "The request body is not valid UTF-8."),
+    };
+    let store = app.store.clone();
+    let route = route.to_string();
+    let result = tokio::task::spawn_blocking(move || store.call_text(&route, &text)).await;
+    let result = match result {
+        Ok(r) => r,
+        Err(_) => Err(Error::internal("the request handler panicked")),
+    };
+    if fault.drop_after {
+        return faults::dropped_response();
+    }
+    match result {
+        Ok(crate::api::Response::Json(v)) => json_response(200, v.to_string()),
+        Ok(crate::api::Response::Empty) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(Body::empty())
+            .unwrap_or_default(),
+        Err(e) => error_response(e.http_status(), &e.to_string()),
+    }
+}
+
+/// Serves `store` until Ctrl-C or SIGTERM. `ready` is told the bound address (useful with
+/// port 0) once the server accepts connections.
+pub fn run(store: Store, config: ServeConfig, ready: impl FnOnce(SocketAddr)) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App {
+            store,
+            user: config.user,
+            key: config.key,
+            faults: config.faults.map(faults::Faults::new),
+        });
+        let router = axum::Router::new().fallback(handle).with_state(app);
+        ready(addr);
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(Error::Io)
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
