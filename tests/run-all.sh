@@ -13,3 +13,5 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace
+step "TestRail clients against trailstore serve (testrail-api, curl)"
+bash tests/clients/run.sh
