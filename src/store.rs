@@ -588,3 +588,29 @@ impl Drop for Batch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_store_is_refused_naming_both_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        {
+            let store = Store::open(&path).unwrap();
+            let wtx = store.begin_write().unwrap();
+            Writer::new(&wtx)
+                .set_meta_u64(meta::FORMAT_VERSION, 99)
+                .unwrap();
+            wtx.commit().unwrap();
+        }
+        let e = Store::open(&path).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::Unsupported);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("format version 99") && msg.contains("format version 1"),
+            "{msg}"
+        );
+    }
+}
