@@ -8,7 +8,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::model::{Json, Kind};
+use crate::error::{Error, Result};
+use crate::journal::PushState;
+use crate::model::{Case, Json, Kind, Section};
+use crate::tx::Writer;
 
 /// One conflicting field of one entity. `field` is `deleted` when one side deleted the entity
 /// the other side changed.
@@ -91,6 +94,152 @@ pub fn same(a: Option<&Json>, b: Option<&Json>) -> bool {
         }
     }
     norm(a) == norm(b)
+}
+
+/// How a person settles a conflict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// Keep the local value: the server's value becomes the base, so push sends ours.
+    Local,
+    /// Take the server's value: the local change of that field is dropped.
+    Server,
+}
+
+/// Settles a conflict (see [`Resolution`]); a new value is an ordinary local edit followed by
+/// `Local`. For a `deleted` conflict, `Server` accepts the deletion (the local copy and its
+/// pending changes go) and `Local` is refused.
+pub(crate) fn resolve(w: &mut Writer<'_>, key: &str, how: Resolution) -> Result<Value> {
+    let tx = w.tx();
+    let c = tx.conflict(key)?.ok_or_else(|| {
+        Error::not_found(
+            "key",
+            format!("Field :key is not a valid conflict ({key})."),
+        )
+    })?;
+    let alias = tx.local_alias(c.kind, c.id)?;
+    let is_ours = |kind: Kind, id: u64| kind == c.kind && (id == c.id || Some(id) == alias);
+    let mut entries = Vec::new();
+    tx.for_each_journal_entry(0, |e| {
+        if !matches!(e.state, PushState::Done { .. } | PushState::Rejected { .. })
+            && e.effects.iter().any(|f| is_ours(f.kind, f.id))
+        {
+            entries.push(e);
+        }
+        Ok(true)
+    })?;
+    if c.field == DELETED {
+        if how == Resolution::Local {
+            return Err(Error::validation(
+                "resolution",
+                "The server deleted this entity: keep the server's deletion, or add it again as a new case.",
+            ));
+        }
+        match c.kind {
+            Kind::Case => {
+                if let Some(case) = tx.get::<Case>(c.id)? {
+                    w.delete_case(&case)?;
+                }
+            }
+            Kind::Section => {
+                if let Some(s) = tx.get::<Section>(c.id)? {
+                    w.delete_section(&s)?;
+                }
+            }
+            _ => {}
+        }
+        for mut e in entries {
+            e.effects.retain(|f| !is_ours(f.kind, f.id));
+            if e.effects.is_empty() {
+                e.state = PushState::Done {
+                    server_id: None,
+                    server_updated_on: None,
+                };
+            }
+            w.update_journal(&e)?;
+        }
+    } else {
+        if how == Resolution::Server {
+            set_field(w, c.kind, c.id, &c.field, c.server.clone())?;
+        }
+        for mut e in entries {
+            for f in e.effects.iter_mut().filter(|f| is_ours(f.kind, f.id)) {
+                match how {
+                    Resolution::Local => {
+                        for ch in f.changes.iter_mut().filter(|ch| ch.field == c.field) {
+                            ch.old = c.server.clone();
+                        }
+                    }
+                    Resolution::Server => f.changes.retain(|ch| ch.field != c.field),
+                }
+            }
+            e.effects
+                .retain(|f| !f.changes.is_empty() || f.action != crate::journal::Action::Update);
+            if e.effects.is_empty() {
+                e.state = PushState::Done {
+                    server_id: None,
+                    server_updated_on: None,
+                };
+            }
+            w.update_journal(&e)?;
+        }
+    }
+    w.remove_conflict(key)?;
+    // Entries no longer held by any conflict of their entity go back to pending.
+    let remaining: Vec<Conflict> = w.tx().conflicts()?;
+    let mut reopened = 0;
+    let mut entries = Vec::new();
+    w.tx().for_each_journal_entry(0, |e| {
+        if matches!(e.state, PushState::Conflict { .. }) {
+            entries.push(e);
+        }
+        Ok(true)
+    })?;
+    for mut e in entries {
+        let held = e.effects.iter().any(|f| {
+            remaining
+                .iter()
+                .any(|r| r.kind == f.kind && (r.id == f.id || Some(r.id) == alias && f.id == c.id))
+        });
+        if !held {
+            e.state = PushState::Pending;
+            w.update_journal(&e)?;
+            reopened += 1;
+        }
+    }
+    Ok(json!({"resolved": key, "entries_reopened": reopened}))
+}
+
+/// Sets one field of a stored case or section to a value, as the server has it.
+fn set_field(
+    w: &mut Writer<'_>,
+    kind: Kind,
+    id: u64,
+    field: &str,
+    value: Option<Json>,
+) -> Result<()> {
+    let v = value.map_or(Value::Null, |j| j.to_value());
+    match kind {
+        Kind::Case => {
+            if let Some(old) = w.tx().get::<Case>(id)? {
+                let mut j = old.to_json(&[]);
+                j[field] = v;
+                let mut c = Case::from_json(&j)?;
+                c.project_id = old.project_id;
+                w.put_case(&c, Some(&old))?;
+            }
+        }
+        Kind::Section => {
+            if let Some(old) = w.tx().get::<Section>(id)? {
+                let mut j = old.to_json();
+                j[field] = v;
+                let mut s = Section::from_json(&j)?;
+                s.project_id = old.project_id;
+                w.put_section(&s)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ impl fmt::Display for Error {
                 "The store has format version {found}, but this trailstore reads format version {supported} and older. Upgrade trailstore to open it."
             ),
             Error::Forked => f.write_str(
-                "This store handle was opened before fork(); open the store again in the child process.",
+                "This store handle was opened before fork() and cannot be used in the child; open the store in the child once the parent has closed it.",
             ),
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Closed => f.write_str("The store is closed."),

@@ -62,7 +62,10 @@ pub use model::{
     is_local_id, Case, CaseField, CaseType, FieldConfig, FieldType, Json, Kind, Milestone,
     Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX, LOCAL_ID_MIN,
 };
-pub use remote::{pull, Client, PullOptions, PullProgress, PullReport, Remote, RetryPolicy};
+pub use remote::{
+    pull, push, Client, PullOptions, PullProgress, PullReport, PushOptions, PushProgress,
+    PushReport, Remote, RetryPolicy, Sent,
+};
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};
@@ -75,5 +78,16 @@ impl Store {
         let report = batch.import_snapshot(snapshot)?;
         batch.commit()?;
         Ok(report)
+    }
+
+    /// Imports a snapshot file (see [`Store::import_snapshot`]).
+    pub fn import_snapshot_file(&self, path: impl AsRef<std::path::Path>) -> Result<ImportReport> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)?;
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::BadRequest {
+                message: format!("{} is not valid JSON: {e}", path.display()),
+            })?;
+        self.import_snapshot(&snapshot)
     }
 }

@@ -172,8 +172,45 @@ sides becomes a conflict (trailstore conflicts) instead of being overwritten."
         #[arg(long)]
         no_scan: bool,
     },
+    /// Send the journal's pending changes to a TestRail server, exactly once.
+    #[command(
+        after_help = "Credentials as for pull (flags, TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, or the config file).
+
+Entries go in journal order; edits of one case are sent as one update, an add then a delete sends nothing.
+Each entry is marked in flight before its request, so a push that is killed or loses its connection can
+simply be run again: creates that may have reached the server are looked up before anything is resent.
+A field changed here and on the server becomes a conflict (trailstore conflicts) and is not overwritten."
+    )]
+    Push {
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the requests a push would make, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Fields changed both locally and on the server, with both values.
     Conflicts,
+    /// Settle a conflict: keep your value, take the server's, or give a new one.
+    #[command(
+        after_help = "Examples:\n  trailstore resolve case/250/title --local\n  trailstore resolve case/250/title --server\n  trailstore resolve case/250/priority_id --value 4"
+    )]
+    Resolve {
+        /// The conflict's key, as `trailstore conflicts` shows it (case/250/title).
+        key: String,
+        #[arg(long, conflicts_with_all = ["server", "value"])]
+        local: bool,
+        #[arg(long, conflicts_with = "value")]
+        server: bool,
+        /// A new value (JSON when it parses, else text).
+        #[arg(long)]
+        value: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -392,15 +429,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Import { file } => {
-            let text = if file.as_os_str() == "-" {
-                read_data("@-")?
+            let report = if file.as_os_str() == "-" {
+                let snapshot: Value =
+                    serde_json::from_str(&read_data("@-")?).map_err(|e| Error::BadRequest {
+                        message: format!("The standard input is not valid JSON: {e}"),
+                    })?;
+                store.import_snapshot(&snapshot)?
             } else {
-                std::fs::read_to_string(&file).map_err(Error::Io)?
+                store.import_snapshot_file(&file)?
             };
-            let snapshot: Value = serde_json::from_str(&text).map_err(|e| Error::BadRequest {
-                message: format!("{} is not valid JSON: {e}", file.display()),
-            })?;
-            let report = store.import_snapshot(&snapshot)?;
             if human {
                 let parts: Vec<String> = report
                     .counts
@@ -675,6 +712,86 @@ fn run(cli: Cli) -> Result<(), Error> {
                 print_json(&report.to_json());
             }
         }
+        Command::Push {
+            url,
+            user,
+            key,
+            config,
+            dry_run,
+        } => {
+            let remote = trailstore::Remote::resolve(url, user, key, config.as_deref())?;
+            let opts = trailstore::PushOptions {
+                dry_run,
+                ..Default::default()
+            };
+            let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+                let b = indicatif::ProgressBar::new(0);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:30} {pos}/{len} operations ({elapsed})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                b
+            });
+            let report = trailstore::push(&store, &remote, &opts, &mut |p| {
+                if let Some(b) = &bar {
+                    match p {
+                        trailstore::PushProgress::Planned(n) => b.set_length(n as u64),
+                        trailstore::PushProgress::Done => b.inc(1),
+                    }
+                }
+            });
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let report = report?;
+            if !human {
+                print_json(&report.to_json());
+            } else if dry_run {
+                for r in &report.dry_run {
+                    out!("{r}");
+                }
+                out!(
+                    "({} requests would be sent; nothing was.)",
+                    report.dry_run.len()
+                );
+            } else {
+                out!("{report}.");
+                if report.conflicts > 0 {
+                    out!("See the conflicts with: trailstore conflicts");
+                }
+            }
+        }
+        Command::Resolve {
+            key,
+            local,
+            server,
+            value,
+        } => {
+            let body = match (local, server, value) {
+                (true, _, _) => json!({"key": key, "resolution": "local"}),
+                (_, true, _) => json!({"key": key, "resolution": "server"}),
+                (_, _, Some(v)) => json!({
+                    "key": key, "resolution": "value",
+                    "value": serde_json::from_str::<Value>(&v).unwrap_or(Value::String(v)),
+                }),
+                _ => {
+                    return Err(Error::BadRequest {
+                        message: "Say how: --local, --server or --value V.".into(),
+                    })
+                }
+            };
+            let out = store.call("x_resolve_conflict", Some(&body))?.into_value();
+            if human {
+                out!(
+                    "Resolved {key}; {} journal entries are pending again.",
+                    out["entries_reopened"]
+                );
+            } else {
+                print_json(&out);
+            }
+        }
         Command::Conflicts => {
             let list = all_pages(&store, "x_get_conflicts", "conflicts")?;
             if !human {
@@ -686,10 +803,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             for c in list {
                 out!(
-                    "{} {} {}: {} (was {}; server has {})",
-                    c["entity"].as_str().unwrap_or(""),
-                    c["id"],
-                    c["field"].as_str().unwrap_or(""),
+                    "{}: {} (was {}; server has {})",
+                    c["key"].as_str().unwrap_or(""),
                     cut(&format!("local {}", c["local"]), 60),
                     cut(&c["base"].to_string(), 40),
                     cut(&c["server"].to_string(), 60)

@@ -73,10 +73,9 @@ fn map_open_error(e: redb::DatabaseError, path: &Path) -> Error {
                 path: path.display().to_string(),
             }
         }
-        redb::DatabaseError::UpgradeRequired(v) => Error::Unsupported {
-            found: u32::from(v),
-            supported: FORMAT_VERSION,
-        },
+        redb::DatabaseError::UpgradeRequired(v) => Error::damaged(format!(
+            "the data file uses redb file format {v}, which this build of redb cannot read"
+        )),
         redb::DatabaseError::RepairAborted => Error::damaged("the repair of the file was aborted"),
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
             if io.kind() == std::io::ErrorKind::InvalidData =>
@@ -106,7 +105,17 @@ fn init_or_check_format(db: &Database) -> Result<()> {
             supported: FORMAT_VERSION,
         }),
         Some(_) => {
-            wtx.abort()?;
+            // Tables added by later builds (additive migrations): create what is missing.
+            let existing: std::collections::HashSet<String> = wtx
+                .list_tables()?
+                .map(|t| redb::TableHandle::name(&t).to_string())
+                .collect();
+            if Writer::table_names().iter().all(|n| existing.contains(n)) {
+                wtx.abort()?;
+            } else {
+                Writer::new(&wtx).create_all_tables()?;
+                wtx.commit()?;
+            }
             Ok(())
         }
         None => {
@@ -202,7 +211,17 @@ impl Store {
                 (None, true) => Some(tx.case_changes_since(committed)?),
                 _ => None,
             };
-            let action = search.catch_up(&tx, &self.fields(), version, changed, rebuild)?;
+            let action = match search.catch_up(&tx, &self.fields(), version, changed, rebuild) {
+                Ok(a) => a,
+                // An index that cannot be brought up to date is rebuilt from the data.
+                Err(e) => search.catch_up(
+                    &tx,
+                    &self.fields(),
+                    version,
+                    None,
+                    Some(format!("catching up failed: {e}")),
+                )?,
+            };
             match action {
                 // A new store, or writes that touched no case: nothing worth reporting.
                 IndexAction::Rebuilt { cases: 0, .. } if version == 0 => IndexAction::UpToDate,
@@ -392,7 +411,7 @@ impl Store {
         Ok(())
     }
 
-    /// The data version: bumped by every commit that changes data.
+    /// The data version: it grows with every change (a batch may advance it once per call).
     pub fn data_version(&self) -> Result<u64> {
         let rtx = self.begin_read()?;
         Ok(Tx::Read(&rtx).meta_u64(meta::DATA_VERSION)?.unwrap_or(0))

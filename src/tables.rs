@@ -39,6 +39,11 @@ pub const CASE_HISTORY: TableDefinition<(u64, u64), ()> = TableDefinition::new("
 /// index (search) must re-read to catch up from the version it reflects.
 pub const CASE_CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("case_changes");
 
+/// (kind code, local id) → server id, recorded by push when the server created the entity.
+pub const ID_MAP: TableDefinition<(u64, u64), u64> = TableDefinition::new("id_map");
+/// (kind code, server id) → the local id it replaced, so both ids keep working.
+pub const LOCAL_ALIASES: TableDefinition<(u64, u64), u64> = TableDefinition::new("local_aliases");
+
 /// Open conflicts between local changes and the server: `kind/id/field` → conflict record.
 pub const CONFLICTS: TableDefinition<&str, &[u8]> = TableDefinition::new("conflicts");
 
@@ -46,7 +51,7 @@ pub const CONFLICTS: TableDefinition<&str, &[u8]> = TableDefinition::new("confli
 pub mod meta {
     /// u32: the file format version.
     pub const FORMAT_VERSION: &str = "format_version";
-    /// u64: bumped by every commit that changes data.
+    /// u64: grows with every change; one step per write call (a batch of calls takes several).
     pub const DATA_VERSION: &str = "data_version";
     /// u64: the last journal sequence number given out.
     pub const JOURNAL_SEQ: &str = "journal_seq";

@@ -142,6 +142,28 @@ impl Tx<'_> {
         })
     }
 
+    /// The server id a local id was pushed as.
+    pub fn server_id(&self, kind: Kind, local: u64) -> Result<Option<u64>> {
+        with_table!(self, tables::ID_MAP, |t| Ok(t
+            .get((kind.code(), local))?
+            .map(|v| v.value())))
+    }
+
+    /// The local id a server id replaced, if it was created here.
+    pub fn local_alias(&self, kind: Kind, server: u64) -> Result<Option<u64>> {
+        with_table!(self, tables::LOCAL_ALIASES, |t| Ok(t
+            .get((kind.code(), server))?
+            .map(|v| v.value())))
+    }
+
+    /// One open conflict by key (`case/12/title`).
+    pub fn conflict(&self, key: &str) -> Result<Option<Conflict>> {
+        with_table!(self, tables::CONFLICTS, |t| match t.get(key)? {
+            Some(v) => Ok(Some(codec::decode(v.value(), "conflict")?)),
+            None => Ok(None),
+        })
+    }
+
     /// Every open conflict, in key order.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         with_table!(self, tables::CONFLICTS, |t| {
@@ -297,6 +319,47 @@ impl<'a> Writer<'a> {
         self.set_meta_u64(meta::CHANGES_PRUNED_TO, before.max(version))
     }
 
+    /// The names of every table a current store has.
+    pub fn table_names() -> Vec<String> {
+        use redb::TableHandle;
+        let mut out: Vec<String> = [
+            tables::META.name(),
+            tables::CONFLICTS.name(),
+            tables::ID_MAP.name(),
+            tables::LOCAL_ALIASES.name(),
+            tables::SUITE_CASES.name(),
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        for def in [
+            tables::PROJECTS,
+            tables::SUITES,
+            tables::SECTIONS,
+            tables::CASES,
+            tables::CASE_FIELDS,
+            tables::CASE_TYPES,
+            tables::PRIORITIES,
+            tables::TEMPLATES,
+            tables::USERS,
+            tables::MILESTONES,
+            tables::JOURNAL,
+        ] {
+            out.push(def.name().to_string());
+        }
+        for def in [
+            tables::PROJECT_SUITES,
+            tables::SUITE_SECTIONS,
+            tables::SECTION_CASES,
+            tables::PROJECT_MILESTONES,
+            tables::CASE_HISTORY,
+            tables::CASE_CHANGES,
+        ] {
+            out.push(def.name().to_string());
+        }
+        out
+    }
+
     pub fn create_all_tables(&mut self) -> Result<()> {
         self.wrote = true;
         self.wtx.open_table(tables::META)?;
@@ -316,6 +379,8 @@ impl<'a> Writer<'a> {
             self.wtx.open_table(def)?;
         }
         self.wtx.open_table(tables::CONFLICTS)?;
+        self.wtx.open_table(tables::ID_MAP)?;
+        self.wtx.open_table(tables::LOCAL_ALIASES)?;
         for def in [
             tables::PROJECT_SUITES,
             tables::SUITE_SECTIONS,
@@ -341,6 +406,34 @@ impl<'a> Writer<'a> {
         self.wrote = true;
         let mut t = self.wtx.open_table(tables::META)?;
         t.insert(key, value.as_bytes())?;
+        Ok(())
+    }
+
+    /// Records that a local id became a server id (both stay valid).
+    pub fn map_id(&mut self, kind: Kind, local: u64, server: u64) -> Result<()> {
+        self.wrote = true;
+        {
+            let mut t = self.wtx.open_table(tables::ID_MAP)?;
+            t.insert((kind.code(), local), server)?;
+        }
+        let mut t = self.wtx.open_table(tables::LOCAL_ALIASES)?;
+        t.insert((kind.code(), server), local)?;
+        Ok(())
+    }
+
+    pub fn remove_conflict(&mut self, key: &str) -> Result<bool> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(tables::CONFLICTS)?;
+        let removed = t.remove(key)?.is_some();
+        Ok(removed)
+    }
+
+    /// Rewrites a stored journal entry (its push state, or its base values).
+    pub fn update_journal(&mut self, entry: &JournalEntry) -> Result<()> {
+        self.wrote = true;
+        let bytes = codec::encode(entry)?;
+        let mut t = self.wtx.open_table(tables::JOURNAL)?;
+        t.insert(entry.seq, bytes.as_slice())?;
         Ok(())
     }
 

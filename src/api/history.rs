@@ -66,6 +66,12 @@ fn change_json(fields: &[CaseField], c: &Change) -> Value {
 pub(super) fn get_history_for_case(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let case_id = req.ids[0];
     let mut seqs = tx.children(tables::CASE_HISTORY, case_id)?;
+    // A case created here and pushed keeps its history under the local id it had.
+    let alias = tx.local_alias(Kind::Case, case_id)?;
+    if let Some(local) = alias {
+        seqs.extend(tx.children(tables::CASE_HISTORY, local)?);
+        seqs.sort_unstable();
+    }
     if seqs.is_empty() && !tx.exists::<crate::model::Case>(case_id)? {
         return Err(crate::messages::unknown("case_id", Kind::Case));
     }
@@ -83,7 +89,7 @@ pub(super) fn get_history_for_case(store: &Store, tx: &Tx<'_>, req: &Request) ->
         for e in entry
             .effects
             .iter()
-            .filter(|e| e.kind == Kind::Case && e.id == case_id)
+            .filter(|e| e.kind == Kind::Case && (e.id == case_id || Some(e.id) == alias))
         {
             let changes: Vec<Value> = e.changes.iter().map(|c| change_json(&fields, c)).collect();
             items.push(json!({

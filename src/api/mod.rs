@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::journal::{Effect, JournalEntry, PushState};
 use crate::messages as msg;
-use crate::model::{CaseField, Json};
+use crate::model::{CaseField, Json, Kind};
 use crate::store::{now, Store};
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -150,6 +150,7 @@ methods! {
     XGetJournal = "x_get_journal", false, [], 0;
     XSearchCases = "x_search_cases", false, ["project_id"], 1;
     XGetConflicts = "x_get_conflicts", false, [], 0;
+    XResolveConflict = "x_resolve_conflict", true, [], 0;
 }
 
 /// A parsed API request.
@@ -269,8 +270,103 @@ pub(crate) fn fields_of(store: &Store, tx: &Tx<'_>) -> Result<Arc<Vec<CaseField>
     }
 }
 
+/// Local ids that push has replaced by server ids stay valid: this rewrites them in the path,
+/// the id parameters and the id fields of the body. A request without local ids is untouched.
+fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
+    let mentions_local = req.ids.iter().any(|id| crate::model::is_local_id(*id))
+        || req.params.iter().any(|(_, v)| v.len() >= 10)
+        || [
+            "section_id",
+            "parent_id",
+            "after_id",
+            "suite_id",
+            "project_id",
+            "case_ids",
+        ]
+        .iter()
+        .any(|k| req.body.contains_key(*k));
+    if !mentions_local {
+        return Ok(None);
+    }
+    let map = |kind: Kind, id: u64| -> Result<u64> {
+        if crate::model::is_local_id(id) {
+            Ok(tx.server_id(kind, id)?.unwrap_or(id))
+        } else {
+            Ok(id)
+        }
+    };
+    let mut out = req.clone();
+    let mut changed = false;
+    for (i, field) in req.method.id_fields().iter().enumerate() {
+        if let (Some(id), Some(kind)) = (req.ids.get(i), Kind::of_field(field)) {
+            let m = map(kind, *id)?;
+            changed |= m != *id;
+            out.ids[i] = m;
+        }
+    }
+    for (k, v) in out.params.iter_mut() {
+        if let (Some(kind), Ok(id)) = (Kind::of_field(k), v.trim().parse::<u64>()) {
+            let m = map(kind, id)?;
+            if m != id {
+                *v = m.to_string();
+                changed = true;
+            }
+        }
+    }
+    for (k, v) in out.body.iter_mut() {
+        let Some(kind) = Kind::of_field(k) else {
+            continue;
+        };
+        match v {
+            Value::Number(n) => {
+                if let Some(id) = n.as_u64() {
+                    let m = map(kind, id)?;
+                    if m != id {
+                        *v = Value::from(m);
+                        changed = true;
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items.iter_mut() {
+                    if let Some(id) = item.as_u64() {
+                        let m = map(kind, id)?;
+                        if m != id {
+                            *item = Value::from(m);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            Value::String(s) if k == "case_ids" => {
+                let mut parts = Vec::new();
+                for p in s.split(',') {
+                    match p.trim().parse::<u64>() {
+                        Ok(id) => {
+                            let m = map(kind, id)?;
+                            changed |= m != id;
+                            parts.push(m.to_string());
+                        }
+                        Err(_) => parts.push(p.to_string()),
+                    }
+                }
+                *s = parts.join(",");
+            }
+            _ => {}
+        }
+    }
+    Ok(changed.then_some(out))
+}
+
 /// Runs a read method.
 pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> {
+    if let Some(resolved) = resolve_aliases(tx, req)? {
+        return read_resolved(store, tx, &resolved);
+    }
+    read_resolved(store, tx, req)
+}
+
+fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> {
     use Method::*;
     let v = match req.method {
         GetProject => projects::get_project(tx, req)?,
@@ -317,6 +413,8 @@ pub(crate) struct WriteCtx {
 
 /// Runs a write method and journals it in the same transaction.
 pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Response> {
+    let resolved = resolve_aliases(&w.tx(), req)?;
+    let req = resolved.as_ref().unwrap_or(req);
     use Method::*;
     let tx = w.tx();
     let ctx = WriteCtx {
@@ -342,6 +440,7 @@ pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
         CopyCasesToSection => cases::copy_cases_to_section(store, w, &ctx, req)?,
         MoveCasesToSection => cases::move_cases_to_section(store, w, &ctx, req)?,
         AddCaseField => refdata::add_case_field(w, req)?,
+        XResolveConflict => resolve_conflict(store, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };
     if !out.effects.is_empty() {
@@ -358,6 +457,61 @@ pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
         w.append_journal(&mut entry)?;
     }
     Ok(out.response)
+}
+
+/// `x_resolve_conflict` with `{"key": "case/12/title", "resolution": "local" | "server" |
+/// "value", "value": ...}`. A new value is applied as an ordinary (journaled) edit, then kept.
+fn resolve_conflict(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+    use crate::conflicts::Resolution;
+    let key = match req.body.get("key") {
+        Some(Value::String(k)) if !k.is_empty() => k.clone(),
+        _ => return Err(msg::required("key")),
+    };
+    let mut effects = Vec::new();
+    let how = match req.body.get("resolution").and_then(Value::as_str) {
+        Some("local") => Resolution::Local,
+        Some("server") => Resolution::Server,
+        Some("value") => {
+            let c = w.tx().conflict(&key)?.ok_or_else(|| {
+                Error::not_found(
+                    "key",
+                    format!("Field :key is not a valid conflict ({key})."),
+                )
+            })?;
+            let value = req
+                .body
+                .get("value")
+                .cloned()
+                .ok_or_else(|| msg::required("value"))?;
+            let route = match c.kind {
+                Kind::Case => format!("update_case/{}", c.id),
+                Kind::Section => format!("update_section/{}", c.id),
+                _ => {
+                    return Err(Error::validation(
+                        "resolution",
+                        "Only case and section conflicts take a new value.",
+                    ))
+                }
+            };
+            let mut body = Map::new();
+            body.insert(c.field.clone(), value);
+            let edit = Request::parse(&route, Some(&Value::Object(body)))?;
+            write(store, w, &edit)?;
+            Resolution::Local
+        }
+        _ => {
+            return Err(Error::validation(
+                "resolution",
+                "Field :resolution must be local, server or value.",
+            ))
+        }
+    };
+    let out = crate::conflicts::resolve(w, &key, how)?;
+    effects.clear();
+    Ok(Outcome {
+        response: Response::Json(out),
+        effects,
+    })
 }
 
 /// Reads a list of ids given as a JSON array or as a comma-separated string ("1,2,3"), the two

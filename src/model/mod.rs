@@ -92,6 +92,22 @@ impl Kind {
         }
     }
 
+    /// A stable number for keys of the id map.
+    pub fn code(self) -> u64 {
+        Kind::ALL.iter().position(|k| *k == self).unwrap_or(0) as u64
+    }
+
+    /// The kind of entity an id field names (`case_id` → case), if any.
+    pub fn of_field(field: &str) -> Option<Kind> {
+        Some(match field {
+            "case_id" | "case_ids" => Kind::Case,
+            "section_id" | "parent_id" | "after_id" => Kind::Section,
+            "suite_id" => Kind::Suite,
+            "project_id" => Kind::Project,
+            _ => return None,
+        })
+    }
+
     pub const ALL: [Kind; 10] = [
         Kind::Project,
         Kind::Suite,

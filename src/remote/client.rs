@@ -58,6 +58,17 @@ enum Outcome {
     Fatal(Error),
 }
 
+/// What one send of a request gave (see [`Client::send_once`]).
+#[derive(Debug)]
+pub enum Sent {
+    /// Applied; the body (None when empty).
+    Ok(Option<Value>),
+    /// It may or may not have been applied: the connection broke, or a 409/5xx.
+    Ambiguous(String),
+    /// The server refused it (4xx): not applied.
+    Refused { status: u16, message: String },
+}
+
 /// A TestRail API client bound to one server and user.
 pub struct Client {
     agent: ureq::Agent,
@@ -240,6 +251,36 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// Sends a request once (waiting out 429s, which are never a failure) and says what
+    /// happened, leaving retries to the caller: push must decide whether a resend is safe.
+    pub fn send_once(&self, route: &str, body: Option<&Value>) -> Sent {
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.exchange(route, body) {
+                Outcome::Ok(v) => return Sent::Ok(Some(v)),
+                Outcome::Empty => return Sent::Ok(None),
+                Outcome::RateLimited(wait) => {
+                    if waited + wait > self.policy.max_rate_limit_wait {
+                        return Sent::Ambiguous("still rate limited".into());
+                    }
+                    waited += wait;
+                    std::thread::sleep(wait);
+                }
+                Outcome::Retry(why) => return Sent::Ambiguous(why),
+                Outcome::Fatal(Error::Remote {
+                    status: Some(status),
+                    message,
+                }) => return Sent::Refused { status, message },
+                Outcome::Fatal(e) => return Sent::Ambiguous(e.to_string()),
+            }
+        }
+    }
+
+    /// The retry policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// A GET that must answer JSON.

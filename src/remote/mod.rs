@@ -7,9 +7,11 @@
 
 mod client;
 mod pull;
+mod push;
 
-pub use client::{Client, RetryPolicy};
+pub use client::{Client, RetryPolicy, Sent};
 pub use pull::{pull, PullOptions, PullProgress, PullReport};
+pub use push::{push, PushOptions, PushProgress, PushReport};
 
 use std::path::{Path, PathBuf};
 

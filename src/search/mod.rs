@@ -162,6 +162,9 @@ impl SearchIndex {
         let writer = index
             .writer_with_num_threads(2, 96_000_000)
             .map_err(tantivy_err)?;
+        // A crash during a commit leaves files no commit refers to; a later commit may want
+        // their names. Remove them before writing anything.
+        let _ = writer.garbage_collect_files().wait();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
