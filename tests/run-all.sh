@@ -15,3 +15,5 @@ step "cargo test"
 cargo test --workspace
 step "TestRail clients against trailstore serve (testrail-api, curl)"
 bash tests/clients/run.sh
+step "Python: the wheel built from source, stubs checked, pytest"
+bash python/run-tests.sh

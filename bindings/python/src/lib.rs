@@ -1,0 +1,72 @@
+//! `trailstore._native`: the private extension module behind the `trailstore` Python package.
+//!
+//! Thin by design: it converts Python objects to serde_json values and back, calls the core
+//! (`trailstore::Store`) with the GIL released, and maps the core's errors to exceptions. Every
+//! TestRail rule (validation, paging, ids) lives in the core; the Python package adds only the
+//! `testrail-api`-shaped methods that build routes.
+
+mod convert;
+mod errors;
+mod store;
+
+use pyo3::prelude::*;
+
+/// Fork detection without a system call per call: a counter bumped in every child process.
+pub(crate) mod fork {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Once;
+
+    static GENERATION: AtomicU64 = AtomicU64::new(0);
+    static HOOK: Once = Once::new();
+
+    extern "C" fn after_fork_in_child() {
+        // Async-signal-safe: one atomic add.
+        GENERATION.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Registers the fork hook once per process.
+    pub(crate) fn install() {
+        HOOK.call_once(|| {
+            // SAFETY: the handler only does an atomic add, which is allowed after fork().
+            let rc = unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) };
+            // Without the hook the core's own pid check still refuses a forked handle.
+            let _ = rc;
+        });
+    }
+
+    /// The current fork generation; a handle opened in another generation was inherited.
+    #[inline]
+    pub(crate) fn generation() -> u64 {
+        GENERATION.load(Ordering::Relaxed)
+    }
+}
+
+/// Panics inside the panic boundary, to test that it raises InternalError. Not for other use.
+#[pyfunction]
+fn _test_panic(py: Python<'_>, message: String) -> PyResult<()> {
+    errors::boundary(py, || -> PyResult<()> { panic!("{message}") })?;
+    Ok(())
+}
+
+/// Panics inside core work run without the GIL, to test that it raises InternalError.
+#[pyfunction]
+fn _test_panic_detached(py: Python<'_>, message: String) -> PyResult<()> {
+    errors::boundary(py, || {
+        let r =
+            py.detach(move || errors::shield(|| -> trailstore::Result<()> { panic!("{message}") }));
+        errors::raise(py, r)
+    })
+}
+
+#[pymodule(gil_used = true)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    fork::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("PAGE_MAX", trailstore::PAGE_MAX)?;
+    m.add_class::<store::NativeStore>()?;
+    m.add_class::<store::NativeBatch>()?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_test_panic_detached, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,375 @@
+//! `NativeStore` and `NativeBatch`: the core's `Store` and `Batch` as Python classes.
+//!
+//! Each method converts its arguments while holding the GIL, releases the GIL for the store work
+//! (`py.detach`), and converts the answer back. A handle inherited across `fork()` is detected
+//! before any lock is taken (see [`crate::fork`]), so a child never waits on a lock that a thread
+//! of its parent held at the time of the fork; the child also never closes the inherited handle,
+//! which would write to the parent's file.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use pyo3::prelude::*;
+use serde_json::Value;
+use trailstore::{Batch, Error as CoreError, Response, Store};
+
+use crate::convert::{from_py, to_py};
+use crate::errors::{boundary, raise, shield};
+use crate::fork;
+
+/// The body of a call: `None` is no body; anything else is converted to JSON.
+fn body_of(body: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
+    match body {
+        None => Ok(None),
+        Some(b) if b.is_none() => Ok(None),
+        Some(b) => from_py(b).map(Some),
+    }
+}
+
+fn response_to_py<'py>(py: Python<'py>, r: Response) -> PyResult<Bound<'py, PyAny>> {
+    match r {
+        Response::Json(v) => to_py(py, &v),
+        Response::Empty => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// Reads and parses a snapshot file (the CLI's `trailstore import FILE` does the same).
+fn read_snapshot(path: &std::path::Path) -> trailstore::Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(CoreError::Io)?;
+    serde_json::from_str(&text).map_err(|e| CoreError::BadRequest {
+        message: format!("{} is not valid JSON: {e}", path.display()),
+    })
+}
+
+/// An open store (`trailstore.Store` wraps it). Safe to share between threads.
+#[pyclass(module = "trailstore._native", name = "NativeStore", frozen)]
+pub struct NativeStore {
+    store: RwLock<Option<Store>>,
+    /// The fork generation the store was opened in.
+    generation: u64,
+    path: String,
+}
+
+impl NativeStore {
+    fn is_closed(&self) -> bool {
+        match self.store.try_read() {
+            Ok(g) => g.is_none(),
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().is_none(),
+            // Only a close() in progress holds the write lock.
+            Err(std::sync::TryLockError::WouldBlock) => true,
+        }
+    }
+
+    /// A handle for one call: the store, unless it is closed or was inherited across fork().
+    fn handle(&self) -> trailstore::Result<Store> {
+        if fork::generation() != self.generation {
+            return Err(CoreError::Forked);
+        }
+        self.store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(CoreError::Closed)
+    }
+}
+
+impl Drop for NativeStore {
+    fn drop(&mut self) {
+        if fork::generation() != self.generation {
+            // Closing the parent's database from the child would write to its file.
+            if let Some(store) = self
+                .store
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
+                std::mem::forget(store);
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl NativeStore {
+    /// Opens the store in folder `path`, creating the folder and an empty store if needed.
+    #[new]
+    fn new(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        boundary(py, || {
+            let shown = path.display().to_string();
+            let generation = fork::generation();
+            let store = raise(py, py.detach(move || shield(|| Store::open(&path))))?;
+            Ok(NativeStore {
+                store: RwLock::new(Some(store)),
+                generation,
+                path: shown,
+            })
+        })
+    }
+
+    /// The folder of the store.
+    #[getter]
+    fn path(&self, py: Python<'_>) -> PyResult<String> {
+        boundary(py, || Ok(self.path.clone()))
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        boundary(py, || Ok(self.is_closed()))
+    }
+
+    /// Calls a TestRail API v2 route (`get_cases/1&suite_id=2`) with an optional JSON-able body;
+    /// returns TestRail's JSON as dicts and lists, or None for an empty answer (deletes).
+    #[pyo3(signature = (route, body=None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        route: String,
+        body: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let body = body_of(body)?;
+            let store = raise(py, self.handle())?;
+            let out = py.detach(move || shield(|| store.call(&route, body.as_ref())));
+            response_to_py(py, raise(py, out)?)
+        })
+    }
+
+    /// Starts a batch: it holds the store's write transaction until it commits or rolls back.
+    fn batch(&self, py: Python<'_>) -> PyResult<NativeBatch> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let batch = raise(py, py.detach(move || shield(|| store.batch())))?;
+            Ok(NativeBatch {
+                batch: Mutex::new(Some(batch)),
+                generation: self.generation,
+            })
+        })
+    }
+
+    /// Imports a snapshot (a dict of TestRail list bodies) as server base state, in one
+    /// transaction; returns the import report (records of each kind, as the CLI prints it).
+    fn import_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let snapshot = from_py(snapshot)?;
+            let store = raise(py, self.handle())?;
+            let report = py.detach(move || shield(|| store.import_snapshot(&snapshot)));
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Like `import_snapshot`, reading the snapshot from a JSON file (read and parsed without
+    /// the GIL).
+    fn import_snapshot_file<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let report =
+                py.detach(move || shield(|| store.import_snapshot(&read_snapshot(&path)?)));
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Counts of what the store holds (projects, cases, journal entries, versions).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let stats = py.detach(move || shield(|| store.stats()));
+            to_py(py, &raise(py, stats)?)
+        })
+    }
+
+    /// The user id local changes are recorded as (`created_by`, `updated_by`).
+    fn user_id(&self, py: Python<'_>) -> PyResult<u64> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            raise(py, py.detach(move || shield(|| store.user_id())))
+        })
+    }
+
+    /// Sets the user id local changes are recorded as.
+    fn set_user_id(&self, py: Python<'_>, user_id: u64) -> PyResult<()> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            raise(py, py.detach(move || shield(|| store.set_user_id(user_id))))
+        })
+    }
+
+    /// Closes the store; later calls raise ClosedError. The file is released once every batch
+    /// started on it has ended. Closing twice is harmless; in a process forked from the one that
+    /// opened the store, close() only forgets the handle.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        boundary(py, || {
+            if fork::generation() != self.generation {
+                if let Ok(mut g) = self.store.try_write() {
+                    if let Some(store) = g.take() {
+                        std::mem::forget(store);
+                    }
+                }
+                return Ok(());
+            }
+            let store = self
+                .store
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            // The last handle's drop flushes and unlocks the file: no GIL needed for that.
+            py.detach(move || drop(store));
+            Ok(())
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        boundary(py, || {
+            let state = if self.is_closed() { " (closed)" } else { "" };
+            Ok(format!(
+                "<trailstore._native.NativeStore {:?}{state}>",
+                self.path
+            ))
+        })
+    }
+}
+
+/// A batch of calls in one write transaction (`trailstore.Batch` wraps it).
+#[pyclass(module = "trailstore._native", name = "NativeBatch", frozen)]
+pub struct NativeBatch {
+    batch: Mutex<Option<Batch>>,
+    generation: u64,
+}
+
+impl NativeBatch {
+    fn check_fork(&self) -> trailstore::Result<()> {
+        if fork::generation() != self.generation {
+            return Err(CoreError::Forked);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the open batch, without the GIL.
+    fn with_batch<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Batch) -> trailstore::Result<T> + Send,
+    ) -> trailstore::Result<T> {
+        self.check_fork()?;
+        py.detach(|| {
+            shield(|| {
+                let mut g = self.batch.lock().unwrap_or_else(PoisonError::into_inner);
+                f(g.as_mut().ok_or(CoreError::Closed)?)
+            })
+        })
+    }
+
+    /// Takes the batch out to end it, without the GIL.
+    fn finish(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(Batch) -> trailstore::Result<()> + Send,
+    ) -> trailstore::Result<()> {
+        self.check_fork()?;
+        py.detach(|| {
+            shield(|| {
+                let batch = self
+                    .batch
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                f(batch.ok_or(CoreError::Closed)?)
+            })
+        })
+    }
+}
+
+impl Drop for NativeBatch {
+    fn drop(&mut self) {
+        let batch = self
+            .batch
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if fork::generation() != self.generation {
+            // Rolling back in the child would touch the parent's transaction state.
+            std::mem::forget(batch);
+        }
+        // Otherwise dropping the batch rolls it back.
+    }
+}
+
+#[pymethods]
+impl NativeBatch {
+    /// Calls a route inside the batch; reads see the batch's earlier writes.
+    #[pyo3(signature = (route, body=None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        route: String,
+        body: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let body = body_of(body)?;
+            let out = self.with_batch(py, move |b| b.call(&route, body.as_ref()));
+            response_to_py(py, raise(py, out)?)
+        })
+    }
+
+    /// Imports a snapshot (a dict) inside the batch.
+    fn import_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let snapshot = from_py(snapshot)?;
+            let report = self.with_batch(py, move |b| b.import_snapshot(&snapshot));
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Imports a snapshot JSON file inside the batch.
+    fn import_snapshot_file<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let report = self.with_batch(py, move |b| b.import_snapshot(&read_snapshot(&path)?));
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Commits every call of the batch at once. The batch is closed afterwards.
+    fn commit(&self, py: Python<'_>) -> PyResult<()> {
+        boundary(py, || raise(py, self.finish(py, |b| b.commit())))
+    }
+
+    /// Discards every call of the batch. The batch is closed afterwards.
+    fn rollback(&self, py: Python<'_>) -> PyResult<()> {
+        boundary(py, || raise(py, self.finish(py, |b| b.rollback())))
+    }
+
+    /// Whether the batch still takes calls (not committed, rolled back or broken by a storage
+    /// failure).
+    #[getter]
+    fn is_open(&self, py: Python<'_>) -> PyResult<bool> {
+        boundary(py, || {
+            if fork::generation() != self.generation {
+                return Ok(false);
+            }
+            Ok(match self.batch.try_lock() {
+                Ok(g) => g.as_ref().is_some_and(Batch::is_open),
+                Err(std::sync::TryLockError::Poisoned(p)) => {
+                    p.into_inner().as_ref().is_some_and(Batch::is_open)
+                }
+                // A call is running in it.
+                Err(std::sync::TryLockError::WouldBlock) => true,
+            })
+        })
+    }
+}

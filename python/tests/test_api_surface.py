@@ -1,0 +1,139 @@
+"""The public surface: stubs match the native module, docstrings everywhere, testrail-api's
+layout."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+import trailstore
+from trailstore import _native
+
+PACKAGE = Path(trailstore.__file__).parent
+
+# Method names and parameters of testrail-api's categories that trailstore serves (from
+# tolstislon/testrail-api 1.14, testrail_api/_category.py).
+TESTRAIL_API: Dict[str, Dict[str, List[str]]] = {
+    "cases": {
+        "get_case": ["case_id"],
+        "get_cases": ["project_id", "kwargs"],
+        "get_cases_bulk": ["project_id", "kwargs"],
+        "get_history_for_case": ["case_id", "limit", "offset"],
+        "add_case": ["section_id", "title", "kwargs"],
+        "update_case": ["case_id", "kwargs"],
+        "update_cases": ["case_ids", "suite_id", "kwargs"],
+        "delete_case": ["case_id", "soft"],
+        "delete_cases": ["project_id", "case_ids", "suite_id", "soft"],
+        "copy_cases_to_section": ["section_id", "case_ids"],
+        "move_cases_to_section": ["section_id", "suite_id", "case_ids"],
+    },
+    "sections": {
+        "get_section": ["section_id"],
+        "get_sections": ["project_id", "limit", "offset", "kwargs"],
+        "get_sections_bulk": ["project_id", "kwargs"],
+        "add_section": ["project_id", "name", "kwargs"],
+        "update_section": ["section_id", "kwargs"],
+        "move_section": ["section_id", "parent_id", "after_id"],
+        "delete_section": ["section_id", "soft"],
+    },
+    "projects": {
+        "get_project": ["project_id"],
+        "get_projects": ["limit", "offset", "kwargs"],
+        "add_project": ["name", "kwargs"],
+        "update_project": ["project_id", "kwargs"],
+        "delete_project": ["project_id"],
+    },
+    "suites": {
+        "get_suite": ["suite_id"],
+        "get_suites": ["project_id", "offset", "limit"],
+        "get_suites_bulk": ["project_id", "kwargs"],
+        "add_suite": ["project_id", "name", "kwargs"],
+        "update_suite": ["suite_id", "kwargs"],
+        "delete_suite": ["suite_id", "soft"],
+    },
+    "case_fields": {
+        "get_case_fields": [],
+        "add_case_field": ["type", "name", "label", "configs", "kwargs"],
+    },
+    "case_types": {"get_case_types": []},
+    "priorities": {"get_priorities": []},
+    "templates": {"get_templates": ["project_id"]},
+    "users": {
+        "get_user": ["user_id"],
+        "get_current_user": ["user_id"],
+        "get_user_by_email": ["email"],
+        "get_users": ["project_id", "offset", "limit"],
+        "get_users_bulk": ["project_id", "kwargs"],
+    },
+    "milestones": {
+        "get_milestone": ["milestone_id"],
+        "get_milestones": ["project_id", "limit", "offset", "kwargs"],
+        "get_milestones_bulk": ["project_id", "kwargs"],
+    },
+}
+
+
+def test_stubs_match_the_native_module(tmp_path: Path) -> None:
+    """mypy's stubtest compares _native.pyi with the compiled module."""
+    pytest.importorskip("mypy")
+    env = dict(os.environ, MYPYPATH="")
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "trailstore._native", "--concise"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(tmp_path),  # not python/, whose trailstore/ has no compiled module
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_stub_file_ships_with_the_package() -> None:
+    assert (PACKAGE / "_native.pyi").is_file()
+    assert (PACKAGE / "py.typed").is_file()
+
+
+def test_all_lists_real_names() -> None:
+    for name in trailstore.__all__:
+        assert hasattr(trailstore, name), name
+    assert trailstore.__version__ == _native.__version__
+    assert trailstore.PAGE_MAX == 250
+
+
+def test_testrail_api_layout(store: trailstore.Store) -> None:
+    for category, methods in TESTRAIL_API.items():
+        obj = getattr(store, category)
+        for method, params in methods.items():
+            sig = inspect.signature(getattr(obj, method))
+            assert list(sig.parameters) == params, f"{category}.{method}{sig}"
+
+
+def _public_members(obj: object) -> List[str]:
+    return [n for n in dir(obj) if not n.startswith("_")]
+
+
+def test_docstrings_on_everything_public() -> None:
+    missing = []
+    for name in trailstore.__all__:
+        obj = getattr(trailstore, name)
+        if isinstance(obj, (int, str)):
+            continue
+        if not inspect.getdoc(obj):
+            missing.append(name)
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            for member in _public_members(obj):
+                attr = getattr(obj, member)
+                if callable(attr) or isinstance(attr, property):
+                    if not inspect.getdoc(attr):
+                        missing.append(f"{name}.{member}")
+    for cls in (_native.NativeStore, _native.NativeBatch):
+        for member in _public_members(cls):
+            if not inspect.getdoc(getattr(cls, member)):
+                missing.append(f"{cls.__name__}.{member}")
+    assert trailstore.__doc__
+    assert not missing, missing

@@ -1,0 +1,447 @@
+"""The API categories of a store, laid out as the ``testrail-api`` client lays them out.
+
+``store.cases.get_case(1)`` here is ``api.cases.get_case(1)`` there: the same method names,
+arguments and return shapes, so harness code written for that client runs against a local store by
+swapping the constructor. Each method only builds the TestRail route and body; the store applies
+TestRail's rules.
+
+Query parameters are converted as that client converts them: ``True``/``False`` to ``1``/``0``, a
+list, tuple or set to ``"1,2,3"``, a ``datetime`` to its UNIX time rounded to an int, an ``Enum``
+to its value; ``None`` leaves the parameter out. Body values are converted the same way by the
+native module (``datetime`` to int, ``Enum`` to its value).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from urllib.parse import quote
+
+from ._native import PAGE_MAX
+
+__all__ = [
+    "JSONDict",
+    "Cases",
+    "CaseFields",
+    "CaseTypes",
+    "Journal",
+    "Milestones",
+    "Priorities",
+    "Projects",
+    "Sections",
+    "Suites",
+    "Templates",
+    "Users",
+]
+
+#: A TestRail entity or page, as the JSON object TestRail answers with.
+JSONDict = Dict[str, Any]
+
+#: ``call(route, body)``: how a category reaches the store (through the thread's batch, if any).
+Caller = Callable[..., Any]
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return ",".join(str(i.value if isinstance(i, Enum) else i) for i in items)
+    if isinstance(value, datetime):
+        return str(round(value.timestamp()))
+    return str(value)
+
+
+def route(endpoint: str, params: Optional[Dict[str, Any]] = None) -> str:
+    """The TestRail route for ``endpoint`` with query ``params`` (``get_cases/1&suite_id=2``).
+
+    Values are converted as ``testrail-api`` converts GET parameters and percent-encoded;
+    ``None`` values are left out.
+    """
+    if not params:
+        return endpoint
+    parts = [endpoint]
+    for key, value in params.items():
+        if value is None:
+            continue
+        parts.append(f"{quote(str(key), safe='')}={quote(_query_value(value), safe=',')}")
+    return "&".join(parts)
+
+
+def _bulk(fetch: Callable[..., Any], key: str, *args: Any, **kwargs: Any) -> List[JSONDict]:
+    """Every item of a paged list: pages of ``PAGE_MAX`` until a short page, as testrail-api's
+    ``*_bulk`` methods do."""
+    if "limit" in kwargs or "offset" in kwargs:
+        raise TypeError(
+            "limit and offset are managed automatically by *_bulk methods, "
+            "use the regular method instead"
+        )
+    items: List[JSONDict] = []
+    offset = 0
+    while True:
+        page = fetch(*args, **kwargs, offset=offset, limit=PAGE_MAX)
+        chunk = page[key] or []
+        items.extend(chunk)
+        if len(chunk) < PAGE_MAX:
+            return items
+        offset += PAGE_MAX
+
+
+class _Category:
+    """One group of API methods bound to a store."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: Caller) -> None:
+        self._call = call
+
+
+class Cases(_Category):
+    """Test cases: ``get_case``, ``get_cases``, ``add_case``, ``update_case`` and the rest."""
+
+    __slots__ = ()
+
+    def get_case(self, case_id: int) -> JSONDict:
+        """Returns the case ``case_id`` (``get_case/{case_id}``)."""
+        return self._call(f"get_case/{case_id}")
+
+    def get_cases(self, project_id: int, **kwargs: Any) -> JSONDict:
+        """Returns one page of a project's cases (``get_cases/{project_id}``).
+
+        Filters as TestRail takes them: ``suite_id`` (required in a multi-suite project),
+        ``section_id``, ``created_after``/``created_before``/``updated_after``/``updated_before``
+        (``datetime`` or UNIX time), ``created_by``, ``updated_by``, ``milestone_id``,
+        ``priority_id``, ``template_id``, ``type_id``, ``label_id`` (an id or a list of ids),
+        ``refs``, ``filter`` (text in the title), ``limit`` (at most 250) and ``offset``. The page
+        is ``{"offset", "limit", "size", "_links", "cases": [...]}``.
+        """
+        return self._call(route(f"get_cases/{project_id}", kwargs))
+
+    def get_cases_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
+        """Returns every case matching the filters of :meth:`get_cases`, across all pages."""
+        return _bulk(self.get_cases, "cases", project_id, **kwargs)
+
+    def get_history_for_case(self, case_id: int, limit: int = 250, offset: int = 0) -> JSONDict:
+        """Returns one page of a case's change history, newest first, under ``history``."""
+        return self._call(
+            route(f"get_history_for_case/{case_id}", {"limit": limit, "offset": offset})
+        )
+
+    def add_case(self, section_id: int, title: str, **kwargs: Any) -> JSONDict:
+        """Adds a case to section ``section_id`` and returns it.
+
+        ``kwargs`` are the case's fields in TestRail's names: ``type_id``, ``priority_id``,
+        ``estimate``, ``milestone_id``, ``refs``, ``template_id`` and ``custom_*`` fields.
+        """
+        return self._call(f"add_case/{section_id}", dict(title=title, **kwargs))
+
+    def update_case(self, case_id: int, **kwargs: Any) -> JSONDict:
+        """Changes the given fields of case ``case_id`` and returns the case (``section_id``
+        moves it)."""
+        return self._call(f"update_case/{case_id}", kwargs)
+
+    def update_cases(self, case_ids: Sequence[int], suite_id: Optional[int], **kwargs: Any) -> JSONDict:
+        """Changes the given fields of several cases at once; returns ``{"updated": [...]}``.
+
+        ``suite_id`` is required in a multi-suite project; ``None`` sends none.
+        """
+        body = dict(kwargs)
+        body["case_ids"] = list(case_ids)
+        endpoint = "update_cases" if suite_id is None else f"update_cases/{suite_id}"
+        return self._call(endpoint, body)
+
+    def delete_case(self, case_id: int, soft: int = 0) -> Optional[JSONDict]:
+        """Deletes case ``case_id``; returns None. With ``soft=1`` nothing is deleted and the
+        counts of what would be are returned."""
+        return self._call(route(f"delete_case/{case_id}", {"soft": soft}))
+
+    def delete_cases(
+        self,
+        project_id: int,
+        case_ids: Sequence[int],
+        suite_id: Optional[int] = None,
+        soft: int = 0,
+    ) -> Optional[JSONDict]:
+        """Deletes several cases of project ``project_id``; ``soft=1`` only counts them."""
+        endpoint = f"delete_cases/{suite_id}" if suite_id else "delete_cases"
+        return self._call(
+            route(endpoint, {"soft": soft, "project_id": project_id}),
+            {"case_ids": list(case_ids)},
+        )
+
+    def copy_cases_to_section(self, section_id: int, case_ids: Sequence[int]) -> List[JSONDict]:
+        """Copies cases into section ``section_id``; returns the new cases."""
+        return self._call(
+            f"copy_cases_to_section/{section_id}",
+            {"case_ids": ",".join(map(str, case_ids))},
+        )
+
+    def move_cases_to_section(
+        self, section_id: int, suite_id: int, case_ids: Sequence[int]
+    ) -> None:
+        """Moves cases into section ``section_id`` of suite ``suite_id`` (same project)."""
+        return self._call(
+            f"move_cases_to_section/{section_id}",
+            {"case_ids": ",".join(map(str, case_ids)), "suite_id": suite_id},
+        )
+
+
+class Sections(_Category):
+    """Sections: the folders of a suite's case tree."""
+
+    __slots__ = ()
+
+    def get_section(self, section_id: int) -> JSONDict:
+        """Returns section ``section_id``."""
+        return self._call(f"get_section/{section_id}")
+
+    def get_sections(
+        self, project_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> JSONDict:
+        """Returns one page of a suite's sections in tree order, under ``sections``
+        (``suite_id`` is required in a multi-suite project)."""
+        params = dict(limit=limit, offset=offset, **kwargs)
+        return self._call(route(f"get_sections/{project_id}", params))
+
+    def get_sections_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
+        """Returns every section of :meth:`get_sections`, across all pages."""
+        return _bulk(self.get_sections, "sections", project_id, **kwargs)
+
+    def add_section(self, project_id: int, name: str, **kwargs: Any) -> JSONDict:
+        """Adds a section (``description``, ``suite_id``, ``parent_id`` in ``kwargs``)."""
+        return self._call(f"add_section/{project_id}", dict(name=name, **kwargs))
+
+    def update_section(self, section_id: int, **kwargs: Any) -> JSONDict:
+        """Changes a section's ``name`` or ``description``."""
+        return self._call(f"update_section/{section_id}", kwargs)
+
+    def move_section(
+        self, section_id: int, parent_id: int = 0, after_id: Optional[int] = None
+    ) -> JSONDict:
+        """Moves a section under ``parent_id`` (0: the root), after sibling ``after_id`` (None:
+        first)."""
+        return self._call(
+            f"move_section/{section_id}", {"parent_id": parent_id, "after_id": after_id}
+        )
+
+    def delete_section(self, section_id: int, soft: int = 0) -> Optional[JSONDict]:
+        """Deletes a section with its subsections and cases; ``soft=1`` only counts them."""
+        return self._call(route(f"delete_section/{section_id}", {"soft": soft}))
+
+
+class Projects(_Category):
+    """Projects."""
+
+    __slots__ = ()
+
+    def get_project(self, project_id: int) -> JSONDict:
+        """Returns project ``project_id``."""
+        return self._call(f"get_project/{project_id}")
+
+    def get_projects(self, limit: int = 250, offset: int = 0, **kwargs: Any) -> JSONDict:
+        """Returns one page of projects under ``projects`` (filter: ``is_completed``)."""
+        params = dict(limit=limit, offset=offset, **kwargs)
+        return self._call(route("get_projects", params))
+
+    def add_project(self, name: str, **kwargs: Any) -> JSONDict:
+        """Adds a project (``announcement``, ``show_announcement``, ``suite_mode``)."""
+        return self._call("add_project", dict(name=name, **kwargs))
+
+    def update_project(self, project_id: int, **kwargs: Any) -> JSONDict:
+        """Changes a project's fields (``is_completed`` among them)."""
+        return self._call(f"update_project/{project_id}", kwargs)
+
+    def delete_project(self, project_id: int) -> None:
+        """Deletes a project with everything in it."""
+        return self._call(f"delete_project/{project_id}")
+
+
+class Suites(_Category):
+    """Test suites."""
+
+    __slots__ = ()
+
+    def get_suite(self, suite_id: int) -> JSONDict:
+        """Returns suite ``suite_id``."""
+        return self._call(f"get_suite/{suite_id}")
+
+    def get_suites(
+        self, project_id: int, offset: Optional[int] = None, limit: Optional[int] = None
+    ) -> JSONDict:
+        """Returns a project's suites, paged under ``suites``."""
+        return self._call(route(f"get_suites/{project_id}", {"offset": offset, "limit": limit}))
+
+    def get_suites_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
+        """Returns every suite of a project, across all pages."""
+        return _bulk(self.get_suites, "suites", project_id, **kwargs)
+
+    def add_suite(self, project_id: int, name: str, **kwargs: Any) -> JSONDict:
+        """Adds a suite to a multi-suite project (``description`` in ``kwargs``)."""
+        return self._call(f"add_suite/{project_id}", dict(name=name, **kwargs))
+
+    def update_suite(self, suite_id: int, **kwargs: Any) -> JSONDict:
+        """Changes a suite's ``name`` or ``description``."""
+        return self._call(f"update_suite/{suite_id}", kwargs)
+
+    def delete_suite(self, suite_id: int, soft: int = 0) -> Optional[JSONDict]:
+        """Deletes a suite with its sections and cases; ``soft=1`` only counts them."""
+        return self._call(route(f"delete_suite/{suite_id}", {"soft": soft}))
+
+
+class CaseFields(_Category):
+    """Custom case fields."""
+
+    __slots__ = ()
+
+    def get_case_fields(self) -> List[JSONDict]:
+        """Returns every case field with its configs."""
+        return self._call("get_case_fields")
+
+    def add_case_field(
+        self, type: str, name: str, label: str, configs: List[JSONDict], **kwargs: Any
+    ) -> JSONDict:
+        """Adds a custom case field (``type`` as TestRail names it: ``"String"``,
+        ``"Dropdown"``...); ``description``, ``include_all``, ``template_ids`` in ``kwargs``."""
+        return self._call(
+            "add_case_field",
+            dict(type=type, name=name, label=label, configs=configs, **kwargs),
+        )
+
+
+class CaseTypes(_Category):
+    """Case types."""
+
+    __slots__ = ()
+
+    def get_case_types(self) -> List[JSONDict]:
+        """Returns every case type."""
+        return self._call("get_case_types")
+
+
+class Priorities(_Category):
+    """Priorities."""
+
+    __slots__ = ()
+
+    def get_priorities(self) -> List[JSONDict]:
+        """Returns every priority."""
+        return self._call("get_priorities")
+
+
+class Templates(_Category):
+    """Case templates (field layouts)."""
+
+    __slots__ = ()
+
+    def get_templates(self, project_id: int) -> List[JSONDict]:
+        """Returns the templates enabled for a project."""
+        return self._call(f"get_templates/{project_id}")
+
+
+class Users(_Category):
+    """Users (read-only)."""
+
+    __slots__ = ()
+
+    def get_user(self, user_id: int) -> JSONDict:
+        """Returns user ``user_id``."""
+        return self._call(f"get_user/{user_id}")
+
+    def get_current_user(self, user_id: Optional[int] = None) -> JSONDict:
+        """Returns the user local changes are recorded as.
+
+        ``user_id`` is accepted for compatibility with ``testrail-api`` and ignored: a store has
+        one current user (see ``Store.set_user_id``).
+        """
+        return self._call("get_current_user")
+
+    def get_user_by_email(self, email: str) -> JSONDict:
+        """Returns the user with this email address (case-insensitive)."""
+        return self._call(route("get_user_by_email", {"email": email}))
+
+    def get_users(
+        self,
+        project_id: Optional[int] = None,
+        offset: Optional[int] = None,
+        limit: Optional[int] = None,
+    ) -> Any:
+        """Returns the users: a list, or a page under ``users`` when ``offset`` or ``limit`` is
+        given."""
+        endpoint = f"get_users/{project_id}" if project_id else "get_users"
+        return self._call(route(endpoint, {"offset": offset, "limit": limit}))
+
+    def get_users_bulk(self, project_id: Optional[int] = None, **kwargs: Any) -> List[JSONDict]:
+        """Returns every user, across all pages."""
+        return _bulk(self.get_users, "users", project_id, **kwargs)
+
+
+class Milestones(_Category):
+    """Milestones (read-only)."""
+
+    __slots__ = ()
+
+    def get_milestone(self, milestone_id: int) -> JSONDict:
+        """Returns milestone ``milestone_id`` with its sub-milestones under ``milestones``."""
+        return self._call(f"get_milestone/{milestone_id}")
+
+    def get_milestones(
+        self, project_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> JSONDict:
+        """Returns one page of a project's milestones (filters: ``is_completed``,
+        ``is_started``)."""
+        params = dict(limit=limit, offset=offset, **kwargs)
+        return self._call(route(f"get_milestones/{project_id}", params))
+
+    def get_milestones_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
+        """Returns every milestone of a project, across all pages."""
+        return _bulk(self.get_milestones, "milestones", project_id, **kwargs)
+
+
+class Journal(_Category):
+    """The change journal: every local change, in order, with its route, body and effects.
+
+    Not part of TestRail's API (``x_get_journal``). Entries carry ``seq``, ``op_id``, ``route``,
+    ``body``, ``time``, ``user_id``, ``push`` (``{"state": "pending", ...}``) and ``effects``
+    (what changed, entity by entity, with old and new values).
+    """
+
+    __slots__ = ()
+
+    def get_journal(
+        self,
+        since: int = 0,
+        state: Optional[str] = None,
+        limit: int = 250,
+        offset: int = 0,
+    ) -> JSONDict:
+        """Returns one page of entries after sequence number ``since``, oldest first, under
+        ``journal``; ``state`` keeps entries in that push state (``"pending"``, ``"done"``...)."""
+        params: Dict[str, Union[int, str, None]] = {
+            "since": since,
+            "state": state,
+            "limit": limit,
+            "offset": offset,
+        }
+        return self._call(route("x_get_journal", params))
+
+    def entries(self, since: int = 0, state: Optional[str] = None) -> List[JSONDict]:
+        """Returns every entry after ``since`` (in push state ``state``, if given), oldest first."""
+        return _bulk(self.get_journal, "journal", since=since, state=state)
+
+    def pending(self, since: int = 0) -> List[JSONDict]:
+        """Returns the entries not yet pushed to a server, oldest first."""
+        return self.entries(since=since, state="pending")
+
+    def history(self, case_id: int) -> List[JSONDict]:
+        """Returns a case's whole change history, newest first (every page of
+        ``get_history_for_case``)."""
+
+        def page(case_id: int, limit: int, offset: int) -> Any:
+            return self._call(
+                route(f"get_history_for_case/{case_id}", {"limit": limit, "offset": offset})
+            )
+
+        return _bulk(page, "history", case_id)
