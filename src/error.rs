@@ -41,8 +41,6 @@ pub enum ErrorCode {
     Busy = 17,
     /// A TestRail server refused a request or could not be reached (pull, push).
     Remote = 18,
-    /// A change conflicts with the server's copy; see the conflicts list.
-    Conflict = 19,
 }
 
 impl ErrorCode {
@@ -57,7 +55,7 @@ impl ErrorCode {
             ErrorCode::Validation | ErrorCode::NotFound | ErrorCode::BadRequest => 400,
             ErrorCode::Forbidden => 403,
             ErrorCode::UnknownMethod => 404,
-            ErrorCode::Busy | ErrorCode::Conflict => 409,
+            ErrorCode::Busy => 409,
             ErrorCode::Remote => 502,
             _ => 500,
         }
@@ -80,7 +78,6 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Busy => "busy",
             ErrorCode::Remote => "remote",
-            ErrorCode::Conflict => "conflict",
         }
     }
 }
@@ -143,7 +140,6 @@ impl Error {
             Error::Busy { .. } => ErrorCode::Busy,
             Error::Internal { .. } => ErrorCode::Internal,
             Error::Remote { .. } => ErrorCode::Remote,
-            Error::Conflict { .. } => ErrorCode::Conflict,
         }
     }
 
@@ -233,7 +229,6 @@ impl fmt::Display for Error {
                 status: None,
                 message,
             } => write!(f, "The TestRail server could not be reached: {message}"),
-            Error::Conflict { message } => f.write_str(message),
         }
     }
 }
