@@ -118,8 +118,6 @@ pub enum Error {
         status: Option<u16>,
         message: String,
     },
-    /// A change conflicts with the server's copy.
-    Conflict { message: String },
 }
 
 impl Error {
