@@ -38,6 +38,7 @@
 //! ```
 
 mod api;
+mod bundle;
 mod codec;
 mod conflicts;
 mod error;
@@ -55,6 +56,7 @@ mod tx;
 mod validate;
 
 pub use api::{parse_body, Method, Request, Response, PAGE_MAX};
+pub use bundle::{BundleReport, BUNDLE_VERSION};
 pub use conflicts::Conflict;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};

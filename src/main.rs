@@ -194,6 +194,10 @@ A field changed here and on the server becomes a conflict (trailstore conflicts)
         #[arg(long)]
         dry_run: bool,
     },
+    /// Carry work across an air gap: export the pending journal (or the server data) to one
+    /// file, import it on the other side.
+    #[command(subcommand)]
+    Bundle(BundleCmd),
     /// Fields changed both locally and on the server, with both values.
     Conflicts,
     /// Settle a conflict: keep your value, take the server's, or give a new one.
@@ -299,6 +303,22 @@ struct ListArgs {
     limit: u64,
     #[arg(long, default_value_t = 0)]
     offset: u64,
+}
+
+#[derive(Subcommand)]
+enum BundleCmd {
+    /// Write the pending journal (and what it needs) to FILE; with --snapshot, the server data.
+    #[command(after_help = "The offline workflow:
+  connected:  trailstore pull && trailstore bundle export --snapshot data.tsb
+  offline:    trailstore bundle import data.tsb ... work ... trailstore bundle export changes.tsb
+  connected:  trailstore bundle import changes.tsb && trailstore push")]
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        snapshot: bool,
+    },
+    /// Import a bundle: verified before anything is written; importing it again does nothing.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -790,6 +810,40 @@ fn run(cli: Cli) -> Result<(), Error> {
                 );
             } else {
                 print_json(&out);
+            }
+        }
+        Command::Bundle(BundleCmd::Export { file, snapshot }) => {
+            let n = if snapshot {
+                store.export_snapshot_bundle(&file)?
+            } else {
+                store.export_changes_bundle(&file)?
+            };
+            if human {
+                out!(
+                    "Wrote {} with {n} {}.",
+                    file.display(),
+                    if snapshot { "cases" } else { "journal entries" }
+                );
+            } else {
+                print_json(&json!({"file": file.display().to_string(), "count": n}));
+            }
+        }
+        Command::Bundle(BundleCmd::Import { file }) => {
+            let r = store.import_bundle(&file)?;
+            if !human {
+                print_json(&r.to_json());
+            } else if r.imported {
+                out!(
+                    "Imported the {} bundle {} ({} entries).",
+                    r.kind,
+                    r.bundle_id,
+                    r.entries
+                );
+            } else {
+                out!(
+                    "The bundle {} was imported before; nothing changed.",
+                    r.bundle_id
+                );
             }
         }
         Command::Conflicts => {

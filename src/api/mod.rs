@@ -10,7 +10,7 @@ mod paging;
 mod projects;
 mod refdata;
 mod search;
-mod sections;
+pub(crate) mod sections;
 mod suites;
 
 use std::sync::Arc;

@@ -89,6 +89,13 @@ fn renumber(
     Ok(())
 }
 
+/// Renumbers a suite's tree after its sections changed by other means (a bundle import).
+pub(crate) fn renumber_suite(w: &mut Writer<'_>, suite_id: u64) -> Result<()> {
+    let sections = suite_sections(&w.tx(), suite_id)?;
+    let children = tree(&sections);
+    renumber(w, sections, &children)
+}
+
 pub(super) fn get_section(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     Ok(load(tx, "section_id", req.ids[0])?.to_json())
 }

@@ -1,0 +1,332 @@
+//! Bundles across an air gap (issue 7): a changes bundle exported, imported twice and pushed
+//! gives the same server state as a direct push; a snapshot bundle carries server data the other
+//! way; truncated or altered bundles are refused before any write; a bundle whose base is
+//! missing is refused naming what it needs.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+use serde_json::{json, Value};
+use trailstore::{PullOptions, PushOptions, Remote, Store};
+
+const USER: &str = "carrier@example.com";
+const KEY: &str = "SENTINEL-BUNDLE-KEY-0a77";
+
+struct Server(Child, u16);
+
+impl Server {
+    fn start(store: &Path, port: u16) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trailstore"))
+            .arg("--store")
+            .arg(store)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--user",
+                USER,
+            ])
+            .env("TRAILSTORE_SERVE_KEY", KEY)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap();
+        Server(child, port)
+    }
+    fn remote(&self) -> Remote {
+        Remote {
+            url: format!("http://127.0.0.1:{}/", self.1),
+            user: USER.into(),
+            key: KEY.into(),
+            ca_file: None,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn copy_store(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join(trailstore::INDEX_DIR)).unwrap();
+    std::fs::copy(
+        from.join(trailstore::DATA_FILE),
+        to.join(trailstore::DATA_FILE),
+    )
+    .unwrap();
+    for e in std::fs::read_dir(from.join(trailstore::INDEX_DIR))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), to.join(trailstore::INDEX_DIR).join(e.file_name())).unwrap();
+    }
+}
+
+fn server_store(path: &Path) {
+    let s = Store::open(path).unwrap();
+    s.set_server_ids().unwrap();
+    s.import_snapshot(snapshot()).unwrap();
+}
+
+/// Offline work: a new section tree with cases, edits, a move, deletes, a bulk update.
+fn offline_work(store: &Store) {
+    let s = ok(
+        store,
+        "add_section/1",
+        json!({"name": "Offline", "parent_id": 5}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let sub = ok(
+        store,
+        "add_section/1",
+        json!({"name": "Offline child", "parent_id": s}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    for i in 0..6 {
+        let c = ok(
+            store,
+            &format!("add_case/{}", if i % 2 == 0 { s } else { sub }),
+            json!({"title": format!("Carried case {i}"), "custom_component": 2}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        if i == 3 {
+            ok(
+                store,
+                &format!("update_case/{c}"),
+                json!({"priority_id": 4}),
+            );
+        }
+        if i == 5 {
+            ok(store, &format!("delete_case/{c}"), Value::Null);
+        }
+    }
+    ok(
+        store,
+        "update_case/40",
+        json!({"title": "Edited offline", "refs": "AIR-1"}),
+    );
+    ok(store, "update_case/41", json!({"section_id": s}));
+    ok(
+        store,
+        "update_cases/1",
+        json!({"case_ids": [42, 43], "priority_id": 1}),
+    );
+    ok(store, "delete_case/44", Value::Null);
+    ok(store, "move_section/12", json!({"parent_id": 2}));
+    ok(
+        store,
+        "update_case/250",
+        json!({"custom_platforms": [1, 2]}),
+    );
+}
+
+/// The server's state, from its own store.
+fn state(path: &Path) -> BTreeMap<String, Value> {
+    let store = Store::open(path).unwrap();
+    let mut out = BTreeMap::new();
+    for (p, suites) in [(1u64, vec![1u64]), (2, vec![2, 3, 4])] {
+        for s in suites {
+            for c in all_pages(&store, &format!("get_cases/{p}&suite_id={s}"), "cases") {
+                let mut c = c.clone();
+                for k in ["created_on", "updated_on"] {
+                    c[k] = Value::Null;
+                }
+                out.insert(format!("case {}", c["id"]), c);
+            }
+            for x in all_pages(
+                &store,
+                &format!("get_sections/{p}&suite_id={s}"),
+                "sections",
+            ) {
+                out.insert(format!("section {}", x["id"]), x);
+            }
+        }
+    }
+    out
+}
+
+fn pull(store: &Store, server: &Server) {
+    trailstore::pull(
+        store,
+        &server.remote(),
+        &PullOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+fn push(store: &Store, server: &Server) -> trailstore::PushReport {
+    trailstore::push(
+        store,
+        &server.remote(),
+        &PushOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_bundle_imported_twice_and_pushed_equals_a_direct_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    server_store(&d.join("s0"));
+    copy_store(&d.join("s0"), &d.join("s_direct"));
+    copy_store(&d.join("s0"), &d.join("s_bundle"));
+    // Direct: pull, work, push.
+    let port;
+    {
+        let server = Server::start(&d.join("s_direct"), 0);
+        port = server.1;
+        let offline = Store::open(d.join("offline")).unwrap();
+        pull(&offline, &server);
+        offline_work(&offline);
+        drop(offline);
+        copy_store(&d.join("offline"), &d.join("offline_copy"));
+        let offline = Store::open(d.join("offline")).unwrap();
+        let r = push(&offline, &server);
+        assert_eq!((r.rejected, r.conflicts, r.blocked), (0, 0, 0), "{r:?}");
+    }
+    // Through a bundle: the same work, carried to a connected store of an identical server.
+    let bundle = d.join("changes.tsb");
+    {
+        let offline = Store::open(d.join("offline_copy")).unwrap();
+        assert_eq!(offline.export_changes_bundle(&bundle).unwrap(), 16);
+    }
+    {
+        let server = Server::start(&d.join("s_bundle"), port);
+        let connected = Store::open(d.join("connected")).unwrap();
+        pull(&connected, &server);
+        let first = connected.import_bundle(&bundle).unwrap();
+        assert!(first.imported);
+        assert_eq!(first.entries, 16);
+        let version = connected.data_version().unwrap();
+        let second = connected.import_bundle(&bundle).unwrap();
+        assert!(!second.imported, "a second import is a no-op");
+        assert_eq!(connected.data_version().unwrap(), version);
+        assert_eq!(journal(&connected).len(), 16);
+        let r = push(&connected, &server);
+        assert_eq!((r.rejected, r.conflicts, r.blocked), (0, 0, 0), "{r:?}");
+    }
+    assert_eq!(state(&d.join("s_direct")), state(&d.join("s_bundle")));
+}
+
+#[test]
+fn a_snapshot_bundle_carries_server_data_to_an_offline_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    server_store(&d.join("s"));
+    let server = Server::start(&d.join("s"), 0);
+    let connected = Store::open(d.join("connected")).unwrap();
+    pull(&connected, &server);
+    let file = d.join("data.tsb");
+    assert_eq!(connected.export_snapshot_bundle(&file).unwrap(), 327);
+    let offline = Store::open(d.join("offline")).unwrap();
+    let r = offline.import_bundle(&file).unwrap();
+    assert_eq!((r.kind.as_str(), r.imported), ("snapshot", true));
+    for route in ["get_cases/1", "get_cases/2&suite_id=3", "get_sections/1"] {
+        let key = if route.starts_with("get_cases") {
+            "cases"
+        } else {
+            "sections"
+        };
+        assert_eq!(
+            all_pages(&offline, route, key),
+            all_pages(&connected, route, key),
+            "{route}"
+        );
+    }
+    assert!(
+        journal(&offline).is_empty(),
+        "server data, not local changes"
+    );
+    assert!(!offline.import_bundle(&file).unwrap().imported);
+}
+
+#[test]
+fn truncated_altered_or_baseless_bundles_are_refused_before_any_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    server_store(&d.join("s"));
+    let server = Server::start(&d.join("s"), 0);
+    let offline = Store::open(d.join("offline")).unwrap();
+    pull(&offline, &server);
+    offline_work(&offline);
+    let good = d.join("good.tsb");
+    offline.export_changes_bundle(&good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let connected = Store::open(d.join("connected")).unwrap();
+    pull(&connected, &server);
+    let version = connected.data_version().unwrap();
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", bytes[..bytes.len() / 2].to_vec()),
+        ("one byte flipped in a part", {
+            let mut b = bytes.clone();
+            let i = b.len() - 200;
+            b[i] ^= 0x01;
+            b
+        }),
+        (
+            "the manifest edited",
+            String::from_utf8_lossy(&bytes)
+                .replacen("\"changes\"", "\"snapshot\"", 1)
+                .into_bytes(),
+        ),
+        ("not a bundle", b"hello".to_vec()),
+    ];
+    for (what, content) in variants {
+        let p: PathBuf = d.join(format!("{}.tsb", what.replace(' ', "_")));
+        std::fs::write(&p, content).unwrap();
+        let e = connected.import_bundle(&p).unwrap_err();
+        assert!(
+            e.to_string().contains("damaged or was altered"),
+            "{what}: {e}"
+        );
+        assert_eq!(
+            connected.data_version().unwrap(),
+            version,
+            "{what}: nothing written"
+        );
+    }
+    // A store without the base: it never pulled project 1.
+    let partial = Store::open(d.join("partial")).unwrap();
+    trailstore::pull(
+        &partial,
+        &server.remote(),
+        &PullOptions {
+            projects: vec![2],
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let version = partial.data_version().unwrap();
+    let e = partial.import_bundle(&good).unwrap_err();
+    assert!(
+        e.to_string().contains("The bundle needs") && e.to_string().contains("test case 40"),
+        "{e}"
+    );
+    assert_eq!(partial.data_version().unwrap(), version);
+    // The intact bundle still imports.
+    assert!(connected.import_bundle(&good).unwrap().imported);
+}
