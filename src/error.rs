@@ -44,6 +44,29 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, so fronts can check they map each one.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::Validation,
+        ErrorCode::NotFound,
+        ErrorCode::Forbidden,
+        ErrorCode::UnknownMethod,
+        ErrorCode::BadRequest,
+        ErrorCode::InUse,
+        ErrorCode::Damaged,
+        ErrorCode::Unsupported,
+        ErrorCode::Forked,
+        ErrorCode::Io,
+        ErrorCode::Closed,
+        ErrorCode::Internal,
+        ErrorCode::Busy,
+        ErrorCode::Remote,
+    ];
+
+    /// The code with this number, if there is one.
+    pub fn from_u32(n: u32) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_u32() == n)
+    }
+
     /// The number shared by the C and Python fronts.
     pub fn as_u32(self) -> u32 {
         self as u32

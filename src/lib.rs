@@ -42,6 +42,7 @@ mod bundle;
 mod codec;
 mod conflicts;
 mod error;
+mod failpoint;
 mod journal;
 mod messages;
 mod model;
@@ -54,6 +55,9 @@ mod store;
 mod tables;
 mod tx;
 mod validate;
+
+/// The version of trailstore (the crate's).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use api::{parse_body, Method, Request, Response, PAGE_MAX};
 pub use bundle::{BundleReport, BUNDLE_VERSION};

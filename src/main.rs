@@ -122,6 +122,8 @@ Examples:
     Search(SearchArgs),
     /// Rebuild the search index from the data.
     Reindex,
+    /// Verify every page checksum of the data file (reads it all), and repair what redb can.
+    Check,
     /// Serve the store as a TestRail API v2 server, for TestRail clients that must work offline.
     #[command(
         after_help = "Point a TestRail client at http://HOST:PORT/ (the API is at /index.php?/api/v2/):
@@ -661,6 +663,23 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Search(a) => search(&store, a, human)?,
+        Command::Check => {
+            let path = store.path().to_path_buf();
+            let repaired = store.check_integrity()?;
+            if human {
+                out!(
+                    "{}: every page checked; {}",
+                    path.display(),
+                    if repaired {
+                        "no damage found."
+                    } else {
+                        "damage was found and repaired."
+                    }
+                );
+            } else {
+                print_json(&json!({"ok": repaired}));
+            }
+        }
         Command::Serve {
             bind,
             user,

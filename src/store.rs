@@ -37,7 +37,8 @@ pub struct OpenOptions {
 }
 
 pub(crate) struct Inner {
-    pub(crate) db: Database,
+    /// Dropped by hand (see `Drop for Inner`): never in a forked child.
+    pub(crate) db: std::mem::ManuallyDrop<Database>,
     path: PathBuf,
     pid: u32,
     /// Case fields by id, read once and replaced whenever a write changes them; output of cases
@@ -47,9 +48,24 @@ pub(crate) struct Inner {
     /// wait for itself forever, so it is refused instead.
     batch_thread: std::sync::Mutex<Option<std::thread::ThreadId>>,
     /// The full-text index, derived from the data (see [`crate::search`]).
-    pub(crate) search: SearchIndex,
+    pub(crate) search: std::mem::ManuallyDrop<SearchIndex>,
     /// What opening the store did to the search index.
     index_report: IndexAction,
+}
+
+impl Drop for Inner {
+    /// Closing writes to the files (redb's clean shutdown, the index's last commit). A handle
+    /// inherited across `fork()` shares them with the parent, so in a child nothing is closed:
+    /// the memory is simply left to the child's exit.
+    fn drop(&mut self) {
+        if std::process::id() == self.pid {
+            // SAFETY: each field is dropped exactly once, here, and never used after.
+            unsafe {
+                std::mem::ManuallyDrop::drop(&mut self.search);
+                std::mem::ManuallyDrop::drop(&mut self.db);
+            }
+        }
+    }
 }
 
 /// An open store. Cheap to clone; clones share one handle.
@@ -176,12 +192,12 @@ impl Store {
         let (search, rebuild) = SearchIndex::open(&dir.join(INDEX_DIR))?;
         let mut store = Store {
             inner: Arc::new(Inner {
-                db,
+                db: std::mem::ManuallyDrop::new(db),
                 path: dir,
                 pid: std::process::id(),
                 fields: RwLock::new(Arc::new(Vec::new())),
                 batch_thread: std::sync::Mutex::new(None),
-                search,
+                search: std::mem::ManuallyDrop::new(search),
                 index_report: IndexAction::UpToDate,
             }),
         };
@@ -323,6 +339,26 @@ impl Store {
     /// `get_cases/1&suite_id=2&priority_id=3,4`, `add_case/7` with a JSON body. Reads run on a
     /// snapshot; writes commit (with their journal entry) before this returns.
     pub fn call(&self, route: &str, body: Option<&Value>) -> Result<Response> {
+        // A damaged file can make the storage engine panic while reading a page: that must
+        // reach the caller as an error, never as a crash.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.call_inner(route, body)
+        })) {
+            Ok(r) => r,
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                Err(Error::internal(format!(
+                    "a panic was caught while serving {route}: {what} (the store may be damaged; run trailstore check)"
+                )))
+            }
+        }
+    }
+
+    fn call_inner(&self, route: &str, body: Option<&Value>) -> Result<Response> {
         let request = api::Request::parse(route, body)?;
         if request.method.is_write() {
             let mut batch = self.batch()?;
@@ -348,6 +384,7 @@ impl Store {
     /// does not go through the batch is refused with [`Error::Busy`] (it would wait for itself).
     /// Other threads' writes wait until the batch commits or rolls back.
     pub fn batch(&self) -> Result<Batch> {
+        self.check_pid()?;
         let me = std::thread::current().id();
         if *self.batch_owner() == Some(me) {
             return Err(Error::Busy {
@@ -442,12 +479,14 @@ impl Store {
 
     /// Verifies every page checksum of the data file. Needs the only handle to the store.
     pub fn check_integrity(self) -> Result<bool> {
-        let inner = Arc::try_unwrap(self.inner).map_err(|_| Error::Busy {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| Error::Busy {
             message: "Close every other handle to the store before checking it.".into(),
         })?;
-        let mut db = inner.db;
-        db.check_integrity()
-            .map_err(|e| map_open_error(e, &inner.path))
+        let path = inner.path.clone();
+        inner
+            .db
+            .check_integrity()
+            .map_err(|e| map_open_error(e, &path))
     }
 }
 
@@ -557,6 +596,7 @@ impl Batch {
         // Taken before the data commits, so that concurrent writers reach the index in order.
         let mut guard = store.inner.search.begin_apply();
         wtx.commit()?;
+        crate::failpoint::hit("after-data-commit");
         if self.fields_changed {
             store.reload_fields()?;
         }
@@ -601,9 +641,16 @@ impl Batch {
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        self.release();
         if let Some(wtx) = self.wtx.take() {
+            if self.store.check_pid().is_err() {
+                // Inherited across fork(): aborting would undo the parent's transaction.
+                std::mem::forget(wtx);
+                return;
+            }
+            self.release();
             let _ = wtx.abort();
+        } else {
+            self.release();
         }
     }
 }

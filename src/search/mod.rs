@@ -242,6 +242,23 @@ impl SearchIndex {
         case_ids: &[u64],
         version: u64,
     ) -> Result<()> {
+        self.replace_docs(state, tx, fields, case_ids)?;
+        state.applied = state.applied.max(version);
+        if state.pending >= COMMIT_EVERY {
+            Self::commit_locked(state)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the documents of the given cases with what `tx` holds (deleting those it does
+    /// not hold), without committing.
+    fn replace_docs(
+        &self,
+        state: &mut WriterState,
+        tx: &Tx<'_>,
+        fields: &[CaseField],
+        case_ids: &[u64],
+    ) -> Result<()> {
         let mut docs = DocBuilder::new(&self.schema, fields);
         for id in case_ids {
             state
@@ -253,14 +270,11 @@ impl SearchIndex {
             }
             state.pending += 1;
         }
-        state.applied = state.applied.max(version);
-        if state.pending >= COMMIT_EVERY {
-            Self::commit_locked(state)?;
-        }
         Ok(())
     }
 
     fn commit_locked(state: &mut WriterState) -> Result<()> {
+        crate::failpoint::hit("before-index-commit");
         let mut prepared = state.writer.prepare_commit().map_err(tantivy_err)?;
         prepared.set_payload(&payload(state.applied));
         prepared.commit().map_err(tantivy_err)?;
@@ -296,7 +310,12 @@ impl SearchIndex {
         let mut docs = DocBuilder::new(&self.schema, fields);
         docs.preload_sections(tx)?;
         let mut n = 0u64;
-        for case in tx.all::<Case>()? {
+        let all = tx.all::<Case>()?;
+        let half = all.len() / 2;
+        for case in all {
+            if n as usize == half && half > 0 {
+                crate::failpoint::hit("during-rebuild");
+            }
             state
                 .writer
                 .add_document(docs.build(tx, &case)?)
@@ -328,7 +347,10 @@ impl SearchIndex {
         }
         match changed {
             Some(ids) if state.committed < version => {
-                self.apply_inner(&mut state, tx, fields, &ids, version)?;
+                let (first, rest) = ids.split_at(ids.len() / 2);
+                self.replace_docs(&mut state, tx, fields, first)?;
+                crate::failpoint::hit("during-catch-up");
+                self.apply_inner(&mut state, tx, fields, rest, version)?;
                 Self::commit_locked(&mut state)?;
                 self.reader.reload().map_err(tantivy_err)?;
                 Ok(IndexAction::CaughtUp {

@@ -1,0 +1,923 @@
+//! The torture suite (issue 9, docs/reliability.md): kill -9 during a stream of writes, crashes
+//! at every seam between the data and the search index, damaged data and index files, boundary
+//! values, and many threads on one handle.
+//!
+//! Short by default; `TRAILSTORE_TORTURE=long` runs the long versions (more kills, more damage).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+use trailstore::{ErrorCode, IndexAction, Store};
+
+fn long() -> bool {
+    std::env::var("TRAILSTORE_TORTURE").as_deref() == Ok("long")
+}
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trailstore"))
+}
+
+/// A small xorshift generator, so every run is reproducible from its seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Child mode of the kill -9 test: commit a stream of mixed writes to the store named by
+/// TRAILSTORE_TORTURE_CHILD, printing `BEGIN <op>` before and `ACK <op>` after each commit.
+#[test]
+fn torture_writer_child() {
+    let Ok(path) = std::env::var("TRAILSTORE_TORTURE_CHILD") else {
+        return; // not in child mode
+    };
+    let seed: u64 = std::env::var("TRAILSTORE_TORTURE_SEED")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let mut rng = Rng(seed | 1);
+    let out = std::io::stdout();
+    let mut cases: Vec<u64> = ids(&all_pages(&store, "get_cases/1&section_id=17", "cases"));
+    let sections = [17u64, 18, 19, 21];
+    for n in 0.. {
+        let tag = format!("s{seed}n{n}");
+        let op = match rng.below(10) {
+            0..=3 => {
+                json!({"op": "add", "section": sections[rng.below(4) as usize], "title": format!("Kill {tag}")})
+            }
+            4..=5 if !cases.is_empty() => {
+                json!({"op": "update", "id": cases[rng.below(cases.len() as u64) as usize], "title": format!("Upd {tag}")})
+            }
+            6 if !cases.is_empty() => {
+                json!({"op": "move", "id": cases[rng.below(cases.len() as u64) as usize], "section": sections[rng.below(4) as usize]})
+            }
+            7 if cases.len() > 5 => {
+                json!({"op": "delete", "id": cases[rng.below(cases.len() as u64) as usize]})
+            }
+            _ => {
+                json!({"op": "batch", "titles": [format!("B1 {tag}"), format!("B2 {tag}"), format!("B3 {tag}")], "section": 18})
+            }
+        };
+        writeln!(out.lock(), "BEGIN {op}").unwrap();
+        let mut ack = op.clone();
+        match op["op"].as_str().unwrap() {
+            "add" => {
+                let c = ok(
+                    &store,
+                    &format!("add_case/{}", op["section"]),
+                    json!({"title": op["title"], "custom_component": 1}),
+                );
+                cases.push(c["id"].as_u64().unwrap());
+                ack["id"] = c["id"].clone();
+            }
+            "update" => {
+                ok(
+                    &store,
+                    &format!("update_case/{}", op["id"]),
+                    json!({"title": op["title"]}),
+                );
+            }
+            "move" => {
+                ok(
+                    &store,
+                    &format!("update_case/{}", op["id"]),
+                    json!({"section_id": op["section"]}),
+                );
+            }
+            "delete" => {
+                ok(&store, &format!("delete_case/{}", op["id"]), Value::Null);
+                cases.retain(|c| Some(*c) != op["id"].as_u64());
+            }
+            _ => {
+                let mut batch = store.batch().unwrap();
+                let mut made = Vec::new();
+                for t in op["titles"].as_array().unwrap() {
+                    made.push(
+                        batch
+                            .call(
+                                "add_case/18",
+                                Some(&json!({"title": t, "custom_component": 1})),
+                            )
+                            .unwrap()
+                            .into_value()["id"]
+                            .clone(),
+                    );
+                }
+                batch.commit().unwrap();
+                cases.extend(made.iter().map(|v| v.as_u64().unwrap()));
+                ack["ids"] = Value::Array(made);
+            }
+        }
+        writeln!(out.lock(), "ACK {ack}").unwrap();
+        out.lock().flush().unwrap();
+    }
+}
+
+/// Case id → (title, section) as the store holds them.
+fn cases_of(store: &Store) -> BTreeMap<u64, (String, u64)> {
+    all_pages(store, "get_cases/1", "cases")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_u64().unwrap(),
+                (
+                    c["title"].as_str().unwrap().to_string(),
+                    c["section_id"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn apply(model: &mut BTreeMap<u64, (String, u64)>, op: &Value) {
+    match op["op"].as_str().unwrap() {
+        "add" => {
+            if let Some(id) = op["id"].as_u64() {
+                model.insert(
+                    id,
+                    (
+                        op["title"].as_str().unwrap().into(),
+                        op["section"].as_u64().unwrap(),
+                    ),
+                );
+            }
+        }
+        "update" => {
+            if let Some(c) = model.get_mut(&op["id"].as_u64().unwrap()) {
+                c.0 = op["title"].as_str().unwrap().into();
+            }
+        }
+        "move" => {
+            if let Some(c) = model.get_mut(&op["id"].as_u64().unwrap()) {
+                c.1 = op["section"].as_u64().unwrap();
+            }
+        }
+        "delete" => {
+            model.remove(&op["id"].as_u64().unwrap());
+        }
+        _ => {
+            for (id, t) in op["ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .zip(op["titles"].as_array().unwrap())
+            {
+                model.insert(id.as_u64().unwrap(), (t.as_str().unwrap().into(), 18));
+            }
+        }
+    }
+}
+
+/// After a kill: every acknowledged write present, nothing half-applied, the journal matching
+/// the data, search finding exactly the stored cases.
+fn verify_after_kill(
+    store: &Store,
+    model: &BTreeMap<u64, (String, u64)>,
+    in_flight: Option<&Value>,
+    journal_before: usize,
+    acks: usize,
+) {
+    let actual = cases_of(store);
+    // The state is the acknowledged model, or the model plus the one write in flight.
+    if actual != *model {
+        let op = in_flight.unwrap_or_else(|| panic!("state differs with no write in flight"));
+        let mut with = model.clone();
+        match op["op"].as_str().unwrap() {
+            "add" | "batch" => {
+                // Ids are unknown for an unacknowledged create: match by title.
+                let titles: Vec<String> = match op["op"].as_str().unwrap() {
+                    "add" => vec![op["title"].as_str().unwrap().into()],
+                    _ => op["titles"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|t| t.as_str().unwrap().into())
+                        .collect(),
+                };
+                let extra: Vec<(&u64, &(String, u64))> = actual
+                    .iter()
+                    .filter(|(id, _)| !model.contains_key(id))
+                    .collect();
+                assert_eq!(
+                    extra.len(),
+                    titles.len(),
+                    "a create applied in part: {extra:?} for {op}"
+                );
+                for (id, v) in extra {
+                    assert!(titles.contains(&v.0), "unexpected case {id} {v:?}");
+                    with.insert(*id, v.clone());
+                }
+            }
+            _ => apply(&mut with, op),
+        }
+        assert_eq!(
+            actual, with,
+            "the data is neither before nor after the write in flight {op}"
+        );
+    }
+    // One journal entry per committed call (a batch of three adds makes three).
+    let j = journal(store);
+    let expected = journal_before + acks;
+    let in_flight_entries = in_flight.map_or(0, |op| if op["op"] == "batch" { 3 } else { 1 });
+    assert!(
+        j.len() == expected
+            || (in_flight.is_some()
+                && j.len() <= expected + in_flight_entries
+                && j.len() > expected),
+        "journal {} vs {expected} acknowledged",
+        j.len()
+    );
+    // The journal matches the data: the last recorded title of every case is its title.
+    let mut last_title: BTreeMap<u64, String> = BTreeMap::new();
+    for e in &j {
+        for eff in e["effects"].as_array().unwrap() {
+            if let Some(c) = eff["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["field"] == "title")
+            {
+                if let Some(t) = c["new"].as_str() {
+                    last_title.insert(eff["id"].as_u64().unwrap(), t.into());
+                }
+            }
+        }
+    }
+    for (id, (title, _)) in &actual {
+        if let Some(t) = last_title.get(id) {
+            assert_eq!(t, title, "journal and data disagree on case {id}");
+        }
+    }
+    // Search finds exactly the stored cases.
+    let page = ok(store, "x_search_cases/1&limit=1&count=1", Value::Null);
+    assert_eq!(
+        page["total"].as_u64().unwrap() as usize,
+        actual.len(),
+        "search and data disagree"
+    );
+}
+
+#[test]
+fn kill_9_during_a_stream_of_writes_loses_nothing() {
+    let rounds = if long() { 400 } else { 100 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let s = Store::open(&path).unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+    }
+    let mut model = cases_of(&Store::open(&path).unwrap());
+    let mut journal_len = 0;
+    let mut total_acks = 0;
+    for round in 0..rounds {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "torture_writer_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("TRAILSTORE_TORTURE_CHILD", &path)
+            .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Kill after a pseudo-random number of acknowledged writes (or time).
+        let mut rng = Rng(round as u64 * 7919 + 17);
+        let target = 1 + rng.below(12) as usize;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut acks = Vec::new();
+        let mut begun: Option<Value> = None;
+        while acks.len() < target && Instant::now() < deadline {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(line) => {
+                    if let Some(op) = line.strip_prefix("BEGIN ") {
+                        begun = Some(serde_json::from_str(op).unwrap());
+                    } else if let Some(op) = line.strip_prefix("ACK ") {
+                        acks.push(serde_json::from_str::<Value>(op).unwrap());
+                        begun = None;
+                    }
+                }
+                Err(_) => continue,
+            }
+        }
+        // A little more time, so the kill falls at varied points inside the next write.
+        std::thread::sleep(Duration::from_micros(rng.below(3000)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        // Lines that arrived before the kill.
+        while let Ok(line) = rx.try_recv() {
+            if let Some(op) = line.strip_prefix("BEGIN ") {
+                begun = Some(serde_json::from_str(op).unwrap());
+            } else if let Some(op) = line.strip_prefix("ACK ") {
+                acks.push(serde_json::from_str::<Value>(op).unwrap());
+                begun = None;
+            }
+        }
+        assert!(
+            !acks.is_empty(),
+            "round {round}: the writer acknowledged nothing"
+        );
+        // Journal entries the acknowledged writes made: a batch of three adds makes three, a
+        // move to the section a case is already in makes none.
+        let mut entries = 0;
+        for a in &acks {
+            entries += match a["op"].as_str().unwrap() {
+                "batch" => 3,
+                "move" => usize::from(
+                    model
+                        .get(&a["id"].as_u64().unwrap())
+                        .is_some_and(|c| Some(c.1) != a["section"].as_u64()),
+                ),
+                _ => 1,
+            };
+            apply(&mut model, a);
+        }
+        total_acks += acks.len();
+        let store = Store::open(&path).unwrap();
+        verify_after_kill(&store, &model, begun.as_ref(), journal_len, entries);
+        // What the store holds now (with the write in flight, if it landed) is the next base.
+        model = cases_of(&store);
+        journal_len = journal(&store).len();
+    }
+    assert!(
+        total_acks >= rounds,
+        "{total_acks} acknowledged writes in {rounds} rounds"
+    );
+}
+
+/// Runs one CLI call with a failpoint armed; it must die at it.
+fn crash_at(path: &Path, failpoint: &str, args: &[&str]) {
+    let out = cli()
+        .arg("--store")
+        .arg(path)
+        .args(args)
+        .env("TRAILSTORE_FAILPOINT", failpoint)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && out.status.code().is_none(),
+        "{failpoint}: expected an abort, got {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Search results that must match between a recovered index and a rebuilt one.
+fn fingerprint(store: &Store) -> Vec<Vec<u64>> {
+    let mut out = Vec::new();
+    for q in [
+        "",
+        "&q=crash",
+        "&q=payment",
+        "&priority_id=4",
+        "&section_id=2",
+    ] {
+        let page = ok(
+            store,
+            &format!("x_search_cases/1&limit=250&count=1{q}"),
+            Value::Null,
+        );
+        let mut ids: Vec<u64> = page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["case"]["id"].as_u64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(
+            page["total"].as_u64().unwrap() as usize,
+            ids.len(),
+            "no duplicates for {q}"
+        );
+        out.push(ids);
+    }
+    out
+}
+
+fn assert_equals_rebuild(path: &Path) {
+    let store = Store::open(path).unwrap();
+    let recovered = fingerprint(&store);
+    store.reindex().unwrap();
+    assert_eq!(
+        fingerprint(&store),
+        recovered,
+        "recovered index equals a rebuild"
+    );
+    let stored = all_pages(&store, "get_cases/1", "cases").len();
+    assert_eq!(recovered[0].len(), stored, "every stored case once");
+}
+
+#[test]
+fn crashes_at_every_seam_recover_to_the_same_results_as_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    Store::open(&path)
+        .unwrap()
+        .import_snapshot(snapshot())
+        .unwrap();
+    let add = |title: &str| {
+        vec![
+            "call".to_string(),
+            "add_case/17".into(),
+            "--data".into(),
+            json!({"title": title, "custom_component": 1}).to_string(),
+        ]
+    };
+    // 1. After the data committed, before the index saw it.
+    let a = add("Crash after data commit");
+    crash_at(
+        &path,
+        "after-data-commit",
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    {
+        let store = Store::open(&path).unwrap();
+        assert!(
+            matches!(store.index_report(), IndexAction::CaughtUp { .. }),
+            "{:?}",
+            store.index_report()
+        );
+        assert_eq!(
+            ok(
+                &store,
+                "x_search_cases/1&q=%22after%20data%20commit%22",
+                Value::Null
+            )["size"],
+            1
+        );
+    }
+    assert_equals_rebuild(&path);
+    // 2. With the documents in the index writer, before the index commit (closing the store
+    //    commits it, so the process dies on its way out).
+    let a = add("Crash before index commit");
+    crash_at(
+        &path,
+        "before-index-commit",
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            ok(
+                &store,
+                "x_search_cases/1&q=%22before%20index%20commit%22",
+                Value::Null
+            )["size"],
+            1
+        );
+    }
+    assert_equals_rebuild(&path);
+    // 3. Half-way through catching up on open.
+    {
+        let store = Store::open(&path).unwrap();
+        // Leave the index behind: copy it, write, put the old copy back.
+        let index = path.join(trailstore::INDEX_DIR);
+        let saved = dir.path().join("saved-index");
+        copy_dir(&index, &saved);
+        for i in 0..20 {
+            ok(
+                &store,
+                "add_case/17",
+                web_case(&format!("Crash during catch-up {i}")),
+            );
+        }
+        drop(store);
+        std::fs::remove_dir_all(&index).unwrap();
+        copy_dir(&saved, &index);
+    }
+    crash_at(&path, "during-catch-up", &["status"]);
+    assert_equals_rebuild(&path);
+    // 4. Half-way through a rebuild.
+    std::fs::remove_dir_all(path.join(trailstore::INDEX_DIR)).unwrap();
+    crash_at(&path, "during-rebuild", &["status"]);
+    {
+        let store = Store::open(&path).unwrap();
+        assert!(
+            !matches!(store.index_report(), IndexAction::UpToDate),
+            "{:?}",
+            store.index_report()
+        );
+    }
+    assert_equals_rebuild(&path);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Runs the CLI against a damaged store: it must end by itself, with a normal exit code.
+fn survives(path: &Path, what: &str) -> bool {
+    let mut ok_reads = false;
+    for args in [
+        vec!["status"],
+        vec!["call", "get_cases/1&limit=5"],
+        vec!["search", "--project", "1", "payment"],
+        vec!["call", "get_case/1"],
+    ] {
+        let mut child = cli()
+            .arg("--store")
+            .arg(path)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{what}: {args:?} hung");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let code = status
+            .code()
+            .unwrap_or_else(|| panic!("{what}: {args:?} died of a signal ({status:?})"));
+        assert!(
+            (0..=2).contains(&code),
+            "{what}: {args:?} exited {code} (101 is a panic)"
+        );
+        ok_reads |= code == 0 && args[0] == "call";
+    }
+    ok_reads
+}
+
+#[test]
+fn damaged_files_give_typed_errors_or_a_rebuild_never_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine");
+    Store::open(&pristine)
+        .unwrap()
+        .import_snapshot(snapshot())
+        .unwrap();
+    let data = std::fs::read(pristine.join(trailstore::DATA_FILE)).unwrap();
+    let mut rng = Rng(0x5eed);
+    let n = if long() { 60 } else { 12 };
+    let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..n {
+        let mut d = data.clone();
+        let flips = 1 + rng.below(8);
+        for _ in 0..flips {
+            let at = rng.below(d.len() as u64) as usize;
+            d[at] ^= 1 << rng.below(8);
+        }
+        variants.push((format!("bit flips #{i}"), d));
+    }
+    for cut in [0usize, 512, 4096, data.len() / 3, data.len() - 4096] {
+        variants.push((format!("truncated to {cut}"), data[..cut].to_vec()));
+    }
+    for page in 0..4 {
+        let mut d = data.clone();
+        let at = (rng.below((d.len() / 4096) as u64) as usize) * 4096;
+        let page_no = at / 4096;
+        d[at..at + 4096].fill(0);
+        variants.push((format!("zeroed page {page_no} ({page})"), d));
+    }
+    let mut readable = 0;
+    for (what, bytes) in &variants {
+        let p = dir.path().join("damaged");
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(p.join(trailstore::INDEX_DIR)).unwrap();
+        std::fs::write(p.join(trailstore::DATA_FILE), bytes).unwrap();
+        for e in std::fs::read_dir(pristine.join(trailstore::INDEX_DIR))
+            .unwrap()
+            .flatten()
+        {
+            std::fs::copy(e.path(), p.join(trailstore::INDEX_DIR).join(e.file_name())).unwrap();
+        }
+        if survives(&p, what) {
+            readable += 1;
+        }
+        // The library, in this process: an error with a type, never a panic out of open.
+        match Store::open(&p) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                matches!(
+                    e.code(),
+                    ErrorCode::Damaged
+                        | ErrorCode::Io
+                        | ErrorCode::Internal
+                        | ErrorCode::Unsupported
+                ),
+                "{what}: {e}"
+            ),
+        }
+    }
+    eprintln!(
+        "{readable} of {} damaged data files still answered reads",
+        variants.len()
+    );
+    // Damaged indexes: deleted, truncated files, foreign files: always a rebuild.
+    let cases = 327;
+    type Hurt = Box<dyn Fn(&Path)>;
+    let damage: Vec<(&str, Hurt)> = vec![
+        (
+            "index deleted",
+            Box::new(|i: &Path| std::fs::remove_dir_all(i).unwrap()),
+        ),
+        (
+            "index files truncated",
+            Box::new(|i: &Path| {
+                for e in std::fs::read_dir(i).unwrap().flatten() {
+                    let f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(e.path())
+                        .unwrap();
+                    f.set_len(f.metadata().unwrap().len() / 2).unwrap();
+                }
+            }),
+        ),
+        (
+            "foreign index",
+            Box::new(|i: &Path| {
+                std::fs::remove_dir_all(i).unwrap();
+                std::fs::create_dir_all(i).unwrap();
+                std::fs::write(i.join("meta.json"), b"{\"segments\": \"nope\"}").unwrap();
+                std::fs::write(i.join("junk.bin"), vec![7u8; 10_000]).unwrap();
+            }),
+        ),
+    ];
+    for (what, hurt) in damage {
+        let p = dir.path().join("index-damage");
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(p.join(trailstore::INDEX_DIR)).unwrap();
+        std::fs::copy(
+            pristine.join(trailstore::DATA_FILE),
+            p.join(trailstore::DATA_FILE),
+        )
+        .unwrap();
+        for e in std::fs::read_dir(pristine.join(trailstore::INDEX_DIR))
+            .unwrap()
+            .flatten()
+        {
+            std::fs::copy(e.path(), p.join(trailstore::INDEX_DIR).join(e.file_name())).unwrap();
+        }
+        hurt(&p.join(trailstore::INDEX_DIR));
+        assert!(survives(&p, what));
+        let store = Store::open(&p).unwrap();
+        let total = ok(&store, "x_search_cases/1&limit=1&count=1", Value::Null)["total"]
+            .as_u64()
+            .unwrap()
+            + ok(&store, "x_search_cases/2&limit=1&count=1", Value::Null)["total"]
+                .as_u64()
+                .unwrap();
+        assert_eq!(
+            total, cases,
+            "{what}: the index was rebuilt with every case"
+        );
+    }
+}
+
+#[test]
+fn boundary_values_round_trip_or_are_refused_with_a_documented_error() {
+    let (_d, store) = sample();
+    let big = "x".repeat(10 * 1024 * 1024);
+    let emoji = "🦀🧪🔥 — ✅ 日本語".to_string();
+    let nul = "before\u{0}after".to_string();
+    let c = ok(
+        &store,
+        "add_case/17",
+        json!({
+            "title": emoji, "custom_component": 1, "custom_preconds": big, "custom_steps": nul,
+            "custom_automation_id": "", "refs": "",
+        }),
+    );
+    let id = c["id"].as_u64().unwrap();
+    let back = ok(&store, &format!("get_case/{id}"), Value::Null);
+    assert_eq!(back["title"], emoji);
+    assert_eq!(
+        back["custom_preconds"].as_str().unwrap().len(),
+        big.len(),
+        "10 MB of text round-trips"
+    );
+    assert_eq!(back["custom_steps"], nul, "NUL inside a string round-trips");
+    assert_eq!(back["custom_automation_id"], "", "empty strings stay empty");
+    assert_eq!(back["refs"], "");
+    // A section tree 64 deep.
+    let mut parent = Value::Null;
+    for depth in 0..64 {
+        let s = ok(
+            &store,
+            "add_section/1",
+            json!({"name": format!("Depth {depth}"), "parent_id": parent}),
+        );
+        assert_eq!(s["depth"], depth);
+        parent = s["id"].clone();
+    }
+    let deep = ok(
+        &store,
+        &format!("add_case/{}", parent),
+        web_case("At the bottom"),
+    );
+    let hits = ok(
+        &store,
+        &format!(
+            "x_search_cases/1&q=bottom&section_id={}",
+            ok(&store, "get_sections/1", Value::Null)["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == "Depth 0")
+                .unwrap()["id"]
+        ),
+        Value::Null,
+    );
+    assert_eq!(
+        hits["results"][0]["case"]["id"], deep["id"],
+        "a 64-deep subtree is searchable from its root"
+    );
+    // Ids at the edges: 2^31-1 is inside the local range (refused on import), negatives and
+    // larger values are not ids.
+    for bad in [
+        "get_case/-1",
+        "get_case/2147483648",
+        "get_case/0",
+        "get_case/99999999999999999999",
+    ] {
+        assert_error(
+            &err(&store, bad, Value::Null),
+            "Field :case_id is not a valid ID.",
+            Some("case_id"),
+        );
+    }
+    assert_error(
+        &err(&store, "get_case/2147483647", Value::Null),
+        "Field :case_id is not a valid test case.",
+        Some("case_id"),
+    );
+    let mut snap = json!({"cases": [snapshot()["cases"][0].clone()]});
+    snap["cases"][0]["id"] = json!(2147483647u64);
+    let e = store.import_snapshot(&snap).unwrap_err();
+    assert_eq!(e.field(), Some("id"));
+    assert!(e.to_string().contains("local id range"), "{e}");
+    // Timestamps 0 and 2^32 in filters and in imported data.
+    let mut snap =
+        json!({"cases": [snapshot()["cases"][1].clone(), snapshot()["cases"][2].clone()]});
+    snap["cases"][0]["created_on"] = json!(0);
+    snap["cases"][0]["updated_on"] = json!(0);
+    snap["cases"][1]["created_on"] = json!(4294967296u64);
+    snap["cases"][1]["updated_on"] = json!(4294967296u64);
+    store.import_snapshot(&snap).unwrap();
+    assert_eq!(ok(&store, "get_case/2", Value::Null)["created_on"], 0);
+    assert_eq!(
+        ok(&store, "get_case/3", Value::Null)["created_on"],
+        4294967296u64
+    );
+    assert_eq!(
+        ids(&all_pages(&store, "get_cases/1&created_before=1", "cases")),
+        vec![2]
+    );
+    assert_eq!(
+        ids(&all_pages(
+            &store,
+            "get_cases/1&created_after=4294967295",
+            "cases"
+        )),
+        vec![3]
+    );
+    assert_eq!(
+        ok(
+            &store,
+            "x_search_cases/1&created_after=4294967295&count=1",
+            Value::Null
+        )["total"],
+        1
+    );
+    // Strings over a limit are refused with TestRail's message (documented in validate.rs).
+    assert_error(
+        &err(
+            &store,
+            "add_case/17",
+            json!({"title": "🦀".repeat(251), "custom_component": 1}),
+        ),
+        "Field :title is too long (250 characters at most).",
+        Some("title"),
+    );
+}
+
+#[test]
+fn many_threads_on_one_handle_read_write_and_search_without_deadlock() {
+    let (_d, store) = sample();
+    let threads = 8;
+    let per = if long() { 300 } else { 60 };
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let store = store.clone();
+            s.spawn(move || {
+                let mut rng = Rng(t as u64 * 31 + 7);
+                for i in 0..per {
+                    match rng.below(5) {
+                        0 => {
+                            ok(
+                                &store,
+                                "add_case/17",
+                                web_case(&format!("Thread {t} case {i}")),
+                            );
+                        }
+                        1 => {
+                            let id = 1 + rng.below(150);
+                            let _ = store.call(
+                                &format!("update_case/{id}"),
+                                Some(&json!({"refs": format!("T{t}-{i}")})),
+                            );
+                        }
+                        2 => {
+                            ok(
+                                &store,
+                                &format!("x_search_cases/1&q=thread%20{t}&limit=5"),
+                                Value::Null,
+                            );
+                        }
+                        3 => {
+                            let mut b = store.batch().unwrap();
+                            b.call(
+                                "add_case/18",
+                                Some(&web_case(&format!("Thread {t} batch {i}"))),
+                            )
+                            .unwrap();
+                            b.commit().unwrap();
+                        }
+                        _ => {
+                            ok(
+                                &store,
+                                &format!("get_case/{}", 1 + rng.below(190)),
+                                Value::Null,
+                            );
+                        }
+                    }
+                }
+            });
+        }
+    });
+    // Consistent at the end: data, journal and search agree.
+    let stored = all_pages(&store, "get_cases/1", "cases");
+    let made = stored
+        .iter()
+        .filter(|c| c["title"].as_str().unwrap().starts_with("Thread "))
+        .count();
+    let adds = journal(&store)
+        .iter()
+        .filter(|e| e["route"].as_str().unwrap().starts_with("add_case"))
+        .count();
+    assert_eq!(made, adds);
+    assert_eq!(
+        ok(&store, "x_search_cases/1&limit=1&count=1", Value::Null)["total"]
+            .as_u64()
+            .unwrap() as usize,
+        stored.len()
+    );
+    for t in 0..threads {
+        let expected = stored
+            .iter()
+            .filter(|c| {
+                c["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("Thread {t} "))
+            })
+            .count();
+        let found = ok(
+            &store,
+            &format!("x_search_cases/1&q=%22thread%20{t}%22&limit=1&count=1"),
+            Value::Null,
+        )["total"]
+            .as_u64()
+            .unwrap() as usize;
+        assert_eq!(found, expected, "thread {t}");
+    }
+}
