@@ -17,3 +17,5 @@ step "TestRail clients against trailstore serve (testrail-api, curl)"
 bash tests/clients/run.sh
 step "Python: the wheel built from source, stubs checked, pytest"
 bash python/run-tests.sh
+step "C: the shared and static library under AddressSanitizer, header drift, C++ and the example"
+bash tests/c/run.sh

@@ -1,0 +1,195 @@
+/* Bad arguments: NULL in every pointer parameter of every function, invalid UTF-8 in every string
+ * parameter. Each gives a status naming the parameter, never a crash, and leaves out-params. */
+#include "harness.h"
+
+#define BAD_UTF8 "get_case/\xff\xfe"
+
+/* The call failed with `status`, named `param`, and left `out` alone. */
+#define CHECK_REFUSED(expr, status, param, out)                                                    \
+    do {                                                                                           \
+        CHECK_STATUS(expr, status);                                                                \
+        CHECK_FIELD(param);                                                                        \
+        CHECK((out) == UNTOUCHED);                                                                 \
+    } while (0)
+
+#define NULL_ARG TRAILSTORE_STATUS_NULL_ARGUMENT
+#define UTF8 TRAILSTORE_STATUS_INVALID_UTF8
+
+static void free_functions_take_null(void) {
+    trailstore_string_free(NULL);
+    trailstore_store_free(NULL);
+    trailstore_batch_free(NULL);
+    CHECK(trailstore_last_error_code() == TRAILSTORE_STATUS_OK);
+}
+
+static void null_message_is_clear(void) {
+    char *out = UNTOUCHED;
+    CHECK_STATUS(trailstore_store_call(NULL, "get_projects", NULL, &out), NULL_ARG);
+    CHECK_STR(trailstore_last_error_message(), "Argument store must not be NULL.");
+    CHECK_FIELD("store");
+}
+
+static void store_functions_refuse_null(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    trailstore_store *h = (trailstore_store *)UNTOUCHED;
+    CHECK_REFUSED(trailstore_store_open(NULL, &h), NULL_ARG, "path", (char *)h);
+    CHECK_STATUS(trailstore_store_open("/tmp/never-created-by-a-test", NULL), NULL_ARG);
+    CHECK_FIELD("out_store");
+
+    char *out = UNTOUCHED;
+    CHECK_REFUSED(trailstore_store_call(NULL, "get_projects", NULL, &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_store_call(store, NULL, NULL, &out), NULL_ARG, "route", out);
+    CHECK_STATUS(trailstore_store_call(store, "get_projects", NULL, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+    /* A NULL out-param is found before anything is written. */
+    CHECK_STATUS(trailstore_store_call(store, "add_project", "{\"name\": \"Never\"}", NULL),
+                 NULL_ARG);
+
+    CHECK_REFUSED(trailstore_store_import_file(NULL, SAMPLE_SNAPSHOT, &out), NULL_ARG, "store",
+                  out);
+    CHECK_REFUSED(trailstore_store_import_file(store, NULL, &out), NULL_ARG, "path", out);
+    CHECK_STATUS(trailstore_store_import_file(store, SAMPLE_SNAPSHOT, NULL), NULL_ARG);
+    CHECK_FIELD("out_report_json");
+    CHECK_REFUSED(trailstore_store_import_json(NULL, "{}", &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_store_import_json(store, NULL, &out), NULL_ARG, "snapshot_json", out);
+    CHECK_STATUS(trailstore_store_import_json(store, "{}", NULL), NULL_ARG);
+    CHECK_FIELD("out_report_json");
+
+    /* Nothing above wrote anything. */
+    CHECK_OK(trailstore_journal_get_pending(store, 0, &out));
+    CHECK_STR(out, "[]");
+    trailstore_string_free(out);
+    close_store(store, dir);
+}
+
+static void case_functions_refuse_null(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    char *out = UNTOUCHED;
+    const char *body = "{\"title\": \"t\", \"custom_component\": 1}";
+    CHECK_REFUSED(trailstore_case_get(NULL, 1, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_case_get(store, 1, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    CHECK_REFUSED(trailstore_case_add(NULL, 11, body, &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_case_add(store, 11, NULL, &out), NULL_ARG, "case_json", out);
+    CHECK_STATUS(trailstore_case_add(store, 11, body, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    CHECK_REFUSED(trailstore_case_update(NULL, 1, body, &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_case_update(store, 1, NULL, &out), NULL_ARG, "changes_json", out);
+    CHECK_STATUS(trailstore_case_update(store, 1, body, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    CHECK_STATUS(trailstore_case_delete(NULL, 1), NULL_ARG);
+    CHECK_FIELD("store");
+
+    CHECK_REFUSED(trailstore_case_get_history(NULL, 1, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_case_get_history(store, 1, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+    CHECK_REFUSED(trailstore_section_get_cases(NULL, 11, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_section_get_cases(store, 11, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+    CHECK_REFUSED(trailstore_journal_get_pending(NULL, 0, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_journal_get_pending(store, 0, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    /* Case 1 is still there, unchanged, and nothing was journaled. */
+    CHECK_OK(trailstore_case_get(store, 1, &out));
+    CHECK_CONTAINS(out, "\"title\":\"Account menu shows the customer's first name after sign-in\"");
+    trailstore_string_free(out);
+    CHECK_OK(trailstore_journal_get_pending(store, 0, &out));
+    CHECK_STR(out, "[]");
+    trailstore_string_free(out);
+    close_store(store, dir);
+}
+
+static void batch_functions_refuse_null(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    trailstore_batch *batch = (trailstore_batch *)UNTOUCHED;
+    CHECK_REFUSED(trailstore_batch_begin(NULL, &batch), NULL_ARG, "store", (char *)batch);
+    CHECK_STATUS(trailstore_batch_begin(store, NULL), NULL_ARG);
+    CHECK_FIELD("out_batch");
+
+    CHECK_OK(trailstore_batch_begin(store, &batch));
+    char *out = UNTOUCHED;
+    CHECK_REFUSED(trailstore_batch_call(NULL, "get_case/1", NULL, &out), NULL_ARG, "batch", out);
+    CHECK_REFUSED(trailstore_batch_call(batch, NULL, NULL, &out), NULL_ARG, "route", out);
+    CHECK_STATUS(trailstore_batch_call(batch, "get_case/1", NULL, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+    CHECK_STATUS(trailstore_batch_commit(NULL), NULL_ARG);
+    CHECK_FIELD("batch");
+    CHECK_STATUS(trailstore_batch_rollback(NULL), NULL_ARG);
+    CHECK_FIELD("batch");
+    /* The batch survived all that. */
+    CHECK_OK(trailstore_batch_call(batch, "get_case/1", NULL, &out));
+    trailstore_string_free(out);
+    CHECK_OK(trailstore_batch_commit(batch));
+    trailstore_batch_free(batch);
+    close_store(store, dir);
+}
+
+static void every_string_parameter_refuses_invalid_utf8(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    char *out = UNTOUCHED;
+    CHECK_REFUSED(trailstore_store_call(store, BAD_UTF8, NULL, &out), UTF8, "route", out);
+    CHECK_STR(trailstore_last_error_message(), "Argument route is not valid UTF-8.");
+    CHECK_REFUSED(trailstore_store_call(store, "add_case/11", "{\"title\": \"\xc3\x28\"}", &out),
+                  UTF8, "body_json", out);
+    CHECK_REFUSED(trailstore_store_import_json(store, "{\"x\": \"\xff\"}", &out), UTF8,
+                  "snapshot_json", out);
+    CHECK_REFUSED(trailstore_case_add(store, 11, "{\"title\": \"\xe2\x82\"}", &out), UTF8,
+                  "case_json", out);
+    CHECK_REFUSED(trailstore_case_update(store, 1, "{\"title\": \"\x80\"}", &out), UTF8,
+                  "changes_json", out);
+
+    trailstore_batch *batch = NULL;
+    CHECK_OK(trailstore_batch_begin(store, &batch));
+    CHECK_REFUSED(trailstore_batch_call(batch, BAD_UTF8, NULL, &out), UTF8, "route", out);
+    CHECK_REFUSED(trailstore_batch_call(batch, "add_case/11", "{\"title\": \"\xc0\xaf\"}", &out),
+                  UTF8, "body_json", out);
+    CHECK_OK(trailstore_batch_rollback(batch));
+    trailstore_batch_free(batch);
+
+    /* Valid UTF-8 beyond ASCII goes through and comes back as it went in. */
+    CHECK_OK(trailstore_case_add(
+        store, 11, "{\"title\": \"Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\", \"custom_component\": 1}",
+        &out));
+    CHECK_CONTAINS(out, "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    trailstore_string_free(out);
+    close_store(store, dir);
+}
+
+static void a_json_nul_escape_stays_escaped(void) {
+    /* A C string cannot hold NUL, but JSON text can say \u0000: it must come back escaped, and an
+     * error quoting it must not be cut at the NUL. */
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    char *out = NULL;
+    CHECK_OK(trailstore_case_add(store, 11,
+                                 "{\"title\": \"a\\u0000b\", \"custom_component\": 1}", &out));
+    CHECK_CONTAINS(out, "\"title\":\"a\\u0000b\"");
+    trailstore_string_free(out);
+    out = UNTOUCHED;
+    CHECK_STATUS(trailstore_store_import_json(store, "{\"format\": \"x\\u0000y\"}", &out),
+                 TRAILSTORE_STATUS_BAD_REQUEST);
+    CHECK_CONTAINS(trailstore_last_error_message(), "not a trailstore snapshot");
+    CHECK(out == UNTOUCHED);
+    close_store(store, dir);
+}
+
+int main(int argc, char **argv) {
+    static const struct test tests[] = {
+        TEST(free_functions_take_null),
+        TEST(null_message_is_clear),
+        TEST(store_functions_refuse_null),
+        TEST(case_functions_refuse_null),
+        TEST(batch_functions_refuse_null),
+        TEST(every_string_parameter_refuses_invalid_utf8),
+        TEST(a_json_nul_escape_stays_escaped),
+    };
+    return RUN_TESTS(tests);
+}
