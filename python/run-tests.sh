@@ -2,6 +2,8 @@
 # Builds the trailstore wheel from source, installs it in a fresh virtual environment and runs
 # the Python tests against it: the stub check (mypy's stubtest, plus mypy --strict on the
 # package) and the pytest suite. Needs only Rust, Python 3.9+ and pip; the rest comes from PyPI.
+# The pull and push tests run a real `trailstore serve`, so the CLI is built too (debug, in the
+# shared target/; TRAILSTORE_BIN picks another binary).
 #
 #   bash python/run-tests.sh            # from anywhere; extra arguments go to pytest
 #   PYTHON=python3.12 bash python/run-tests.sh
@@ -23,6 +25,11 @@ vpy="$venv/bin/python"
 echo "== python: building and installing the wheel (pip install ./python)"
 # --force-reinstall: a local folder is rebuilt every time, so the tests see the current source.
 (cd "$repo" && "$vpy" -m pip install --quiet --force-reinstall --no-deps ./python)
+
+echo "== python: building the CLI (cargo build --bin trailstore), the server of the sync tests"
+# The same shared target/ as every other build: an up-to-date binary costs nothing.
+(cd "$repo" && cargo build --quiet --bin trailstore)
+export TRAILSTORE_BIN="${TRAILSTORE_BIN:-$repo/target/debug/trailstore}"
 
 # Run from a folder without a trailstore/ in it, so that the installed package is imported,
 # not the source folder (which has no compiled module).

@@ -113,6 +113,37 @@ def test_testrail_api_layout(store: trailstore.Store) -> None:
             assert list(sig.parameters) == params, f"{category}.{method}{sig}"
 
 
+def test_store_sync_and_search_signatures() -> None:
+    def params(fn: object) -> List[str]:
+        return [
+            f"{p.name}={p.default!r}" if p.default is not p.empty else p.name
+            for p in inspect.signature(fn).parameters.values()  # type: ignore[arg-type]
+        ]
+
+    assert params(trailstore.Store.search) == [
+        "self", "project_id", "query=''", "suite_id=None", "section_id=None",
+        "priority_id=None", "type_id=None", "template_id=None", "milestone_id=None",
+        "created_by=None", "updated_by=None", "created_after=None", "created_before=None",
+        "updated_after=None", "updated_before=None", "custom=None", "limit=50", "offset=0",
+        "count=False", "highlight=True",
+    ]  # fmt: skip
+    assert params(trailstore.Store.pull) == [
+        "self", "url=None", "user=None", "key=None", "projects=None", "scan=True", "config=None"
+    ]  # fmt: skip
+    assert params(trailstore.Store.push) == [
+        "self", "url=None", "user=None", "key=None", "dry_run=False", "config=None"
+    ]  # fmt: skip
+    keyword_only = inspect.Parameter.KEYWORD_ONLY
+    for fn, first in ((trailstore.Store.search, "suite_id"), (trailstore.Store.pull, "projects")):
+        sig = inspect.signature(fn)
+        names = list(sig.parameters)
+        assert all(
+            sig.parameters[n].kind is keyword_only for n in names[names.index(first) :]
+        )
+    assert params(trailstore.Conflicts.resolve) == ["self", "key", "keep=None", "value=<unset>"]
+    assert params(trailstore.Conflicts.get_conflicts) == ["self"]
+
+
 def _public_members(obj: object) -> List[str]:
     return [n for n in dir(obj) if not n.startswith("_")]
 

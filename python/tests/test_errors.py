@@ -27,6 +27,7 @@ ALL = [
     (trailstore.ClosedError, 15, "closed", 500),
     (trailstore.InternalError, 16, "internal", 500),
     (trailstore.BusyError, 17, "busy", 409),
+    (trailstore.RemoteError, 18, "remote", 502),  # raised for real in test_sync.py
 ]
 
 

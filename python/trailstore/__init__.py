@@ -13,6 +13,13 @@ harness code written for it runs offline by swapping the constructor::
         high = store.cases.get_cases_bulk(1, priority_id=[3, 4])
         with store.batch():
             store.cases.add_case(case["section_id"], "Pay with a saved card")
+        hits = store.search(1, '"saved card" refund*', priority_id=[3, 4])
+
+        # Sync with a TestRail server (or TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY).
+        store.pull(url, user, key)
+        store.push(url, user, key)
+        for conflict in store.conflicts.get_conflicts():
+            store.conflicts.resolve(conflict["key"], keep="server")
 
 Every failure raises a subclass of :class:`Error`, with TestRail's wording as its message.
 """
@@ -21,6 +28,7 @@ from ._categories import (
     CaseFields,
     Cases,
     CaseTypes,
+    Conflicts,
     Journal,
     Milestones,
     Priorities,
@@ -41,6 +49,7 @@ from ._native import (
     ForkedError,
     InternalError,
     NotFoundError,
+    RemoteError,
     StoreInUseError,
     StoreIOError,
     UnknownMethodError,
@@ -59,6 +68,7 @@ __all__ = [
     "Cases",
     "CaseFields",
     "CaseTypes",
+    "Conflicts",
     "Journal",
     "Milestones",
     "Priorities",
@@ -82,4 +92,5 @@ __all__ = [
     "ClosedError",
     "InternalError",
     "BusyError",
+    "RemoteError",
 ]

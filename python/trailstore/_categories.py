@@ -25,6 +25,7 @@ __all__ = [
     "Cases",
     "CaseFields",
     "CaseTypes",
+    "Conflicts",
     "Journal",
     "Milestones",
     "Priorities",
@@ -445,3 +446,69 @@ class Journal(_Category):
             )
 
         return _bulk(page, "history", case_id)
+
+
+class _Unset:
+    """The default of :meth:`Conflicts.resolve`'s ``value``: no new value given (``None`` is a
+    value: it empties the field)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+class Conflicts(_Category):
+    """Fields changed both locally and on the server to different values, and how to settle them.
+
+    Pull records a conflict when it merges a server change into a case or section with unpushed
+    local edits of the same field; push records one before it would overwrite a field the server
+    changed since the local edit started from it. A conflict keeps the local value in the store
+    and holds its journal entries back from push until it is resolved. Not part of TestRail's API
+    (``x_get_conflicts``, ``x_resolve_conflict``).
+    """
+
+    __slots__ = ()
+
+    def get_conflicts(self) -> List[JSONDict]:
+        """Returns every open conflict (all pages of ``x_get_conflicts``), each as
+        ``{"key", "entity", "id", "field", "base", "local", "server", "detected_on", "source"}``.
+
+        ``key`` (``"case/12/title"``) names the conflict for :meth:`resolve`; ``base`` is the value
+        both sides started from, ``local`` yours, ``server`` the server's; ``source`` is
+        ``"pull"`` or ``"push"``. ``field`` is ``"deleted"`` when one side deleted what the other
+        changed.
+        """
+
+        def page(limit: int, offset: int) -> Any:
+            return self._call(route("x_get_conflicts", {"limit": limit, "offset": offset}))
+
+        return _bulk(page, "conflicts")
+
+    def resolve(self, key: str, keep: Optional[str] = None, *, value: Any = _UNSET) -> JSONDict:
+        """Settles conflict ``key``: ``keep="local"``, ``keep="server"``, or a new ``value=``.
+
+        - ``keep="local"``: your value stays; the server's becomes the base, so the next push
+          sends yours.
+        - ``keep="server"``: the store takes the server's value and drops your change of that
+          field (for a ``deleted`` conflict: accepts the server's deletion).
+        - ``value=...``: sets the field to a new value (an ordinary, journaled edit) and keeps it.
+
+        Give exactly one of ``keep`` and ``value``. Returns ``{"resolved": key,
+        "entries_reopened": n}``: the journal entries pending again for the next push. An
+        unknown key raises :class:`trailstore.NotFoundError` (field ``key``).
+        """
+        if keep is not None and value is not _UNSET:
+            raise TypeError("resolve() takes keep= or value=, not both")
+        if value is not _UNSET:
+            body: Dict[str, Any] = {"key": key, "resolution": "value", "value": value}
+        elif keep in ("local", "server"):
+            body = {"key": key, "resolution": keep}
+        elif keep is None:
+            raise TypeError('resolve() needs keep="local", keep="server" or value=...')
+        else:
+            raise ValueError(f'keep must be "local" or "server", not {keep!r}')
+        return self._call("x_resolve_conflict", body)

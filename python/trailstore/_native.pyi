@@ -1,7 +1,7 @@
 """Type stubs of trailstore._native, the private extension module (checked by mypy's stubtest)."""
 
 import os
-from typing import Any, Dict, Mapping, Optional, Union, final
+from typing import Any, Dict, Mapping, Optional, Sequence, Union, final
 
 __all__ = [
     "__version__",
@@ -22,6 +22,7 @@ __all__ = [
     "ClosedError",
     "InternalError",
     "BusyError",
+    "RemoteError",
     "_test_panic",
     "_test_panic_detached",
 ]
@@ -47,6 +48,25 @@ class NativeStore:
     def stats(self) -> Dict[str, Any]: ...
     def user_id(self) -> int: ...
     def set_user_id(self, user_id: int) -> None: ...
+    def pull(
+        self,
+        url: Optional[str] = None,
+        user: Optional[str] = None,
+        key: Optional[str] = None,
+        *,
+        projects: Optional[Sequence[int]] = None,
+        scan: bool = True,
+        config: Optional[_Path] = None,
+    ) -> Dict[str, Any]: ...
+    def push(
+        self,
+        url: Optional[str] = None,
+        user: Optional[str] = None,
+        key: Optional[str] = None,
+        *,
+        dry_run: bool = False,
+        config: Optional[_Path] = None,
+    ) -> Dict[str, Any]: ...
     def close(self) -> None: ...
 
 @final
@@ -82,6 +102,7 @@ class StoreIOError(Error): ...
 class ClosedError(Error): ...
 class InternalError(Error): ...
 class BusyError(Error): ...
+class RemoteError(Error): ...
 
 def _test_panic(message: str) -> None: ...
 def _test_panic_detached(message: str) -> None: ...

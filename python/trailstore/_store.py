@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Dict, Mapping, Optional, Type, Union
+from typing import AbstractSet, Any, Dict, Iterable, Mapping, Optional, Sequence, Type, Union
 
 from . import _native
 from ._categories import (
     CaseFields,
     Cases,
     CaseTypes,
+    Conflicts,
     Journal,
     Milestones,
     Priorities,
@@ -21,11 +23,19 @@ from ._categories import (
     Suites,
     Templates,
     Users,
+    route,
 )
 
 __all__ = ["Store", "Batch"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+#: One id or several (a list, tuple or set), as a filter takes them: ``3`` or ``[3, 4]``.
+Ids = Union[int, Sequence[int], AbstractSet[int]]
+#: A point in time: a ``datetime`` or UNIX seconds.
+Time = Union[datetime, int]
+#: Values of a Dropdown, Multi-select or Checkbox field: an item id, several, or a bool.
+Choice = Union[int, bool, Sequence[int], AbstractSet[int]]
 
 
 class _ThreadBatch(threading.local):
@@ -127,8 +137,10 @@ class Store:
 
     Categories: :attr:`cases`, :attr:`sections`, :attr:`suites`, :attr:`projects`,
     :attr:`case_fields`, :attr:`case_types`, :attr:`priorities`, :attr:`templates`,
-    :attr:`users`, :attr:`milestones`, and the store's own :attr:`journal`. Values are dicts and
-    lists in TestRail's JSON shapes; failures raise subclasses of :class:`trailstore.Error`.
+    :attr:`users`, :attr:`milestones`, and the store's own :attr:`journal` and
+    :attr:`conflicts`. Beyond them: full-text :meth:`search`, and :meth:`pull` / :meth:`push`
+    to sync with a TestRail server. Values are dicts and lists in TestRail's JSON shapes;
+    failures raise subclasses of :class:`trailstore.Error`.
 
     One store can be used from many threads (the GIL is released while the store works). A
     process may open a store only once at a time, and only one process at a time may have it
@@ -159,6 +171,8 @@ class Store:
     milestones: Milestones
     #: The change journal and case histories.
     journal: Journal
+    #: Fields changed both here and on the server, and how to settle them.
+    conflicts: Conflicts
 
     def __init__(self, path: PathLike) -> None:
         """Opens the store in folder ``path``, creating it (empty) if it does not exist."""
@@ -176,6 +190,7 @@ class Store:
         self.users = Users(call)
         self.milestones = Milestones(call)
         self.journal = Journal(call)
+        self.conflicts = Conflicts(call)
 
     def _batch_of_thread(self) -> Optional[Batch]:
         ref = self._thread.batch
@@ -228,6 +243,165 @@ class Store:
         if isinstance(snapshot, Mapping):
             return self._native.import_snapshot(snapshot)
         return self._native.import_snapshot_file(os.fspath(snapshot))
+
+    def search(
+        self,
+        project_id: int,
+        query: str = "",
+        *,
+        suite_id: Optional[int] = None,
+        section_id: Optional[int] = None,
+        priority_id: Optional[Ids] = None,
+        type_id: Optional[Ids] = None,
+        template_id: Optional[Ids] = None,
+        milestone_id: Optional[Ids] = None,
+        created_by: Optional[Ids] = None,
+        updated_by: Optional[Ids] = None,
+        created_after: Optional[Time] = None,
+        created_before: Optional[Time] = None,
+        updated_after: Optional[Time] = None,
+        updated_before: Optional[Time] = None,
+        custom: Optional[Mapping[str, Choice]] = None,
+        limit: int = 50,
+        offset: int = 0,
+        count: bool = False,
+        highlight: bool = True,
+    ) -> Dict[str, Any]:
+        """Full-text search over a project's cases, ranked by relevance (``x_search_cases``).
+
+        ``query`` is in the store's query language: words (all must match), ``OR``, ``NOT`` or
+        ``-word``, ``"a phrase"``, ``prefix*``, ``field:word`` (``title``, ``refs``, ``text``,
+        ``steps``, ``options``) and parentheses; an empty query matches every case. It searches
+        titles, refs, text custom fields, steps and the labels of Dropdown and Multi-select
+        values. A query that does not parse raises :class:`trailstore.ValidationError` with
+        ``field == "q"``.
+
+        Filters run inside the search: ``suite_id``, ``section_id`` (with its subsections), the
+        id lists ``priority_id``, ``type_id``, ``template_id``, ``milestone_id``, ``created_by``
+        and ``updated_by`` (an id or a list of ids), the strict time bounds ``created_after``,
+        ``created_before``, ``updated_after``, ``updated_before`` (``datetime`` or UNIX
+        seconds), and ``custom``: Dropdown, Multi-select and Checkbox values by system name,
+        ``{"custom_component": [2, 3], "custom_is_flaky": True}``.
+
+        Returns one page, ``{"offset", "limit", "size", "_links", "results": [{"score",
+        "highlights", "case"}]}``, each case in ``get_case``'s shape; ``limit`` is at most 250.
+        ``count=True`` adds ``total`` (every match); ``highlight=False`` leaves the snippets
+        out. A search sees every write that returned before it.
+        """
+        params: Dict[str, Any] = {
+            "q": query or None,
+            "suite_id": suite_id,
+            "section_id": section_id,
+            "priority_id": priority_id,
+            "type_id": type_id,
+            "template_id": template_id,
+            "milestone_id": milestone_id,
+            "created_by": created_by,
+            "updated_by": updated_by,
+            "created_after": created_after,
+            "created_before": created_before,
+            "updated_after": updated_after,
+            "updated_before": updated_before,
+        }
+        for name, values in (custom or {}).items():
+            if not isinstance(name, str) or not name.startswith("custom_"):
+                raise ValueError(
+                    f"custom filters are keyed by the field's system name, "
+                    f"such as 'custom_component' (got {name!r})"
+                )
+            params[name] = values
+        params.update(limit=limit, offset=offset, count=bool(count), highlight=bool(highlight))
+        return self._call(route(f"x_search_cases/{project_id}", params))
+
+    def pull(
+        self,
+        url: Optional[str] = None,
+        user: Optional[str] = None,
+        key: Optional[str] = None,
+        *,
+        projects: Optional[Union[int, Iterable[int]]] = None,
+        scan: bool = True,
+        config: Optional[PathLike] = None,
+    ) -> Dict[str, Any]:
+        """Brings a TestRail server's state into the store (``trailstore pull``).
+
+        The first pull takes everything this user can see (or only ``projects``: an id or a
+        list of ids); later pulls fetch the cases changed since, and with ``scan`` (the default)
+        scan case ids to find deletions and moves. Pulled data is server state, not a local
+        change: nothing is journaled. A case or section with unpushed local edits is merged
+        field by field, and a field changed on both sides keeps your value and becomes a
+        conflict (see :attr:`conflicts`). A store pulls from one server only.
+
+        Credentials: ``url``, ``user`` and ``key`` when given, else ``TESTRAIL_URL``,
+        ``TESTRAIL_USER`` and ``TESTRAIL_KEY``, else the config file (``config``, or
+        ``$XDG_CONFIG_HOME/trailstore/config.json`` / ``~/.config/trailstore/config.json``),
+        which is used only when no one but its owner can read it. The key is sent to the server
+        and nowhere else: not to the store, and not into any message or exception.
+
+        Returns the report: ``{"first", "fetched", "new", "changed", "deleted", "conflicts",
+        "requests"}``. A server that refuses the request or cannot be reached raises
+        :class:`trailstore.RemoteError`; missing credentials raise
+        :class:`trailstore.BadRequestError`. The GIL is released while it runs. Not allowed
+        while this thread has a batch open (:class:`trailstore.BusyError`).
+        """
+        self._refuse_in_batch("pull")
+        if projects is None:
+            ids = None
+        elif isinstance(projects, int):
+            ids = [projects]
+        else:
+            ids = list(projects)
+        return self._native.pull(
+            url,
+            user,
+            key,
+            projects=ids,
+            scan=scan,
+            config=None if config is None else os.fspath(config),
+        )
+
+    def push(
+        self,
+        url: Optional[str] = None,
+        user: Optional[str] = None,
+        key: Optional[str] = None,
+        *,
+        dry_run: bool = False,
+        config: Optional[PathLike] = None,
+    ) -> Dict[str, Any]:
+        """Sends the journal's pending changes to a TestRail server, exactly once
+        (``trailstore push``).
+
+        Entries go in journal order; edits of one case are sent as one update and an add then a
+        delete sends nothing. A created entity's server id replaces the local id in the store,
+        and the local id stays a valid alias (``get_case(local_id)`` answers the case with its
+        server id). A field the server changed since your edit started from it is not
+        overwritten: it becomes a conflict (see :attr:`conflicts`). A push that fails halfway
+        can simply be run again. With ``dry_run=True`` nothing is sent and the report's
+        ``dry_run`` lists the requests, as ``"POST route body"``.
+
+        Credentials as for :meth:`pull`. Returns the report: ``{"sent", "created", "updated",
+        "deleted", "rejected", "conflicts", "blocked", "entries_done", "adopted", "requests",
+        "dry_run"}``. Raises :class:`trailstore.RemoteError` when the server refuses the login
+        or cannot be reached (the journal stays intact). The GIL is released while it runs.
+        Not allowed while this thread has a batch open (:class:`trailstore.BusyError`).
+        """
+        self._refuse_in_batch("push")
+        return self._native.push(
+            url,
+            user,
+            key,
+            dry_run=dry_run,
+            config=None if config is None else os.fspath(config),
+        )
+
+    def _refuse_in_batch(self, what: str) -> None:
+        # The core would refuse too, but only once pull has fetched everything.
+        batch = self._batch_of_thread()
+        if batch is not None and batch.is_open:
+            raise _native.BusyError(
+                f"A batch is open on this thread; commit or roll it back before {what}()."
+            )
 
     def stats(self) -> Dict[str, Any]:
         """Counts of what the store holds, with its path and format, data and journal versions."""

@@ -102,6 +102,12 @@ create_exception!(
     Error,
     "A write is already in progress on this thread: a batch inside a batch (code 17, HTTP 409)."
 );
+create_exception!(
+    trailstore,
+    RemoteError,
+    Error,
+    "A TestRail server refused a request (a wrong key, a 4xx it would not take) or could not be reached, during pull or push (code 18, HTTP 502). The message never contains the API key."
+);
 
 /// Every error code the core has today, with its exception class. A code the core adds later
 /// (the enum is non-exhaustive) falls back to the base class.
@@ -119,6 +125,7 @@ const CODES: &[ErrorCode] = &[
     ErrorCode::Closed,
     ErrorCode::Internal,
     ErrorCode::Busy,
+    ErrorCode::Remote,
 ];
 
 /// The exception class of an error code.
@@ -137,6 +144,7 @@ pub(crate) fn exception_type(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyTyp
         ErrorCode::Closed => ClosedError::type_object(py),
         ErrorCode::Internal => InternalError::type_object(py),
         ErrorCode::Busy => BusyError::type_object(py),
+        ErrorCode::Remote => RemoteError::type_object(py),
         _ => Error::type_object(py),
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 
 use pyo3::prelude::*;
 use serde_json::Value;
-use trailstore::{Batch, Error as CoreError, Response, Store};
+use trailstore::{Batch, Error as CoreError, PullOptions, PushOptions, Remote, Response, Store};
 
 use crate::convert::{from_py, to_py};
 use crate::errors::{boundary, raise, shield};
@@ -199,6 +199,69 @@ impl NativeStore {
         boundary(py, || {
             let store = raise(py, self.handle())?;
             raise(py, py.detach(move || shield(|| store.set_user_id(user_id))))
+        })
+    }
+
+    /// Pulls a TestRail server's state into the store as base state (`trailstore pull`), with
+    /// the GIL released; returns the pull report. Credentials come from the arguments, then
+    /// TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then the owner-only config file (`config`,
+    /// else the default path); the key is used for the requests only and never reported.
+    #[pyo3(signature = (url=None, user=None, key=None, *, projects=None, scan=true, config=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn pull<'py>(
+        &self,
+        py: Python<'py>,
+        url: Option<String>,
+        user: Option<String>,
+        key: Option<String>,
+        projects: Option<Vec<u64>>,
+        scan: bool,
+        config: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let report = py.detach(move || {
+                shield(|| {
+                    let remote = Remote::resolve(url, user, key, config.as_deref())?;
+                    let opts = PullOptions {
+                        projects: projects.unwrap_or_default(),
+                        scan,
+                        ..PullOptions::default()
+                    };
+                    trailstore::pull(&store, &remote, &opts, &mut |_| {})
+                })
+            });
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Sends the journal's pending changes to a TestRail server, exactly once (`trailstore
+    /// push`), with the GIL released; returns the push report. With `dry_run` nothing is sent
+    /// and the report's `dry_run` lists the requests a push would make. Credentials as for
+    /// `pull`.
+    #[pyo3(signature = (url=None, user=None, key=None, *, dry_run=false, config=None))]
+    fn push<'py>(
+        &self,
+        py: Python<'py>,
+        url: Option<String>,
+        user: Option<String>,
+        key: Option<String>,
+        dry_run: bool,
+        config: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let report = py.detach(move || {
+                shield(|| {
+                    let remote = Remote::resolve(url, user, key, config.as_deref())?;
+                    let opts = PushOptions {
+                        dry_run,
+                        ..PushOptions::default()
+                    };
+                    trailstore::push(&store, &remote, &opts, &mut |_| {})
+                })
+            });
+            to_py(py, &raise(py, report)?.to_json())
         })
     }
 
