@@ -43,6 +43,8 @@ mod codec;
 mod conflicts;
 mod error;
 mod failpoint;
+#[doc(hidden)]
+pub mod fuzzing;
 mod journal;
 mod messages;
 mod model;

@@ -212,6 +212,11 @@ fn a_bundle_imported_twice_and_pushed_equals_a_direct_push() {
     {
         let offline = Store::open(d.join("offline_copy")).unwrap();
         assert_eq!(offline.export_changes_bundle(&bundle).unwrap(), 16);
+        let bytes = std::fs::read(&bundle).unwrap();
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "a bundle never holds the key"
+        );
     }
     {
         let server = Server::start(&d.join("s_bundle"), port);

@@ -1,0 +1,5 @@
+#![no_main]
+//! Fuzz target: see trailstore::fuzzing::route.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| trailstore::fuzzing::route(data));
