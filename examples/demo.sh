@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: a real end-to-end use of trailstore on the bundled sample snapshot.
 # Builds the CLI, imports the sample, browses it, adds and edits cases offline with custom
-# fields, shows a validation error in TestRail's wording, and reads the change journal.
+# fields, searches, shows a validation error in TestRail's wording, and reads the change journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,9 @@ run cases show "$id"
 
 say "Edit it: only the fields given change"
 run cases edit "$id" --field priority_id=4 --field refs=PAY-311 | head -3
+
+say "Full-text search sees the new case at once (BM25, with the matches highlighted)"
+run search --project 1 '"3-D Secure" saved' --limit 3
 
 say "A bad request gets TestRail's own error and changes nothing"
 run cases add --section 17 --title "No component given" || true

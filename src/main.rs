@@ -929,6 +929,11 @@ fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
         return Ok(());
     }
     let results = page["results"].as_array().cloned().unwrap_or_default();
+    let (on, off) = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("*", "*")
+    };
     for r in &results {
         let c = &r["case"];
         out!(
@@ -944,8 +949,8 @@ fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
             let text = html
                 .as_str()
                 .unwrap_or("")
-                .replace("<b>", "\x1b[1m")
-                .replace("</b>", "\x1b[0m")
+                .replace("<b>", on)
+                .replace("</b>", off)
                 .replace('\n', " ");
             out!("{:>21}{field}: {}", "", text);
         }
