@@ -951,6 +951,11 @@ fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
                 .unwrap_or("")
                 .replace("<b>", on)
                 .replace("</b>", off)
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&")
                 .replace('\n', " ");
             out!("{:>21}{field}: {}", "", text);
         }
