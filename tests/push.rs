@@ -620,3 +620,28 @@ fn dry_run_coalescing_and_rejections() {
         "Field :custom_budget is a required field."
     );
 }
+
+#[test]
+fn a_bulk_delete_whose_answer_was_lost_is_not_refused_on_resend() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first delete_cases is applied and its answer dropped; the resend names cases that
+    // are gone, which TestRail refuses whole.
+    let plan = json!({"seed": 1, "rules": [{"action": "drop_after", "routes": ["delete_cases"], "every": 1, "limit": 1}]});
+    let (_sp, server, local) = setup(dir.path(), Some(&plan));
+    ok(&local, "delete_case/60", Value::Null);
+    ok(&local, "delete_case/61", Value::Null);
+    ok(&local, "delete_case/62", Value::Null);
+    let report = push(&local, &server);
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert_eq!(server.get("x_fault_stats")["dropped_after"], 1);
+    for id in [60, 61, 62] {
+        assert!(
+            server
+                .client()
+                .request(&format!("get_case/{id}"), None)
+                .is_err(),
+            "case {id} is gone"
+        );
+    }
+    assert!(journal(&local).iter().all(|e| e["push"]["state"] == "done"));
+}

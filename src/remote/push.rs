@@ -785,9 +785,6 @@ impl Pusher<'_> {
                         server_ids.push(s);
                     }
                 }
-                if server_ids.is_empty() {
-                    return Ok(Step::Nothing);
-                }
                 let route = match suite {
                     Some(s) => match self.server_id(Kind::Suite, *s)? {
                         Ok(s) => format!("delete_cases/{s}"),
@@ -795,9 +792,38 @@ impl Pusher<'_> {
                     },
                     None => "delete_cases".into(),
                 };
-                self.simple(op, &route, json!({"case_ids": server_ids}), true)
+                // A bulk delete is refused whole if one case is already gone, as it is after a
+                // send whose answer was lost: only the cases still there are sent.
+                if op.in_flight && !self.opts.dry_run {
+                    server_ids = self.still_there(&server_ids)?;
+                }
+                if server_ids.is_empty() {
+                    return Ok(Step::Nothing);
+                }
+                match self.simple(op, &route, json!({"case_ids": server_ids}), true)? {
+                    Step::Rejected(m) if m.contains("invalid case IDs") => {
+                        let left = self.still_there(&server_ids)?;
+                        if left.is_empty() {
+                            Ok(Step::Done(None))
+                        } else {
+                            self.simple(op, &route, json!({"case_ids": left}), true)
+                        }
+                    }
+                    other => Ok(other),
+                }
             }
         }
+    }
+
+    /// The cases of a list that the server still has.
+    fn still_there(&self, ids: &[u64]) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        for id in ids {
+            if self.server_copy(Kind::Case, *id)?.is_some() {
+                out.push(*id);
+            }
+        }
+        Ok(out)
     }
 
     /// A write whose resend is harmless (moves, deletes).
