@@ -230,6 +230,23 @@ impl Tx<'_> {
         })
     }
 
+    /// The summaries of some cases of a suite, looked up with the table opened once.
+    pub fn suite_case_summaries(
+        &self,
+        suite_id: u64,
+        ids: &[u64],
+    ) -> Result<Vec<(u64, CaseSummary)>> {
+        with_table!(self, tables::SUITE_CASES, |t| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(v) = t.get((suite_id, *id))? {
+                    out.push((*id, CaseSummary::decode(v.value())?));
+                }
+            }
+            Ok(out)
+        })
+    }
+
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>> {
         with_table!(self, tables::JOURNAL, |t| match t.get(seq)? {
             Some(v) => Ok(Some(codec::decode(v.value(), "journal")?)),

@@ -144,20 +144,6 @@ impl Filters {
     }
 }
 
-fn summary_of(c: &Case) -> CaseSummary {
-    CaseSummary {
-        section_id: c.section_id,
-        template_id: c.template_id,
-        type_id: c.type_id,
-        priority_id: c.priority_id,
-        milestone_id: c.milestone_id.unwrap_or(0),
-        created_by: c.created_by,
-        updated_by: c.updated_by,
-        created_on: c.created_on,
-        updated_on: c.updated_on,
-    }
-}
-
 pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let suite = super::suites::resolve(tx, req.ids[0], req.param_or_body("suite_id").as_ref())?;
     let section = match req.param("section_id").filter(|s| !s.trim().is_empty()) {
@@ -177,11 +163,15 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Val
     let mut items = Vec::new();
     let mut has_more = false;
     if let Some(section) = section {
+        // The summaries answer the cheap filters before any record is decoded.
+        let ids = tx.children(tables::SECTION_CASES, section.id)?;
         let mut cases = Vec::new();
-        for id in tx.children(tables::SECTION_CASES, section.id)? {
-            let c = load(tx, id)?;
-            if filters.matches_summary(&summary_of(&c)) && filters.matches_record(&c) {
-                cases.push(c);
+        for (id, summary) in tx.suite_case_summaries(suite.id, &ids)? {
+            if filters.matches_summary(&summary) {
+                let c = load(tx, id)?;
+                if filters.matches_record(&c) {
+                    cases.push(c);
+                }
             }
         }
         cases.sort_by_key(|c| (c.display_order, c.id));

@@ -25,9 +25,9 @@ use std::sync::{Mutex, MutexGuard};
 use serde_json::{json, Value};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
 };
-use tantivy::schema::Field;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -474,10 +474,17 @@ impl SearchIndex {
     fn filters(&self, req: &SearchRequest, fields: &[CaseField]) -> Result<Vec<Box<dyn Query>>> {
         let s = &self.schema;
         let mut out: Vec<Box<dyn Query>> = Vec::new();
+        // One id is a plain term query: a term set builds an automaton on every search.
         let set = |field: Field, ids: &[u64]| -> Box<dyn Query> {
-            Box::new(TermSetQuery::new(
-                ids.iter().map(|id| Term::from_field_u64(field, *id)),
-            ))
+            match ids {
+                [one] => Box::new(TermQuery::new(
+                    Term::from_field_u64(field, *one),
+                    IndexRecordOption::Basic,
+                )),
+                _ => Box::new(TermSetQuery::new(
+                    ids.iter().map(|id| Term::from_field_u64(field, *id)),
+                )),
+            }
         };
         out.push(set(s.project_id, &[req.project_id]));
         if let Some(v) = req.suite_id {
