@@ -19,3 +19,5 @@ step "Python: the wheel built from source, stubs checked, pytest"
 bash python/run-tests.sh
 step "C: the shared and static library under AddressSanitizer, header drift, C++ and the example"
 bash tests/c/run.sh
+step "Benchmarks, quick mode (10k cases; keeps them working, asserts no timing)"
+bash benches/run-quick.sh
