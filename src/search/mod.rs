@@ -71,7 +71,8 @@ impl std::fmt::Display for IndexAction {
 }
 
 struct WriterState {
-    writer: IndexWriter,
+    /// Created on the first write or commit: most opens of a store never need it.
+    writer: Option<IndexWriter>,
     /// The data version of the newest change handed to the writer.
     applied: u64,
     /// The data version of the last index commit.
@@ -85,7 +86,8 @@ struct WriterState {
 pub(crate) struct SearchIndex {
     schema: CaseSchema,
     index: Index,
-    reader: IndexReader,
+    /// Opened on the first search: opening it touches every segment file.
+    reader: std::sync::OnceLock<IndexReader>,
     state: Mutex<WriterState>,
 }
 
@@ -159,17 +161,6 @@ impl SearchIndex {
                 }
             }
         };
-        let writer = index
-            .writer_with_num_threads(2, 96_000_000)
-            .map_err(tantivy_err)?;
-        // A crash during a commit leaves files no commit refers to; a later commit may want
-        // their names. Remove them before writing anything.
-        let _ = writer.garbage_collect_files().wait();
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(tantivy_err)?;
         let committed = index
             .load_metas()
             .ok()
@@ -181,9 +172,9 @@ impl SearchIndex {
             SearchIndex {
                 schema,
                 index,
-                reader,
+                reader: std::sync::OnceLock::new(),
                 state: Mutex::new(WriterState {
-                    writer,
+                    writer: None,
                     applied: committed,
                     committed,
                     pending: 0,
@@ -198,6 +189,38 @@ impl SearchIndex {
         std::fs::remove_dir_all(dir)?;
         std::fs::create_dir_all(dir)?;
         Index::create_in_dir(dir, schema.schema.clone()).map_err(tantivy_err)
+    }
+
+    /// The index writer, created on first use.
+    fn writer<'s>(&self, state: &'s mut WriterState) -> Result<&'s mut IndexWriter> {
+        if state.writer.is_none() {
+            let writer = self
+                .index
+                .writer_with_num_threads(2, 96_000_000)
+                .map_err(tantivy_err)?;
+            // A crash during a commit leaves files no commit refers to; a later commit may
+            // want their names. Remove them before writing anything.
+            let _ = writer.garbage_collect_files().wait();
+            state.writer = Some(writer);
+        }
+        state
+            .writer
+            .as_mut()
+            .ok_or_else(|| Error::internal("search index writer"))
+    }
+
+    /// The index reader, opened on first use.
+    fn reader(&self) -> Result<&IndexReader> {
+        if let Some(r) = self.reader.get() {
+            return Ok(r);
+        }
+        let r: IndexReader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_err)?;
+        Ok(self.reader.get_or_init(|| r))
     }
 
     fn lock(&self) -> MutexGuard<'_, WriterState> {
@@ -245,7 +268,7 @@ impl SearchIndex {
         self.replace_docs(state, tx, fields, case_ids)?;
         state.applied = state.applied.max(version);
         if state.pending >= COMMIT_EVERY {
-            Self::commit_locked(state)?;
+            self.commit_locked(state)?;
         }
         Ok(())
     }
@@ -261,22 +284,22 @@ impl SearchIndex {
     ) -> Result<()> {
         let mut docs = DocBuilder::new(&self.schema, fields);
         for id in case_ids {
-            state
-                .writer
+            self.writer(state)?
                 .delete_term(Term::from_field_u64(self.schema.id, *id));
             if let Some(case) = tx.get::<Case>(*id)? {
                 let doc = docs.build(tx, &case)?;
-                state.writer.add_document(doc).map_err(tantivy_err)?;
+                self.writer(state)?.add_document(doc).map_err(tantivy_err)?;
             }
             state.pending += 1;
         }
         Ok(())
     }
 
-    fn commit_locked(state: &mut WriterState) -> Result<()> {
+    fn commit_locked(&self, state: &mut WriterState) -> Result<()> {
         crate::failpoint::hit("before-index-commit");
-        let mut prepared = state.writer.prepare_commit().map_err(tantivy_err)?;
-        prepared.set_payload(&payload(state.applied));
+        let applied = state.applied;
+        let mut prepared = self.writer(state)?.prepare_commit().map_err(tantivy_err)?;
+        prepared.set_payload(&payload(applied));
         prepared.commit().map_err(tantivy_err)?;
         state.committed = state.applied;
         state.pending = 0;
@@ -289,7 +312,7 @@ impl SearchIndex {
         if state.applied == state.committed && state.pending == 0 {
             return Ok(false);
         }
-        Self::commit_locked(&mut state)?;
+        self.commit_locked(&mut state)?;
         Ok(true)
     }
 
@@ -306,7 +329,9 @@ impl SearchIndex {
         fields: &[CaseField],
         version: u64,
     ) -> Result<u64> {
-        state.writer.delete_all_documents().map_err(tantivy_err)?;
+        self.writer(state)?
+            .delete_all_documents()
+            .map_err(tantivy_err)?;
         let mut docs = DocBuilder::new(&self.schema, fields);
         docs.preload_sections(tx)?;
         let mut n = 0u64;
@@ -316,17 +341,15 @@ impl SearchIndex {
             if n as usize == half && half > 0 {
                 crate::failpoint::hit("during-rebuild");
             }
-            state
-                .writer
-                .add_document(docs.build(tx, &case)?)
-                .map_err(tantivy_err)?;
+            let doc = docs.build(tx, &case)?;
+            self.writer(state)?.add_document(doc).map_err(tantivy_err)?;
             n += 1;
         }
         state.applied = version;
         state.pending = n as usize;
         state.broken = None;
-        Self::commit_locked(state)?;
-        self.reader.reload().map_err(tantivy_err)?;
+        self.commit_locked(state)?;
+        self.reader()?.reload().map_err(tantivy_err)?;
         Ok(n)
     }
 
@@ -351,8 +374,8 @@ impl SearchIndex {
                 self.replace_docs(&mut state, tx, fields, first)?;
                 crate::failpoint::hit("during-catch-up");
                 self.apply_inner(&mut state, tx, fields, rest, version)?;
-                Self::commit_locked(&mut state)?;
-                self.reader.reload().map_err(tantivy_err)?;
+                self.commit_locked(&mut state)?;
+                self.reader()?.reload().map_err(tantivy_err)?;
                 Ok(IndexAction::CaughtUp {
                     cases: ids.len() as u64,
                 })
@@ -369,16 +392,18 @@ impl SearchIndex {
             return Ok(());
         }
         if state.applied != state.committed || state.pending > 0 {
-            Self::commit_locked(&mut state)?;
+            self.commit_locked(&mut state)?;
             drop(state);
-            self.reader.reload().map_err(tantivy_err)?;
+            self.reader()?.reload().map_err(tantivy_err)?;
         }
         Ok(())
     }
 
     /// Number of segments of the committed index (kept low by merging).
     pub fn segment_count(&self) -> usize {
-        self.reader.searcher().segment_readers().len()
+        self.reader()
+            .map(|r| r.searcher().segment_readers().len())
+            .unwrap_or(0)
     }
 
     /// Runs a search. `tx` is the snapshot results are read from.
@@ -406,7 +431,7 @@ impl SearchIndex {
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(f, 0.0))));
         }
         let full = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
+        let searcher = self.reader()?.searcher();
         let limit = req.limit.clamp(1, SEARCH_LIMIT_MAX);
         let top = TopDocs::with_limit(limit + 1)
             .and_offset(req.offset)
