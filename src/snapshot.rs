@@ -265,7 +265,10 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
     suites.sort_by_key(|s| s.id);
     sections.sort_by_key(|s| s.id);
     milestones.sort_by_key(|m| m.id);
+    // Overlapping pages may list a case twice: the later copy wins.
+    cases.reverse();
     cases.sort_by_key(|c| c.id);
+    cases.dedup_by_key(|c| c.id);
     let mut report = ImportReport::default();
     for u in &users {
         w.put(u)?;
@@ -338,12 +341,18 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
         }
     }
     report.counts.insert("sections", sections.len());
+    // Into a store without cases (a first import or pull) there is nothing to look up.
+    let fresh = w.tx().is_empty::<Case>()?;
     for c in &cases {
         let key = (Kind::Case, c.id);
         if pending.deleted.contains(&key) {
             continue;
         }
-        let old = w.tx().get::<Case>(c.id)?;
+        let old = if fresh {
+            None
+        } else {
+            w.tx().get::<Case>(c.id)?
+        };
         let case = match (&old, pending.bases.get(&key)) {
             (Some(local), Some(bases)) => {
                 let merged = merge(

@@ -103,6 +103,11 @@ impl Tx<'_> {
         })
     }
 
+    /// Whether a kind has no records at all.
+    pub fn is_empty<R: Record>(&self) -> Result<bool> {
+        with_table!(self, R::TABLE, |t| Ok(t.first()?.is_none()))
+    }
+
     pub fn exists<R: Record>(&self, id: u64) -> Result<bool> {
         with_table!(self, R::TABLE, |t| Ok(t.get(id)?.is_some()))
     }

@@ -283,3 +283,29 @@ fn imports_are_base_state_not_local_changes() {
     assert!(journal(&store).is_empty());
     assert_eq!(all_pages(&store, "get_cases/1", "cases").len(), 198);
 }
+
+#[test]
+fn a_snapshot_listing_a_case_twice_keeps_the_later_copy() {
+    let (_d, store) = empty();
+    let mut snap = snapshot().clone();
+    let mut again = snap["cases"][0].clone();
+    again["title"] = serde_json::json!("Later copy");
+    again["section_id"] = snap["cases"][5]["section_id"].clone();
+    snap["cases"].as_array_mut().unwrap().push(again.clone());
+    store.import_snapshot(&snap).unwrap();
+    let c = ok(&store, "get_case/1", Value::Null);
+    assert_eq!(
+        (c["title"].as_str(), &c["section_id"]),
+        (Some("Later copy"), &again["section_id"])
+    );
+    let in_first = ids(&all_pages(
+        &store,
+        &format!(
+            "get_cases/1&section_id={}",
+            snapshot()["cases"][0]["section_id"]
+        ),
+        "cases",
+    ));
+    assert!(!in_first.contains(&1) || snapshot()["cases"][0]["section_id"] == again["section_id"]);
+    assert_eq!(all_pages(&store, "get_cases/1", "cases").len(), 198);
+}
