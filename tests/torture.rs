@@ -843,11 +843,19 @@ fn many_threads_on_one_handle_read_write_and_search_without_deadlock() {
                 for i in 0..per {
                     match rng.below(5) {
                         0 => {
+                            let token = format!("rywtoken{t}x{i}");
                             ok(
                                 &store,
                                 "add_case/17",
-                                web_case(&format!("Thread {t} case {i}")),
+                                web_case(&format!("Thread {t} case {i} {token}")),
                             );
+                            // Read-your-writes, while other threads write and search.
+                            let found = ok(
+                                &store,
+                                &format!("x_search_cases/1&q={token}&count=1"),
+                                Value::Null,
+                            );
+                            assert_eq!(found["total"], 1, "thread {t} missed its own {token}");
                         }
                         1 => {
                             let id = 1 + rng.below(150);

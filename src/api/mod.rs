@@ -545,7 +545,7 @@ pub(crate) fn csv_ids(req: &Request, key: &str) -> Result<Option<Vec<u64>>> {
         Some(s) if s.trim().is_empty() => Ok(None),
         Some(s) => s
             .split(',')
-            .map(|p| p.trim().parse::<u64>().map_err(|_| msg::invalid_id(key)))
+            .map(|p| validate::id_text(key, p.trim()))
             .collect::<Result<Vec<_>>>()
             .map(Some),
     }

@@ -87,10 +87,9 @@ impl Remote {
             .or_else(|| from_file("url"))
             .ok_or_else(|| missing("URL", "--url", "TESTRAIL_URL"))?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
+            // Never echo the URL: it may carry a password in its user info.
             return Err(Error::BadRequest {
-                message: format!(
-                    "The TestRail URL must start with http:// or https:// (got \"{url}\")."
-                ),
+                message: "The TestRail URL must start with http:// or https://.".into(),
             });
         }
         Ok(Remote {

@@ -81,6 +81,10 @@ struct WriterState {
     pending: usize,
     /// Set when applying a change failed: the index must be rebuilt before it is trusted.
     broken: Option<String>,
+    /// Commits made, and the commit the reader last loaded: a search reloads (under the lock)
+    /// whenever they differ, so no search reads through a reader older than the last commit.
+    commits: u64,
+    loaded: u64,
 }
 
 pub(crate) struct SearchIndex {
@@ -179,6 +183,8 @@ impl SearchIndex {
                     committed,
                     pending: 0,
                     broken: None,
+                    commits: 0,
+                    loaded: 0,
                 }),
             },
             reason,
@@ -303,6 +309,7 @@ impl SearchIndex {
         prepared.commit().map_err(tantivy_err)?;
         state.committed = state.applied;
         state.pending = 0;
+        state.commits += 1;
         Ok(())
     }
 
@@ -384,17 +391,19 @@ impl SearchIndex {
         }
     }
 
-    /// Makes everything applied visible to searches, repairing a broken index first.
+    /// Makes everything applied visible to searches, repairing a broken index first. The
+    /// commit and the reader's reload both happen under the lock, so a search that follows a
+    /// returned write on any thread sees it.
     fn ready(&self, tx: &Tx<'_>, fields: &[CaseField], version: u64) -> Result<()> {
         let mut state = self.lock();
         if state.broken.is_some() {
             self.rebuild_locked(&mut state, tx, fields, version)?;
-            return Ok(());
-        }
-        if state.applied != state.committed || state.pending > 0 {
+        } else if state.applied != state.committed || state.pending > 0 {
             self.commit_locked(&mut state)?;
-            drop(state);
+        }
+        if state.loaded != state.commits {
             self.reader()?.reload().map_err(tantivy_err)?;
+            state.loaded = state.commits;
         }
         Ok(())
     }
