@@ -186,28 +186,42 @@ static inline long json_array_len(const char *json) {
     }
 }
 
-/* The integer member `key` of the top-level object `json` (INT64_MIN when missing or not one). */
-static inline int64_t json_int(const char *json, const char *key) {
+/* Where the value of member `key` of the top-level object `json` starts, or NULL. */
+static inline const char *json_member(const char *json, const char *key) {
     const char *p = json;
     while (*p == ' ' || *p == '\n') p++;
-    if (*p != '{') return INT64_MIN;
+    if (*p != '{') return NULL;
     p++;
     size_t klen = strlen(key);
     for (;;) {
         while (*p == ' ' || *p == '\n' || *p == ',') p++;
-        if (*p != '"') return INT64_MIN;
+        if (*p != '"') return NULL;
         const char *k = p + 1;
         const char *after = json_skip(p);
         int match = (size_t)(after - k - 1) == klen && strncmp(k, key, klen) == 0;
         p = after;
         while (*p == ' ' || *p == ':') p++;
-        if (match) {
-            char *end = NULL;
-            long long v = strtoll(p, &end, 10);
-            return end == p ? INT64_MIN : (int64_t)v;
-        }
+        if (match) return p;
         p = json_skip(p);
     }
+}
+
+/* The integer member `key` of the top-level object `json` (INT64_MIN when missing or not one). */
+static inline int64_t json_int(const char *json, const char *key) {
+    const char *p = json_member(json, key);
+    if (p == NULL) return INT64_MIN;
+    char *end = NULL;
+    long long v = strtoll(p, &end, 10);
+    return end == p ? INT64_MIN : (int64_t)v;
+}
+
+/* Whether member `key` of the top-level object `json` is the JSON string whose text between the
+ * quotes is exactly `raw` (as the library writes it: `"` `\` and control characters escaped). */
+static inline int json_str_is(const char *json, const char *key, const char *raw) {
+    const char *p = json_member(json, key);
+    if (p == NULL || *p != '"') return 0;
+    size_t n = strlen(raw);
+    return strncmp(p + 1, raw, n) == 0 && p[1 + n] == '"';
 }
 
 /* ---- running -------------------------------------------------------------------------------- */

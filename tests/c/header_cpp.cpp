@@ -2,6 +2,7 @@
 // the opaque handles and every function, called the way C++ code would.
 #include "trailstore.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -65,6 +66,13 @@ int main(int argc, char **argv) {
         reinterpret_cast<void (*)()>(&trailstore_case_get_history),
         reinterpret_cast<void (*)()>(&trailstore_section_get_cases),
         reinterpret_cast<void (*)()>(&trailstore_journal_get_pending),
+        reinterpret_cast<void (*)()>(&trailstore_cases_search),
+        reinterpret_cast<void (*)()>(&trailstore_store_pull),
+        reinterpret_cast<void (*)()>(&trailstore_store_push),
+        reinterpret_cast<void (*)()>(&trailstore_conflicts_list),
+        reinterpret_cast<void (*)()>(&trailstore_conflicts_resolve),
+        reinterpret_cast<void (*)()>(&trailstore_bundle_export),
+        reinterpret_cast<void (*)()>(&trailstore_bundle_import),
         reinterpret_cast<void (*)()>(&trailstore_batch_begin),
         reinterpret_cast<void (*)()>(&trailstore_batch_call),
         reinterpret_cast<void (*)()>(&trailstore_batch_commit),
@@ -72,6 +80,17 @@ int main(int argc, char **argv) {
         reinterpret_cast<void (*)()>(&trailstore_batch_free),
     };
     for (auto f : functions) expect(f != nullptr, "function");
+
+    // bool in the header is C++'s bool.
+    std::uint64_t count = 0;
+    std::string bundle = std::string(argv[1]) + "/changes.tsb";
+    expect(trailstore_bundle_export(store.get(), bundle.c_str(), false, &count) ==
+               TRAILSTORE_STATUS_OK,
+           "bundle export");
+    char *found = nullptr;  // written only on success
+    status = trailstore_cases_search(store.get(), 1, "", R"({"count": true})", &found);
+    expect(status == TRAILSTORE_STATUS_NOT_FOUND && found == nullptr,
+           "search of a project that is not there");
 
     trailstore_batch *batch = nullptr;
     expect(trailstore_batch_begin(store.get(), &batch) == TRAILSTORE_STATUS_OK, "batch");

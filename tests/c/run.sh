@@ -3,6 +3,8 @@
 # against a fresh cbindgen run, builds every C test against both libraries with AddressSanitizer
 # and UBSan and runs each test in its own process, compiles the header as C and C++, and builds
 # and runs the example with a generated pkg-config file. Ends with `N passed, M failed`.
+# test_sync pulls from and pushes to a real `trailstore serve`: the CLI is built too (same
+# profile, shared target/; TRAILSTORE_BIN picks another binary).
 #
 #   bash tests/c/run.sh                 # debug build of the library (the default, see below)
 #   bash tests/c/run.sh --release       # the same against the release build
@@ -40,7 +42,8 @@ case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
 LIB_DIR="$TARGET_DIR/$PROFILE"
 OUT="$TARGET_DIR/c-tests/$PROFILE"
 SAMPLE="$ROOT/tests/data/sample_snapshot.json"
-VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' bindings/c/Cargo.toml | head -n 1)"
+# trailstore_version() reports the core crate's version (trailstore::VERSION).
+VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 
 PASSED=0
 FAILED=0
@@ -80,6 +83,15 @@ for f in libtrailstore.so libtrailstore.a; do
     [ -f "$LIB_DIR/$f" ] || fatal "build produced $LIB_DIR/$f"
 done
 pass "build libtrailstore.so and libtrailstore.a"
+
+# The CLI: test_sync runs a real `trailstore serve` (and makes its store with `init` and `import`).
+echo "== building the trailstore CLI ($PROFILE), the server of the sync tests"
+if ! cargo build --bin trailstore "${CARGO_PROFILE[@]}" >"$OUT/cli-build.log" 2>&1; then
+    cat "$OUT/cli-build.log"
+    fatal "cargo build --bin trailstore"
+fi
+TRAILSTORE_BIN="${TRAILSTORE_BIN:-$LIB_DIR/trailstore}"
+export TRAILSTORE_BIN
 
 # The Rust side of the boundary: status numbers vs the core's codes, the panic boundary (a panic
 # cannot be provoked from C), statuses C cannot reach in a test's time.
@@ -131,7 +143,8 @@ done
 # ---- the C tests ---------------------------------------------------------------------------------
 SAN_FLAGS=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -Iinclude
-    "-DSAMPLE_SNAPSHOT=\"$SAMPLE\"" "-DTRAILSTORE_EXPECTED_VERSION=\"$VERSION\"")
+    "-DSAMPLE_SNAPSHOT=\"$SAMPLE\"" "-DTRAILSTORE_EXPECTED_VERSION=\"$VERSION\""
+    "-DTRAILSTORE_BIN=\"$TRAILSTORE_BIN\"")
 SHARED_LINK=(-L"$LIB_DIR" -ltrailstore -Wl,-rpath,"$LIB_DIR" -lpthread)
 # shellcheck disable=SC2206 # NATIVE_LIBS is a list of flags
 STATIC_LINK=("$LIB_DIR/libtrailstore.a" $NATIVE_LIBS -lpthread)
@@ -139,7 +152,8 @@ export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stac
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="report_objects=1"
 
-TESTS=(test_store test_args test_cases test_batch test_threads)
+TESTS=(test_store test_args test_cases test_batch test_threads test_search test_bundle
+    test_boundaries test_sync)
 BUILT=()
 for link in shared static; do
     if [ "$link" = shared ]; then LINK=("${SHARED_LINK[@]}"); else LINK=("${STATIC_LINK[@]}"); fi
@@ -181,6 +195,19 @@ if gcc "${CFLAGS[@]}" "${SAN_FLAGS[@]}" tests/c/canary_leak.c -o "$OUT/canary_le
     fi
 else
     cat "$OUT/canary.build.log"; fail "compile canary_leak"
+fi
+
+# The C entry points with arbitrary bytes: the fuzz target's body over fuzz/corpus/c_api and
+# mutations of it (every prefix, byte flips, every call), under ASan and UBSan.
+if gcc "${CFLAGS[@]}" "${SAN_FLAGS[@]}" -DTRAILSTORE_FUZZ_REPLAY tests/c/fuzz_c_api.c \
+        -o "$OUT/fuzz_c_api" "${SHARED_LINK[@]}" 2>"$OUT/fuzz.build.log"; then
+    if TMPDIR="$WORK" timeout 900 "$OUT/fuzz_c_api" fuzz/corpus/c_api >"$OUT/fuzz.log" 2>&1; then
+        pass "fuzz corpus replay through the C entry points ($(tail -1 "$OUT/fuzz.log"))"
+    else
+        cat "$OUT/fuzz.log"; fail "fuzz corpus replay through the C entry points"
+    fi
+else
+    cat "$OUT/fuzz.build.log"; fail "compile fuzz_c_api"
 fi
 
 # Optionally the same tests, uninstrumented, under valgrind.

@@ -1,5 +1,5 @@
 /* Bad arguments: NULL in every pointer parameter of every function, invalid UTF-8 in every string
- * parameter. Each gives a status naming the parameter, never a crash, and leaves out-params. */
+ * parameter (search, sync, conflicts and bundles included). Each gives a status naming the parameter, never a crash, and leaves out-params. */
 #include "harness.h"
 
 #define BAD_UTF8 "get_case/\xff\xfe"
@@ -181,6 +181,101 @@ static void a_json_nul_escape_stays_escaped(void) {
     close_store(store, dir);
 }
 
+static void search_sync_and_bundle_functions_refuse_null(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    char *out = UNTOUCHED;
+    CHECK_REFUSED(trailstore_cases_search(NULL, 1, "card", NULL, &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_cases_search(store, 1, NULL, NULL, &out), NULL_ARG, "query", out);
+    CHECK_STATUS(trailstore_cases_search(store, 1, "card", NULL, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    /* Pull and push check their arguments before they look for credentials or a server. */
+    const char *url = "http://127.0.0.1:9/";
+    CHECK_REFUSED(trailstore_store_pull(NULL, url, "u", "k", NULL, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_store_pull(store, url, "u", "k", NULL, NULL), NULL_ARG);
+    CHECK_FIELD("out_report_json");
+    CHECK_REFUSED(trailstore_store_push(NULL, url, "u", "k", NULL, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_store_push(store, url, "u", "k", NULL, NULL), NULL_ARG);
+    CHECK_FIELD("out_report_json");
+
+    CHECK_REFUSED(trailstore_conflicts_list(NULL, &out), NULL_ARG, "store", out);
+    CHECK_STATUS(trailstore_conflicts_list(store, NULL), NULL_ARG);
+    CHECK_FIELD("out_json");
+    CHECK_REFUSED(trailstore_conflicts_resolve(NULL, "case/1/title", "local", NULL, &out),
+                  NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_conflicts_resolve(store, NULL, "local", NULL, &out), NULL_ARG,
+                  "conflict_key", out);
+    CHECK_REFUSED(trailstore_conflicts_resolve(store, "case/1/title", NULL, NULL, &out), NULL_ARG,
+                  "resolution", out);
+    CHECK_STATUS(trailstore_conflicts_resolve(store, "case/1/title", "local", NULL, NULL),
+                 NULL_ARG);
+    CHECK_FIELD("out_json");
+
+    char *bundle = join(dir, "b.tsb");
+    uint64_t count = 0x5a5a;
+    CHECK_STATUS(trailstore_bundle_export(NULL, bundle, false, &count), NULL_ARG);
+    CHECK_FIELD("store");
+    CHECK_STATUS(trailstore_bundle_export(store, NULL, false, &count), NULL_ARG);
+    CHECK_FIELD("path");
+    CHECK_STATUS(trailstore_bundle_export(store, bundle, false, NULL), NULL_ARG);
+    CHECK_FIELD("out_count");
+    CHECK(count == 0x5a5a);
+    CHECK(access(bundle, F_OK) != 0); /* nothing was written */
+    CHECK_REFUSED(trailstore_bundle_import(NULL, bundle, &out), NULL_ARG, "store", out);
+    CHECK_REFUSED(trailstore_bundle_import(store, NULL, &out), NULL_ARG, "path", out);
+    CHECK_STATUS(trailstore_bundle_import(store, bundle, NULL), NULL_ARG);
+    CHECK_FIELD("out_report_json");
+    free(bundle);
+    close_store(store, dir);
+}
+
+static void search_sync_and_conflict_strings_refuse_invalid_utf8(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    char *out = UNTOUCHED;
+    CHECK_REFUSED(trailstore_cases_search(store, 1, "card \xff", NULL, &out), UTF8, "query", out);
+    CHECK_REFUSED(trailstore_cases_search(store, 1, "card", "{\"q\": \"\xc3\x28\"}", &out), UTF8,
+                  "options_json", out);
+
+    const char *url = "http://127.0.0.1:9/";
+    CHECK_REFUSED(trailstore_store_pull(store, "http://\xff/", "u", "k", NULL, &out), UTF8, "url",
+                  out);
+    CHECK_REFUSED(trailstore_store_pull(store, url, "\xe2\x82", "k", NULL, &out), UTF8, "user",
+                  out);
+    CHECK_REFUSED(trailstore_store_pull(store, url, "u", "KEY-\x80-KEY", NULL, &out), UTF8, "key",
+                  out);
+    CHECK(strstr(trailstore_last_error_message(), "KEY-") == NULL);
+    CHECK_REFUSED(trailstore_store_pull(store, url, "u", "k", "{\"\xff\": 1}", &out), UTF8,
+                  "options_json", out);
+    CHECK_REFUSED(trailstore_store_push(store, "http://\xff/", "u", "k", NULL, &out), UTF8, "url",
+                  out);
+    CHECK_REFUSED(trailstore_store_push(store, url, "\xc0\xaf", "k", NULL, &out), UTF8, "user",
+                  out);
+    CHECK_REFUSED(trailstore_store_push(store, url, "u", "\xfe", NULL, &out), UTF8, "key", out);
+    CHECK_REFUSED(trailstore_store_push(store, url, "u", "k", "{\"dry_run\": \"\xff\"}", &out),
+                  UTF8, "options_json", out);
+
+    CHECK_REFUSED(trailstore_conflicts_resolve(store, "case/1/\xff", "local", NULL, &out), UTF8,
+                  "conflict_key", out);
+    CHECK_REFUSED(trailstore_conflicts_resolve(store, "case/1/title", "loc\xe9l", NULL, &out), UTF8,
+                  "resolution", out);
+    CHECK_REFUSED(trailstore_conflicts_resolve(store, "case/1/title", "value", "\"\xff\"", &out),
+                  UTF8, "value_json", out);
+
+    /* Paths are bytes on Unix: a Latin-1 file name is a file name like any other. */
+    char *bundle = join(dir, "caf\xe9.tsb");
+    uint64_t count = 99;
+    CHECK_OK(trailstore_bundle_export(store, bundle, false, &count));
+    CHECK(count == 0);
+    CHECK(access(bundle, F_OK) == 0);
+    CHECK_OK(trailstore_bundle_import(store, bundle, &out));
+    CHECK_CONTAINS(out, "\"kind\":\"changes\"");
+    trailstore_string_free(out);
+    free(bundle);
+    close_store(store, dir);
+}
+
 int main(int argc, char **argv) {
     static const struct test tests[] = {
         TEST(free_functions_take_null),
@@ -190,6 +285,8 @@ int main(int argc, char **argv) {
         TEST(batch_functions_refuse_null),
         TEST(every_string_parameter_refuses_invalid_utf8),
         TEST(a_json_nul_escape_stays_escaped),
+        TEST(search_sync_and_bundle_functions_refuse_null),
+        TEST(search_sync_and_conflict_strings_refuse_invalid_utf8),
     };
     return RUN_TESTS(tests);
 }

@@ -1,4 +1,5 @@
-/* One handle, many threads at once: reads, writes, batches, and a last error per thread. */
+/* One handle, many threads at once: reads, writes, batches, searches, and a last error per
+ * thread. */
 #include "harness.h"
 
 #include <pthread.h>
@@ -175,11 +176,218 @@ static void the_last_error_belongs_to_its_thread(void) {
     close_store(store, dir);
 }
 
+/* ---- reads, writes and searches at once ------------------------------------------------------ */
+
+enum { MIX_THREADS = 8, MIX_ROUNDS = 24 };
+
+struct mixer {
+    trailstore_store *store;
+    int index;
+    int failures;
+    int live;  /* this thread's cases that exist now */
+    int stale; /* searches that missed this thread's own latest write */
+    int64_t ids[MIX_ROUNDS * 3];
+    int count;
+};
+
+#define MIX_FAIL(m, what)                                                                          \
+    do {                                                                                           \
+        fprintf(stderr, "thread %d: %s failed: %s\n", (m)->index, what,                            \
+                trailstore_last_error_message());                                                  \
+        (m)->failures++;                                                                           \
+    } while (0)
+
+/* The total of a search with count (-1 on failure). */
+static int64_t search_total(trailstore_store *store, const char *query, const char *extra) {
+    char options[128];
+    snprintf(options, sizeof options, "{\"count\": true, \"limit\": 5%s}", extra);
+    char *out = NULL;
+    if (trailstore_cases_search(store, 1, query, options, &out) != TRAILSTORE_STATUS_OK) return -1;
+    int64_t total = json_int(out, "total");
+    trailstore_string_free(out);
+    return total;
+}
+
+/* Every case of project 1, counted page by page through get_cases. */
+static int64_t count_cases(trailstore_store *store) {
+    int64_t n = 0;
+    for (int offset = 0;; offset += 250) {
+        char route[64], *out = NULL;
+        snprintf(route, sizeof route, "get_cases/1&offset=%d", offset);
+        CHECK_OK(trailstore_store_call(store, route, NULL, &out));
+        int64_t size = json_int(out, "size");
+        trailstore_string_free(out);
+        n += size;
+        if (size < 250) return n;
+    }
+}
+
+static void mix_add(struct mixer *m, const char *token, int round, int i) {
+    char body[160], *out = NULL;
+    snprintf(body, sizeof body,
+             "{\"title\": \"Mixed %s round %d.%d\", \"custom_component\": %d}", token, round, i,
+             1 + (round + i) % 3);
+    if (trailstore_case_add(m->store, 9, body, &out) != TRAILSTORE_STATUS_OK) {
+        MIX_FAIL(m, "add");
+        return;
+    }
+    m->ids[m->count++] = json_int(out, "id");
+    m->live++;
+    trailstore_string_free(out);
+}
+
+static void *mix(void *arg) {
+    struct mixer *m = (struct mixer *)arg;
+    char token[32];
+    /* One word per thread: letters only, so the tokenizer keeps it whole. */
+    snprintf(token, sizeof token, "mixtoken%c", 'a' + m->index);
+    for (int round = 0; round < MIX_ROUNDS; round++) {
+        char *out = NULL;
+        mix_add(m, token, round, 0);
+
+        /* Edits of its own cases and of the sample's. */
+        if (round % 3 == 2) {
+            char body[160];
+            snprintf(body, sizeof body, "{\"title\": \"Edited %s %d\", \"priority_id\": %d}",
+                     token, round, 1 + round % 4);
+            if (trailstore_case_update(m->store, (uint64_t)m->ids[m->count - 1], body, &out) !=
+                TRAILSTORE_STATUS_OK)
+                MIX_FAIL(m, "update");
+            trailstore_string_free(out);
+            snprintf(body, sizeof body, "{\"refs\": \"MIX-%d-%d\"}", m->index, round);
+            if (trailstore_case_update(m->store, (uint64_t)(1 + (m->index * 7 + round) % 40), body,
+                                       &out) != TRAILSTORE_STATUS_OK)
+                MIX_FAIL(m, "update sample");
+            trailstore_string_free(out);
+        }
+        /* Deletes of its own older cases. */
+        if (round % 4 == 3) {
+            if (trailstore_case_delete(m->store, (uint64_t)m->ids[m->count - 2]) !=
+                TRAILSTORE_STATUS_OK)
+                MIX_FAIL(m, "delete");
+            else
+                m->live--;
+        }
+        /* A batch of two now and then. */
+        if (round % 5 == 4) {
+            trailstore_batch *batch = NULL;
+            if (trailstore_batch_begin(m->store, &batch) != TRAILSTORE_STATUS_OK) {
+                MIX_FAIL(m, "batch");
+            } else {
+                int ok = 1;
+                int64_t got[2] = {0, 0};
+                for (int i = 0; i < 2; i++) {
+                    char body[160];
+                    snprintf(body, sizeof body,
+                             "{\"title\": \"Batched %s %d.%d\", \"custom_component\": 2}", token,
+                             round, i);
+                    if (trailstore_batch_call(batch, "add_case/9", body, &out) !=
+                        TRAILSTORE_STATUS_OK) {
+                        ok = 0;
+                        continue;
+                    }
+                    got[i] = json_int(out, "id");
+                    trailstore_string_free(out);
+                }
+                if (!ok || trailstore_batch_commit(batch) != TRAILSTORE_STATUS_OK) {
+                    MIX_FAIL(m, "batch commit");
+                } else {
+                    m->ids[m->count++] = got[0];
+                    m->ids[m->count++] = got[1];
+                    m->live += 2;
+                }
+                trailstore_batch_free(batch);
+            }
+        }
+
+        /* A search sees this thread's every write that returned, even while other threads
+         * write and search (the core commits and reloads the index reader under one lock). */
+        int64_t mine = search_total(m->store, token, "");
+        if (mine < 0) MIX_FAIL(m, "search");
+        if (mine >= 0 && mine != m->live) {
+            fprintf(stderr, "thread %d round %d: search found %lld of its %d cases\n", m->index,
+                    round, (long long)mine, m->live);
+            m->stale++;
+        }
+        if (search_total(m->store, "", ", \"priority_id\": [1, 2, 3, 4]") < 198 - 40)
+            MIX_FAIL(m, "search with filters");
+        if (search_total(m->store, "mixed OR edited OR batched", ", \"section_id\": 9") < m->live)
+            MIX_FAIL(m, "search of the section");
+
+        /* Reads of what others change. */
+        if (trailstore_case_get(m->store, (uint64_t)(1 + (round * 13) % 40), &out) !=
+            TRAILSTORE_STATUS_OK)
+            MIX_FAIL(m, "get_case");
+        trailstore_string_free(out);
+        if (trailstore_section_get_cases(m->store, 9, &out) != TRAILSTORE_STATUS_OK ||
+            json_array_len(out) < m->live)
+            MIX_FAIL(m, "section_get_cases");
+        trailstore_string_free(out);
+        if (trailstore_store_call(m->store, "get_cases/1&priority_id=3,4&limit=20", NULL, &out) !=
+            TRAILSTORE_STATUS_OK)
+            MIX_FAIL(m, "get_cases");
+        trailstore_string_free(out);
+    }
+    return NULL;
+}
+
+static void reads_writes_and_searches_at_once_stay_consistent(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    pthread_t threads[MIX_THREADS];
+    static struct mixer mixers[MIX_THREADS];
+    memset(mixers, 0, sizeof mixers);
+    for (int t = 0; t < MIX_THREADS; t++) {
+        mixers[t].store = store;
+        mixers[t].index = t;
+        CHECK(pthread_create(&threads[t], NULL, mix, &mixers[t]) == 0);
+    }
+    for (int t = 0; t < MIX_THREADS; t++) CHECK(pthread_join(threads[t], NULL) == 0);
+    int live = 0, stale = 0;
+    for (int t = 0; t < MIX_THREADS; t++) {
+        CHECK(mixers[t].failures == 0);
+        live += mixers[t].live;
+        stale += mixers[t].stale;
+    }
+    if (stale > 0) {
+        fprintf(stderr, "note: %d of %d searches missed their thread's latest write\n", stale,
+                MIX_THREADS * MIX_ROUNDS);
+        CHECK(stale == 0); /* read-your-writes holds on every thread */
+    }
+
+    /* At the end, search and get_cases agree on everything. */
+    int64_t cases = count_cases(store);
+    CHECK(cases == 198 + live);
+    CHECK(search_total(store, "", "") == cases);
+    char *out = NULL;
+    CHECK_OK(trailstore_section_get_cases(store, 9, &out));
+    CHECK(json_array_len(out) == live);
+    trailstore_string_free(out);
+    CHECK(search_total(store, "", ", \"section_id\": 9") == live);
+    for (int t = 0; t < MIX_THREADS; t++) {
+        char token[32];
+        snprintf(token, sizeof token, "mixtoken%c", 'a' + t);
+        CHECK(search_total(store, token, "") == mixers[t].live);
+    }
+    /* Filters agree too: the priorities the edits set. */
+    for (int p = 1; p <= 4; p++) {
+        char route[64], extra[64];
+        snprintf(route, sizeof route, "get_cases/1&priority_id=%d", p);
+        CHECK_OK(trailstore_store_call(store, route, NULL, &out));
+        int64_t size = json_int(out, "size");
+        trailstore_string_free(out);
+        snprintf(extra, sizeof extra, ", \"priority_id\": %d", p);
+        CHECK(search_total(store, "", extra) == size);
+    }
+    close_store(store, dir);
+}
+
 int main(int argc, char **argv) {
     static const struct test tests[] = {
         TEST(one_handle_serves_many_threads),
         TEST(batches_on_many_threads_take_turns),
         TEST(the_last_error_belongs_to_its_thread),
+        TEST(reads_writes_and_searches_at_once_stay_consistent),
     };
     return RUN_TESTS(tests);
 }

@@ -12,7 +12,7 @@ use crate::store::trailstore_store;
 
 /// Calls `route` and every page after it (`_links.next`), and returns the items under `key` of
 /// all pages as one JSON array.
-fn all_pages(store: &Store, first: String, key: &str) -> Result<Value, Error> {
+pub(crate) fn all_pages(store: &Store, first: String, key: &str) -> Result<Value, Error> {
     let mut items = Vec::new();
     let mut route = first;
     loop {

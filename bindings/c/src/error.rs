@@ -55,27 +55,15 @@ pub enum trailstore_status {
 }
 
 impl trailstore_status {
-    /// The status for a core error code. The core's enum may grow; a code this build does not
-    /// know yet is reported as `Internal` (its message still says what happened).
+    /// The status for a core error code: the status with the same number. The core's enum may
+    /// grow; a code this build has no status for yet is reported as `Internal` (its message still
+    /// says what happened), and the unit test `every_core_code_has_its_status` fails until one is
+    /// added.
     pub(crate) fn from_code(code: ErrorCode) -> trailstore_status {
-        use trailstore_status as S;
-        match code {
-            ErrorCode::Validation => S::Validation,
-            ErrorCode::NotFound => S::NotFound,
-            ErrorCode::Forbidden => S::Forbidden,
-            ErrorCode::UnknownMethod => S::UnknownMethod,
-            ErrorCode::BadRequest => S::BadRequest,
-            ErrorCode::InUse => S::InUse,
-            ErrorCode::Damaged => S::Damaged,
-            ErrorCode::Unsupported => S::Unsupported,
-            ErrorCode::Forked => S::Forked,
-            ErrorCode::Io => S::Io,
-            ErrorCode::Closed => S::Closed,
-            ErrorCode::Internal => S::Internal,
-            ErrorCode::Busy => S::Busy,
-            ErrorCode::Remote => S::Remote,
-            _ => S::Internal,
-        }
+        all_statuses()
+            .into_iter()
+            .find(|s| *s as u32 == code.as_u32() && core_range(*s))
+            .unwrap_or(trailstore_status::Internal)
     }
 
     /// The short name: the core's `ErrorCode::name()` for core codes.
@@ -101,6 +89,11 @@ impl trailstore_status {
             S::InvalidUtf8 => c"invalid_utf8",
         }
     }
+}
+
+/// Whether a status is one of the core's error codes (1 to 99).
+fn core_range(s: trailstore_status) -> bool {
+    (1..100).contains(&(s as u32))
 }
 
 /// Every status, in number order.
@@ -137,6 +130,13 @@ pub(crate) enum Failure {
     Utf8(&'static str),
     /// A panic caught at the boundary, with its message.
     Panic(String),
+    /// A failure described by the binding itself: an option of an options object, or a core
+    /// error whose text was rewritten (credentials scrubbed).
+    Described {
+        status: trailstore_status,
+        message: String,
+        field: Option<String>,
+    },
 }
 
 impl From<Error> for Failure {
@@ -152,6 +152,44 @@ impl Failure {
             Failure::Null(_) => trailstore_status::NullArgument,
             Failure::Utf8(_) => trailstore_status::InvalidUtf8,
             Failure::Panic(_) => trailstore_status::Internal,
+            Failure::Described { status, .. } => *status,
+        }
+    }
+
+    /// A validation failure of the binding's own: `field` is what the caller named wrongly.
+    pub(crate) fn validation(field: impl Into<String>, message: impl Into<String>) -> Failure {
+        Failure::Described {
+            status: trailstore_status::Validation,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    /// The same failure with every occurrence of each secret in its message and field replaced
+    /// by `<hidden>`. Secrets shorter than [`SECRET_MIN`] bytes are left alone: they cannot be
+    /// told apart from ordinary words (and the core never writes a key into a message anyway;
+    /// this guards against a server that echoes what it was sent).
+    pub(crate) fn scrubbed(self, secrets: &[String]) -> Failure {
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|s| s.len() >= SECRET_MIN)
+            .collect();
+        let message = self.message();
+        let field = self.field().map(str::to_string);
+        let hits = |t: &str| secrets.iter().any(|s| t.contains(s));
+        if !hits(&message) && !field.as_deref().is_some_and(hits) {
+            return self;
+        }
+        let scrub = |t: &str| {
+            secrets
+                .iter()
+                .fold(t.to_string(), |t, s| t.replace(s, "<hidden>"))
+        };
+        Failure::Described {
+            status: self.status(),
+            message: scrub(&message),
+            field: field.as_deref().map(scrub),
         }
     }
 
@@ -161,6 +199,7 @@ impl Failure {
             Failure::Null(arg) => format!("Argument {arg} must not be NULL."),
             Failure::Utf8(arg) => format!("Argument {arg} is not valid UTF-8."),
             Failure::Panic(what) => format!("Internal error in trailstore: panic: {what}"),
+            Failure::Described { message, .. } => message.clone(),
         }
     }
 
@@ -169,9 +208,13 @@ impl Failure {
             Failure::Core(e) => e.field(),
             Failure::Null(arg) | Failure::Utf8(arg) => Some(arg),
             Failure::Panic(_) => None,
+            Failure::Described { field, .. } => field.as_deref(),
         }
     }
 }
+
+/// Secrets shorter than this are not scrubbed from messages (see [`Failure::scrubbed`]).
+pub(crate) const SECRET_MIN: usize = 4;
 
 /// A C string from Rust text. C strings end at the first NUL, so an inner NUL (possible in
 /// a message that quotes a JSON string) becomes U+FFFD instead of cutting the text short.
@@ -219,7 +262,7 @@ fn last_error() -> (trailstore_status, *const c_char, *const c_char) {
         .unwrap_or(none)
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -253,6 +296,19 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> trailstore_st
             }));
             set_last_error(recorded.ok());
             status
+        }
+    }
+}
+
+/// Runs `body`, turning a panic into [`Failure::Panic`]: for bodies that must see their failure
+/// (to scrub it) before [`guard`] records it.
+pub(crate) fn catch<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let failure = Failure::Panic(panic_message(payload.as_ref()));
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            Err(failure)
         }
     }
 }
@@ -315,32 +371,59 @@ mod tests {
     }
 
     #[test]
-    fn core_codes_keep_their_numbers_and_names() {
-        let codes = [
-            ErrorCode::Validation,
-            ErrorCode::NotFound,
-            ErrorCode::Forbidden,
-            ErrorCode::UnknownMethod,
-            ErrorCode::BadRequest,
-            ErrorCode::InUse,
-            ErrorCode::Damaged,
-            ErrorCode::Unsupported,
-            ErrorCode::Forked,
-            ErrorCode::Io,
-            ErrorCode::Closed,
-            ErrorCode::Internal,
-            ErrorCode::Busy,
-            ErrorCode::Remote,
-        ];
-        for code in codes {
+    fn every_core_code_has_its_status() {
+        // ErrorCode::ALL is the core's own list: a code added there without a status here fails.
+        for &code in ErrorCode::ALL {
             let status = trailstore_status::from_code(code);
-            assert_eq!(status as u32, code.as_u32(), "{code:?}");
+            assert_eq!(status as u32, code.as_u32(), "no C status for {code:?}");
             assert_eq!(status.name().to_str().unwrap(), code.name());
             assert_eq!(text(trailstore_status_name(status as u32)), code.name());
         }
-        // Every status except OK and the ABI's own is a core code.
-        assert_eq!(codes.len() + 3, all_statuses().len());
+        // And every status in the core's range is a core code, with the core's name.
+        for status in all_statuses() {
+            let n = status as u32;
+            match ErrorCode::from_u32(n) {
+                Some(code) => {
+                    assert!(core_range(status), "{status:?}");
+                    assert_eq!(status.name().to_str().unwrap(), code.name());
+                }
+                None => assert!(!core_range(status), "status {n} is no core code"),
+            }
+        }
+        // Every status except OK and the ABI's own two is a core code.
+        assert_eq!(ErrorCode::ALL.len() + 3, all_statuses().len());
         assert_eq!(text(trailstore_status_name(9999)), "unknown");
+        // A number below 100 names a status exactly when it is OK or a core code.
+        for n in 0..100 {
+            let known = text(trailstore_status_name(n)) != "unknown";
+            assert_eq!(known, n == 0 || ErrorCode::from_u32(n).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn scrubbing_hides_secrets_and_keeps_the_status() {
+        let key = "SENTINEL-KEY-123".to_string();
+        let failure = Failure::Core(Error::Remote {
+            status: Some(401),
+            message: format!("bad key {key} for user"),
+        });
+        let scrubbed = failure.scrubbed(std::slice::from_ref(&key));
+        assert_eq!(scrubbed.status(), trailstore_status::Remote);
+        assert_eq!(
+            scrubbed.message(),
+            "The TestRail server answered 401: bad key <hidden> for user"
+        );
+        // Short "secrets" are not scrubbed (they would mangle ordinary words).
+        let f = Failure::Panic("a b".into()).scrubbed(&["a".into()]);
+        assert_eq!(f.message(), "Internal error in trailstore: panic: a b");
+        // A panic inside `catch` is a failure to scrub, not an unwind.
+        let caught = catch(|| -> Result<(), Failure> { panic!("echo {key}") });
+        let f = caught.unwrap_err().scrubbed(std::slice::from_ref(&key));
+        assert_eq!(
+            f.message(),
+            "Internal error in trailstore: panic: echo <hidden>"
+        );
+        assert_eq!(f.status(), trailstore_status::Internal);
     }
 
     #[test]

@@ -5,6 +5,9 @@ use std::ffi::{c_char, CStr};
 use std::path::PathBuf;
 use std::ptr::NonNull;
 
+use serde_json::{Map, Value};
+use trailstore_core::Error;
+
 use crate::error::{c_string, guard_value, Failure};
 
 /// A borrowed handle; NULL is `Failure::Null(name)`.
@@ -105,4 +108,81 @@ pub unsafe extern "C" fn trailstore_string_free(s: *mut c_char) {
             drop(unsafe { std::ffi::CString::from_raw(s) });
         }
     })
+}
+
+/// An optional JSON object given as text (an options argument): NULL or blank text is `None`.
+/// Text that is not JSON, or JSON that is not an object, is `BAD_REQUEST`.
+///
+/// # Safety
+/// As [`arg_str`].
+pub(crate) unsafe fn arg_opt_object(
+    p: *const c_char,
+    name: &'static str,
+) -> Result<Option<Map<String, Value>>, Failure> {
+    // SAFETY: forwarded from the caller.
+    let Some(text) = (unsafe { arg_opt_str(p, name) })? else {
+        return Ok(None);
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        Ok(_) => Err(Error::BadRequest {
+            message: format!("Argument {name} must be a JSON object."),
+        }
+        .into()),
+        Err(e) => Err(Error::BadRequest {
+            message: format!("Argument {name} is not valid JSON: {e}."),
+        }
+        .into()),
+    }
+}
+
+/// Percent-encodes a query-string key or value: everything but RFC 3986's unreserved characters
+/// (and `,`, which separates list items for TestRail as it is) becomes `%XX`, so `&`, `=`, `+`,
+/// `%` and `#` reach the dispatcher as they were.
+pub(crate) fn query_encode(text: &str, out: &mut String) {
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b',') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// Appends `&key=value` for one member of an options object, the way TestRail clients send GET
+/// parameters: `true`/`false` as `1`/`0`, a list as `3,4`, `null` left out. A nested object or
+/// list is refused (`VALIDATION`, the field is the option's name).
+pub(crate) fn push_param(route: &mut String, key: &str, value: &Value) -> Result<(), Failure> {
+    fn scalar(key: &str, v: &Value) -> Result<String, Failure> {
+        Ok(match v {
+            Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => {
+                return Err(Failure::validation(
+                    key,
+                    format!(
+                        "Field :{key} must be a number, a string, a boolean, or a list of them."
+                    ),
+                ))
+            }
+        })
+    }
+    let text = match value {
+        Value::Null => return Ok(()),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| scalar(key, v))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(","),
+        v => scalar(key, v)?,
+    };
+    route.push('&');
+    query_encode(key, route);
+    route.push('=');
+    query_encode(&text, route);
+    Ok(())
 }

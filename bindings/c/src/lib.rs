@@ -22,8 +22,8 @@ compile_error!(
 );
 
 // The header lists functions in the order these modules are declared: keep it the reading order
-// (errors and strings, the store, the typed helpers, batches). rustfmt sorts adjacent `mod` lines,
-// hence one per group.
+// (errors and strings, the store, the typed helpers, search, sync and conflicts, bundles,
+// batches). rustfmt sorts adjacent `mod` lines, hence one per group.
 mod error;
 
 mod ffi;
@@ -32,12 +32,32 @@ mod store;
 
 mod cases;
 
+mod search;
+
+mod sync;
+
+mod bundle;
+
 mod batch;
 
-/// The version of the library, e.g. `"0.1.0"`: a static string, never freed.
+/// The version of trailstore (the core crate's `trailstore::VERSION`, e.g. `"0.1.0"`): a static
+/// string, never freed.
 #[no_mangle]
 pub extern "C" fn trailstore_version() -> *const std::ffi::c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0")
-        .as_ptr()
-        .cast::<std::ffi::c_char>()
+    static VERSION: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+    error::guard_value(c"".as_ptr(), || {
+        VERSION
+            .get_or_init(|| error::c_string(trailstore_core::VERSION.to_string()))
+            .as_ptr()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_is_the_core_version() {
+        let v = unsafe { std::ffi::CStr::from_ptr(super::trailstore_version()) };
+        assert_eq!(v.to_str().unwrap(), trailstore_core::VERSION);
+        assert_eq!(super::trailstore_version(), super::trailstore_version());
+    }
 }
