@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Builds the benchmark binary and runs its quick mode (10k cases, one repetition, a small query
-# set): a smoke run that keeps the benchmarks working. It asserts no timing; it fails only when a
-# workload errors. The full run and its results: docs/benchmarks.md.
+# set), then the Python and C variants once on the same data (benches/python, benches/c): a smoke
+# run that keeps the benchmarks working. It asserts no timing; it fails only when a workload
+# errors. The full runs and their results: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p trailstore-bench
+cargo build --release -p trailstore-bench -p trailstore-c
 dir="$(mktemp -d "${TMPDIR:-/tmp}/trailstore-bench.XXXXXX")"
 trap 'rm -rf "$dir"' EXIT
 ./target/release/trailstore-bench --quick --dir "$dir"
+echo
+echo "== Python: trailstore's Python API vs sqlite3 + json (W1, W2, W3; --quick)"
+bash benches/python/run.sh --no-build --quick --dir "$dir"
+echo
+echo "== C: W2 through the C ABI vs SQLite's C API (--quick)"
+bash benches/c/run.sh --no-build --quick --dir "$dir"

@@ -263,7 +263,7 @@ impl Sql {
                 }
             }
             let mut st = tx.prepare_cached(
-                "INSERT OR REPLACE INTO cases VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT INTO cases VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             let mut fts = tx.prepare_cached(
                 "INSERT INTO cases_fts (rowid, title, refs, text, steps, options) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
