@@ -645,3 +645,93 @@ fn a_bulk_delete_whose_answer_was_lost_is_not_refused_on_resend() {
     }
     assert!(journal(&local).iter().all(|e| e["push"]["state"] == "done"));
 }
+
+#[test]
+fn suites_and_projects_created_offline_are_pushed_with_their_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sp, server, local) = setup(dir.path(), None);
+    // A new suite of the multi-suite project, and a new single-suite project (with its master).
+    let suite = ok(&local, "add_suite/2", json!({"name": "Watch"}))["id"]
+        .as_u64()
+        .unwrap();
+    let s1 = ok(
+        &local,
+        "add_section/2",
+        json!({"name": "Pairing", "suite_id": suite}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let c1 = ok(
+        &local,
+        &format!("add_case/{s1}"),
+        json!({"title": "Pair a watch", "custom_platforms": [1]}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let project = ok(&local, "add_project", json!({"name": "Kiosk"}))["id"]
+        .as_u64()
+        .unwrap();
+    let s2 = ok(
+        &local,
+        &format!("add_section/{project}"),
+        json!({"name": "Till"}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let c2 = ok(
+        &local,
+        &format!("add_case/{s2}"),
+        json!({"title": "Open the till", "custom_component": 1}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let report = push(&local, &server);
+    assert_eq!(
+        (report.rejected, report.blocked, report.conflicts),
+        (0, 0, 0),
+        "{report:?} {:?}",
+        journal(&local)
+            .into_iter()
+            .filter(|e| e["push"]["state"] == "rejected")
+            .map(|e| (e["route"].clone(), e["push"]["message"].clone()))
+            .collect::<Vec<_>>()
+    );
+    // Locally every record took its server id; the local ids still answer.
+    for (local_id, kind_route) in [(c1, "get_case"), (c2, "get_case")] {
+        let via_alias = ok(&local, &format!("{kind_route}/{local_id}"), Value::Null);
+        let server_id = via_alias["id"].as_u64().unwrap();
+        assert!(!trailstore::is_local_id(server_id));
+        let on_server = server.get(&format!("get_case/{server_id}"));
+        assert_eq!(on_server["title"], via_alias["title"]);
+        assert_eq!(on_server["section_id"], via_alias["section_id"]);
+        assert_eq!(on_server["suite_id"], via_alias["suite_id"]);
+    }
+    let watch = ok(&local, &format!("get_suite/{suite}"), Value::Null);
+    let sid = watch["id"].as_u64().unwrap();
+    assert!(!trailstore::is_local_id(sid));
+    assert_eq!(
+        ids(&all_pages(
+            &local,
+            &format!("get_cases/2&suite_id={sid}"),
+            "cases"
+        )),
+        ids(&server.all(&format!("get_cases/2&suite_id={sid}"), "cases"))
+    );
+    let kiosk = ok(&local, &format!("get_project/{project}"), Value::Null)["id"]
+        .as_u64()
+        .unwrap();
+    assert!(!trailstore::is_local_id(kiosk));
+    let local_cases = all_pages(&local, &format!("get_cases/{kiosk}"), "cases");
+    assert_eq!(
+        ids(&local_cases),
+        ids(&server.all(&format!("get_cases/{kiosk}"), "cases"))
+    );
+    assert_eq!(local_cases.len(), 1);
+    let sections = all_pages(&local, &format!("get_sections/{kiosk}"), "sections");
+    assert_eq!(sections.len(), 1);
+    assert!(
+        !trailstore::is_local_id(sections[0]["suite_id"].as_u64().unwrap()),
+        "the master suite took the server's id"
+    );
+    assert!(journal(&local).iter().all(|e| e["push"]["state"] == "done"));
+}

@@ -332,6 +332,14 @@ fn projects_and_suites() {
         "Field :project_id is a project in single suite mode, which has exactly one test suite.",
         Some("project_id"),
     );
+    // Templates are enabled for the new project, so its cases get the default one.
+    assert_eq!(
+        ok(&store, &format!("get_templates/{pid}"), Value::Null)
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     // Sections and cases without suite_id.
     let s = ok(
         &store,
@@ -344,6 +352,7 @@ fn projects_and_suites() {
         json!({"title": "Open the till", "custom_component": 1}),
     );
     assert_eq!(c["suite_id"], suites["suites"][0]["id"]);
+    assert_eq!(c["template_id"], 1, "the default template");
     // Multi-suite project with two suites.
     let mp = ok(
         &store,

@@ -7,7 +7,7 @@ use super::{Outcome, Request, Response, WriteCtx};
 use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
-use crate::model::{Kind, Milestone, Project, Suite, SuiteMode};
+use crate::model::{Kind, Milestone, Project, Suite, SuiteMode, Template};
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -72,6 +72,12 @@ pub(super) fn add_project(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
         extra: Vec::new(),
     };
     w.put(&project)?;
+    // Templates are enabled for a new project, as TestRail does; without one its cases would
+    // have no template.
+    for mut t in w.tx().all::<Template>()? {
+        t.project_ids.push(id);
+        w.put(&t)?;
+    }
     let json = project.to_json();
     let mut effects = vec![Effect {
         kind: Kind::Project,
