@@ -1293,6 +1293,38 @@ fn with_max_server_id(tx: &Tx<'_>, kind: Kind) -> Result<u64> {
     Ok(max)
 }
 
+/// Rewrites every section and case of a suite with the given edits, moving their index entries
+/// (a section whose suite changes leaves the old suite's list).
+fn rewrite_suite(
+    w: &mut Writer<'_>,
+    suite_id: u64,
+    edit_section: impl Fn(&mut Section),
+    edit_case: impl Fn(&mut Case),
+) -> Result<()> {
+    for sec_id in w.tx().children(tables::SUITE_SECTIONS, suite_id)? {
+        if let Some(mut sec) = w.tx().get::<Section>(sec_id)? {
+            edit_section(&mut sec);
+            if sec.suite_id != suite_id {
+                w.unlink(tables::SUITE_SECTIONS, suite_id, sec_id)?;
+            }
+            w.put_section(&sec)?;
+        }
+    }
+    let mut cases = Vec::new();
+    w.tx().for_each_suite_case(suite_id, 0, |cid, _| {
+        cases.push(cid);
+        Ok(true)
+    })?;
+    for cid in cases {
+        if let Some(old) = w.tx().get::<Case>(cid)? {
+            let mut c = old.clone();
+            edit_case(&mut c);
+            w.put_case(&c, Some(&old))?;
+        }
+    }
+    Ok(())
+}
+
 /// Renames a local entity to its server id, moving everything that points at it, and records
 /// the mapping. Nothing happens when it is already renamed.
 fn rename(w: &mut Writer<'_>, kind: Kind, local: u64, server: u64) -> Result<()> {
@@ -1335,25 +1367,7 @@ fn rename(w: &mut Writer<'_>, kind: Kind, local: u64, server: u64) -> Result<()>
                 s.id = server;
                 w.delete_suite(&old)?;
                 w.put_suite(&s)?;
-                for sec_id in w.tx().children(tables::SUITE_SECTIONS, local)? {
-                    if let Some(mut sec) = w.tx().get::<Section>(sec_id)? {
-                        w.unlink(tables::SUITE_SECTIONS, local, sec_id)?;
-                        sec.suite_id = server;
-                        w.put_section(&sec)?;
-                    }
-                }
-                let mut cases = Vec::new();
-                w.tx().for_each_suite_case(local, 0, |cid, _| {
-                    cases.push(cid);
-                    Ok(true)
-                })?;
-                for cid in cases {
-                    if let Some(old_case) = w.tx().get::<Case>(cid)? {
-                        let mut c = old_case.clone();
-                        c.suite_id = server;
-                        w.put_case(&c, Some(&old_case))?;
-                    }
-                }
+                rewrite_suite(w, local, |s| s.suite_id = server, |c| c.suite_id = server)?;
             }
         }
         Kind::Project => {
@@ -1367,24 +1381,12 @@ fn rename(w: &mut Writer<'_>, kind: Kind, local: u64, server: u64) -> Result<()>
                         w.unlink(tables::PROJECT_SUITES, local, sid)?;
                         suite.project_id = server;
                         w.put_suite(&suite)?;
-                        for sec_id in w.tx().children(tables::SUITE_SECTIONS, sid)? {
-                            if let Some(mut sec) = w.tx().get::<Section>(sec_id)? {
-                                sec.project_id = server;
-                                w.put_section(&sec)?;
-                            }
-                        }
-                        let mut cases = Vec::new();
-                        w.tx().for_each_suite_case(sid, 0, |cid, _| {
-                            cases.push(cid);
-                            Ok(true)
-                        })?;
-                        for cid in cases {
-                            if let Some(old_case) = w.tx().get::<Case>(cid)? {
-                                let mut c = old_case.clone();
-                                c.project_id = server;
-                                w.put_case(&c, Some(&old_case))?;
-                            }
-                        }
+                        rewrite_suite(
+                            w,
+                            sid,
+                            |s| s.project_id = server,
+                            |c| c.project_id = server,
+                        )?;
                     }
                 }
             }
