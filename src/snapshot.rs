@@ -28,6 +28,7 @@ use crate::model::{
     Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, Section, Suite, Template,
     User,
 };
+use crate::search::{SearchIndex, STAGE_MIN};
 use crate::tables;
 use crate::tx::{Tx, Writer};
 
@@ -128,7 +129,15 @@ fn dangling(what: &str, id: u64, field: &str, target: u64) -> Error {
 }
 
 /// Imports a snapshot through a writer. See the module docs.
-pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportReport> {
+///
+/// With `index`, an import of [`crate::search::STAGE_MIN`] cases or more stages their search
+/// documents as it writes them and sets `*staged` (the caller commits or unstages them).
+pub(crate) fn import(
+    w: &mut Writer<'_>,
+    snapshot: &Value,
+    index: Option<&SearchIndex>,
+    staged: &mut bool,
+) -> Result<ImportReport> {
     if !snapshot.is_object() {
         return Err(Error::bad_request("A snapshot must be a JSON object."));
     }
@@ -343,7 +352,13 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
     report.counts.insert("sections", sections.len());
     // Into a store without cases (a first import or pull) there is nothing to look up.
     let fresh = w.tx().is_empty::<Case>()?;
-    for c in &cases {
+    let mut stager = match index {
+        Some(index) if cases.len() >= STAGE_MIN => index.begin_stage(w.tx().all::<CaseField>()?)?,
+        _ => None,
+    };
+    *staged = stager.is_some();
+    let total = cases.len();
+    for c in cases {
         let key = (Kind::Case, c.id);
         if pending.deleted.contains(&key) {
             continue;
@@ -370,7 +385,7 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
                 m.updated_on = m.updated_on.max(local.updated_on);
                 m
             }
-            _ => c.clone(),
+            _ => c,
         };
         match &old {
             None => report.cases_new += 1,
@@ -378,8 +393,11 @@ pub(crate) fn import(w: &mut Writer<'_>, snapshot: &Value) -> Result<ImportRepor
             Some(_) => report.cases_changed += 1,
         }
         w.put_case(&case, old.as_ref())?;
+        if let Some(stager) = stager.as_mut() {
+            stager.add(&w.tx(), &case, fresh)?;
+        }
     }
-    report.counts.insert("cases", cases.len());
+    report.counts.insert("cases", total);
     Ok(report)
 }
 

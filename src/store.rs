@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 use serde_json::Value;
 
-use crate::api::{self, Response};
+use crate::api::{self, Answer, Response};
 use crate::error::{Error, Result};
 use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
 use crate::search::{IndexAction, SearchIndex, SearchRequest, SearchResults};
@@ -339,6 +339,13 @@ impl Store {
     /// `get_cases/1&suite_id=2&priority_id=3,4`, `add_case/7` with a JSON body. Reads run on a
     /// snapshot; writes commit (with their journal entry) before this returns.
     pub fn call(&self, route: &str, body: Option<&Value>) -> Result<Response> {
+        self.answer(route, body).map(Answer::into_response)
+    }
+
+    /// Like [`Store::call`], with the answer in typed form: serialize it straight into the form
+    /// you need (`serde_json::to_writer` for JSON text) without building a `serde_json::Value`.
+    /// This is how the HTTP, C and Python fronts call the dispatcher.
+    pub fn answer(&self, route: &str, body: Option<&Value>) -> Result<Answer> {
         // A damaged file can make the storage engine panic while reading a page: that must
         // reach the caller as an error, never as a crash.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -358,7 +365,7 @@ impl Store {
         }
     }
 
-    fn call_inner(&self, route: &str, body: Option<&Value>) -> Result<Response> {
+    fn call_inner(&self, route: &str, body: Option<&Value>) -> Result<Answer> {
         let request = api::Request::parse(route, body)?;
         if request.method.is_write() {
             let mut batch = self.batch()?;
@@ -375,6 +382,12 @@ impl Store {
     pub fn call_text(&self, route: &str, body: &str) -> Result<Response> {
         let body = api::parse_body(body)?;
         self.call(route, body.as_ref())
+    }
+
+    /// Like [`Store::answer`], with the body as JSON text.
+    pub fn answer_text(&self, route: &str, body: &str) -> Result<Answer> {
+        let body = api::parse_body(body)?;
+        self.answer(route, body.as_ref())
     }
 
     /// Starts a batch: several calls in one transaction that commits once. Dropping a batch
@@ -400,6 +413,7 @@ impl Store {
             released: false,
             changed: Vec::new(),
             version: 0,
+            staged: false,
         })
     }
 
@@ -519,16 +533,23 @@ pub struct Batch {
     /// Cases changed by the batch, and the newest data version it stamped.
     changed: Vec<u64>,
     version: u64,
+    /// Whether a bulk import of the batch staged search documents (see [`crate::search`]).
+    staged: bool,
 }
 
 impl Batch {
     /// Runs one route inside the batch; reads see the batch's earlier writes.
     pub fn call(&mut self, route: &str, body: Option<&Value>) -> Result<Response> {
+        self.answer(route, body).map(Answer::into_response)
+    }
+
+    /// Like [`Batch::call`], with the answer in typed form (see [`Store::answer`]).
+    pub fn answer(&mut self, route: &str, body: Option<&Value>) -> Result<Answer> {
         let request = api::Request::parse(route, body)?;
         self.run(&request)
     }
 
-    pub(crate) fn run(&mut self, request: &api::Request) -> Result<Response> {
+    pub(crate) fn run(&mut self, request: &api::Request) -> Result<Answer> {
         self.store.check_pid()?;
         let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
         if request.method.is_write() {
@@ -537,11 +558,11 @@ impl Batch {
             if out.is_err() && w.failed_midway() {
                 // A storage error after writing began: the transaction is no longer trustworthy.
                 self.wtx = None;
-                return out;
+                return out.map(Answer::from);
             }
             let delta = Delta::of(w);
             self.absorb(delta);
-            out
+            out.map(Answer::from)
         } else {
             api::read(&self.store, &Tx::Write(wtx), request)
         }
@@ -552,12 +573,23 @@ impl Batch {
         self.store.check_pid()?;
         let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
         let mut w = Writer::new(wtx);
-        let out = crate::snapshot::import(&mut w, snapshot);
+        let index = &*self.store.inner.search;
+        let mut staged = false;
+        let out = crate::snapshot::import(&mut w, snapshot, Some(index), &mut staged);
         if out.is_err() {
             self.wtx = None;
+            if staged {
+                index.unstage();
+            }
             return out;
         }
-        let delta = Delta::of(w);
+        let mut delta = Delta::of(w);
+        if staged {
+            // Their documents are in the writer already; later calls of the batch that change
+            // them again add their ids back, and the commit re-applies those.
+            delta.changed.clear();
+            self.staged = true;
+        }
         self.fields_changed = true;
         self.absorb(delta);
         out
@@ -595,8 +627,14 @@ impl Batch {
         let store = self.store.clone();
         // Taken before the data commits, so that concurrent writers reach the index in order.
         let mut guard = store.inner.search.begin_apply();
-        wtx.commit()?;
+        if let Err(e) = wtx.commit() {
+            drop(guard);
+            self.unstage();
+            return Err(e.into());
+        }
         crate::failpoint::hit("after-data-commit");
+        // The staged documents are this commit's now, whatever happens below.
+        self.staged = false;
         if self.fields_changed {
             store.reload_fields()?;
         }
@@ -615,9 +653,17 @@ impl Batch {
         Ok(())
     }
 
+    /// Drops the search documents a bulk import of the batch staged, if any.
+    fn unstage(&mut self) {
+        if std::mem::take(&mut self.staged) {
+            self.store.inner.search.unstage();
+        }
+    }
+
     /// Discards every call of the batch.
     pub fn rollback(mut self) -> Result<()> {
         self.release();
+        self.unstage();
         if let Some(wtx) = self.wtx.take() {
             wtx.abort()?;
         }
@@ -652,6 +698,7 @@ impl Drop for Batch {
         } else {
             self.release();
         }
+        self.unstage();
     }
 }
 

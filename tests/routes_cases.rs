@@ -598,3 +598,41 @@ fn copy_and_move_cases_to_section() {
     let in_19 = ids(&all_pages(&store, "get_cases/1&section_id=19", "cases"));
     assert!(in_19.ends_with(&[3, 4]), "{in_19:?}");
 }
+
+/// The typed answer (what the HTTP, C and Python fronts serialize directly) gives byte for byte
+/// the JSON of `Store::call`, keys in the same order, for single cases, pages and other routes.
+#[test]
+fn typed_answers_serialize_to_the_same_json() {
+    let (_d, store) = sample();
+    ok(
+        &store,
+        "add_case/17",
+        serde_json::json!({"title": "Answer", "custom_component": 2, "custom_unknown_key": [1, {"a": null}]}),
+    );
+    let mut routes: Vec<String> = vec![
+        "get_cases/1".into(),
+        "get_cases/1&limit=3&offset=2".into(),
+        "get_cases/1&section_id=2".into(),
+        "get_cases/2&suite_id=3&priority_id=3,4".into(),
+        "get_sections/1".into(),
+        "get_case_fields".into(),
+        "x_search_cases/1&q=sync".into(),
+    ];
+    for c in all_pages(&store, "get_cases/1", "cases") {
+        routes.push(format!("get_case/{}", c["id"]));
+    }
+    for c in all_pages(&store, "get_cases/2&suite_id=3", "cases") {
+        routes.push(format!("get_case/{}", c["id"]));
+    }
+    for r in &routes {
+        let value = ok(&store, r, Value::Null);
+        let text = store.answer(r, None).unwrap().to_text();
+        assert_eq!(text, value.to_string(), "{r}");
+    }
+    assert!(store.answer("delete_case/1", None).unwrap().is_empty());
+    assert!(!store
+        .answer("get_case/2", None)
+        .unwrap()
+        .to_text()
+        .is_empty());
+}

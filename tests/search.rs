@@ -525,3 +525,115 @@ fn bulk_import_keeps_few_segments() {
         store.index_segments()
     );
 }
+
+/// The sample snapshot with `copies` extra copies of every case (ids `10_000 * k + id`), the
+/// copies titled with `word` and their copy number: enough cases for an import to stage its
+/// documents during the import (`STAGE_MIN`).
+fn big_snapshot(copies: u64, word: &str) -> Value {
+    let mut snap = snapshot().clone();
+    let cases = snap["cases"].as_array().unwrap().clone();
+    let mut all = cases.clone();
+    for k in 1..=copies {
+        for c in &cases {
+            let mut c = c.clone();
+            let id = c["id"].as_u64().unwrap();
+            c["id"] = json!(10_000 * k + id);
+            c["title"] = json!(format!("{word} copy{k} of {id}"));
+            all.push(c);
+        }
+    }
+    snap["cases"] = Value::Array(all);
+    snap
+}
+
+/// Matches of a query in both projects.
+fn count(store: &Store, text: &str) -> usize {
+    found(store, 1, &q(text)).len() + found(store, 2, &q(text)).len()
+}
+
+#[test]
+fn bulk_imports_stage_their_documents_and_stay_consistent() {
+    let copies = 4;
+    assert!(snapshot()["cases"].as_array().unwrap().len() * (copies + 1) >= 1_000);
+    let per_copy = snapshot()["cases"].as_array().unwrap().len();
+    let (dir, store) = empty();
+    // A fresh import: every case once, found by its words.
+    let report = store
+        .import_snapshot(&big_snapshot(copies as u64, "Quokka"))
+        .unwrap();
+    assert_eq!(report.cases_new, per_copy * (copies + 1));
+    assert_eq!(count(&store, "quokka"), per_copy * copies);
+    assert_eq!(
+        found(&store, 1, "").len(),
+        all_pages(&store, "get_cases/1", "cases").len(),
+        "no duplicates"
+    );
+    let before = fingerprint(&store);
+
+    // A re-import that renames the copies: the old words disappear, nothing is doubled.
+    store
+        .import_snapshot(&big_snapshot(copies as u64, "Numbat"))
+        .unwrap();
+    assert_eq!(count(&store, "quokka"), 0);
+    assert_eq!(count(&store, "numbat"), per_copy * copies);
+    assert_eq!(
+        found(&store, 1, "").len(),
+        all_pages(&store, "get_cases/1", "cases").len()
+    );
+
+    // A write applied but not yet committed to the index, then a staged import that rolls back:
+    // the write stays searchable, the import leaves no trace.
+    ok(
+        &store,
+        "add_case/17",
+        web_case("Wombat before the rollback"),
+    );
+    {
+        let mut batch = store.batch().unwrap();
+        batch
+            .import_snapshot(&big_snapshot(copies as u64, "Bilby"))
+            .unwrap();
+        // Another thread searching meanwhile sees the last committed state, not the staged one.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                assert_eq!(count(&store, "bilby"), 0);
+                assert_eq!(count(&store, "wombat"), 1);
+            });
+        });
+        batch.rollback().unwrap();
+    }
+    assert_eq!(count(&store, "bilby"), 0);
+    assert_eq!(count(&store, "wombat"), 1);
+    assert_eq!(count(&store, "numbat"), per_copy * copies);
+
+    // A staged import followed, in the same batch, by an edit of a staged case: the edit wins.
+    {
+        let mut batch = store.batch().unwrap();
+        batch
+            .import_snapshot(&big_snapshot(copies as u64, "Dingo"))
+            .unwrap();
+        batch
+            .call(
+                "update_case/10001",
+                Some(&json!({"title": "Platypus edited in the batch"})),
+            )
+            .unwrap();
+        batch.commit().unwrap();
+    }
+    assert_eq!(count(&store, "platypus"), 1);
+    assert_eq!(count(&store, "dingo"), per_copy * copies - 1);
+    assert_eq!(
+        found(&store, 1, "").len(),
+        all_pages(&store, "get_cases/1", "cases").len()
+    );
+
+    // What the staged imports left equals a rebuild, and survives a reopen as is.
+    let staged = fingerprint(&store);
+    assert_ne!(staged, before);
+    store.reindex().unwrap();
+    assert_eq!(fingerprint(&store), staged, "staged = rebuilt");
+    drop(store);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    assert_eq!(*store.index_report(), IndexAction::UpToDate);
+    assert_eq!(fingerprint(&store), staged);
+}

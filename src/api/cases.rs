@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::paging::{wrap, Page};
+use super::paging::Page;
 use super::projects::effect_if;
-use super::{csv_ids, id_list, timestamp, Outcome, Request, Response, WriteCtx};
+use super::{csv_ids, id_list, timestamp, Answer, Outcome, Request, Response, WriteCtx};
 use crate::codec::CaseSummary;
 use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
@@ -52,10 +52,9 @@ pub(crate) fn render(fields: &[CaseField], case: &Case) -> Value {
     case.to_json(&shown)
 }
 
-pub(super) fn get_case(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+pub(super) fn get_case(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     let case = load(tx, req.ids[0])?;
-    let fields = super::fields_of(store, tx)?;
-    Ok(render(&fields, &case))
+    Ok(Answer::case(case, super::fields_of(store, tx)?))
 }
 
 /// The filters of `get_cases`.
@@ -144,7 +143,7 @@ impl Filters {
     }
 }
 
-pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     let suite = super::suites::resolve(tx, req.ids[0], req.param_or_body("suite_id").as_ref())?;
     let section = match req.param("section_id").filter(|s| !s.trim().is_empty()) {
         None => None,
@@ -159,7 +158,6 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Val
     let filters = Filters::parse(req)?;
     let page = Page::from_request(req)?;
     let fields = super::fields_of(store, tx)?;
-    let shown = validate::project_fields(&fields, suite.project_id);
     let mut items = Vec::new();
     let mut has_more = false;
     if let Some(section) = section {
@@ -175,9 +173,9 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Val
             }
         }
         cases.sort_by_key(|c| (c.display_order, c.id));
-        for (i, c) in cases.iter().enumerate() {
+        for (i, c) in cases.into_iter().enumerate() {
             if page.wants(i as u64) {
-                items.push(c.to_json(&shown));
+                items.push(c);
             } else if page.past(i as u64) {
                 has_more = true;
                 break;
@@ -204,14 +202,15 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Val
                     return Ok(false);
                 }
                 if want {
-                    items.push(c.to_json(&shown));
+                    items.push(c);
                 }
             }
             index += 1;
             Ok(true)
         })?;
     }
-    Ok(wrap(req, page, "cases", items, has_more))
+    let head = super::paging::head(req, page, items.len(), has_more);
+    Ok(Answer::cases(head, "cases", items, fields))
 }
 
 /// The next display_order at the end of a section.

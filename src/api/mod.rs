@@ -4,6 +4,7 @@
 //! exactly as TestRail's `index.php?/api/v2/<route>` does and runs one handler. Reads take a
 //! snapshot; writes run inside a write transaction and append their journal entry there.
 
+mod answer;
 mod cases;
 mod history;
 mod paging;
@@ -26,6 +27,7 @@ use crate::store::{now, Store};
 use crate::tx::{Tx, Writer};
 use crate::validate;
 
+pub use answer::Answer;
 pub use paging::PAGE_MAX;
 
 /// What a call returns: TestRail's JSON, or the empty body of a delete.
@@ -359,14 +361,14 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
 }
 
 /// Runs a read method.
-pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> {
+pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     if let Some(resolved) = resolve_aliases(tx, req)? {
         return read_resolved(store, tx, &resolved);
     }
     read_resolved(store, tx, req)
 }
 
-fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> {
+fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     use Method::*;
     let v = match req.method {
         GetProject => projects::get_project(tx, req)?,
@@ -375,8 +377,8 @@ fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> 
         GetSuites => suites::get_suites(tx, req)?,
         GetSection => sections::get_section(tx, req)?,
         GetSections => sections::get_sections(tx, req)?,
-        GetCase => cases::get_case(store, tx, req)?,
-        GetCases => cases::get_cases(store, tx, req)?,
+        GetCase => return cases::get_case(store, tx, req),
+        GetCases => return cases::get_cases(store, tx, req),
         GetHistoryForCase => history::get_history_for_case(store, tx, req)?,
         GetCaseFields => refdata::get_case_fields(store, tx)?,
         GetCaseTypes => refdata::get_case_types(tx)?,
@@ -396,7 +398,7 @@ fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Response> 
         }
         m => return Err(msg::wrong_http_method(m.name(), "POST")),
     };
-    Ok(Response::Json(v))
+    Ok(Response::Json(v).into())
 }
 
 /// What a write handler did: its answer and the per-entity effects for the journal.

@@ -5,7 +5,7 @@
 //! request's filters, then `&limit=L&offset=O`, and is null on the last page. Every page but the
 //! last is full, which is how `testrail-api`'s `*_bulk` helpers find the end.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::Request;
 use crate::error::Result;
@@ -87,6 +87,14 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 
 /// Wraps one page of items. `has_more` says whether anything follows the page.
 pub fn wrap(req: &Request, page: Page, key: &str, items: Vec<Value>, has_more: bool) -> Value {
+    let mut out = head(req, page, items.len(), has_more);
+    out.insert(key.to_string(), Value::Array(items));
+    Value::Object(out)
+}
+
+/// A page object without its list: `offset`, `limit`, `size` (the items on the page) and
+/// `_links`; the list follows under the caller's key.
+pub fn head(req: &Request, page: Page, size: usize, has_more: bool) -> Map<String, Value> {
     let next = if has_more {
         link(req, page.limit, page.offset + page.limit)
     } else {
@@ -97,13 +105,11 @@ pub fn wrap(req: &Request, page: Page, key: &str, items: Vec<Value>, has_more: b
     } else {
         Value::Null
     };
-    let mut out = json!({
-        "offset": page.offset,
-        "limit": page.limit,
-        "size": items.len(),
-        "_links": {"next": next, "prev": prev},
-    });
-    out[key] = Value::Array(items);
+    let mut out = Map::with_capacity(5);
+    out.insert("offset".into(), page.offset.into());
+    out.insert("limit".into(), page.limit.into());
+    out.insert("size".into(), size.into());
+    out.insert("_links".into(), json!({"next": next, "prev": prev}));
     out
 }
 

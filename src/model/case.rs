@@ -1,9 +1,10 @@
 //! Test case (`get_case`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{opt_id_value, opt_str_value, put_extra, CaseField, Json, Obj};
+use super::json::AsJson;
+use super::{CaseField, Json, Obj};
 use crate::error::{Error, Result};
 
 /// A TestRail test case: the system fields, typed, and the `custom_*` values keyed by system name.
@@ -110,41 +111,14 @@ impl Case {
     /// TestRail's JSON for this case. `fields` are the active custom fields that apply to the
     /// case's project: each appears, `null` when unset, as TestRail shows them.
     pub fn to_json(&self, fields: &[&CaseField]) -> Value {
-        let mut m = Map::with_capacity(SYSTEM_FIELDS.len() + fields.len() + 2);
-        m.insert("id".into(), self.id.into());
-        m.insert("title".into(), self.title.clone().into());
-        m.insert("section_id".into(), self.section_id.into());
-        m.insert("template_id".into(), self.template_id.into());
-        m.insert("type_id".into(), self.type_id.into());
-        m.insert("priority_id".into(), self.priority_id.into());
-        m.insert("milestone_id".into(), opt_id_value(self.milestone_id));
-        m.insert("refs".into(), opt_str_value(&self.refs));
-        m.insert("created_by".into(), self.created_by.into());
-        m.insert("created_on".into(), self.created_on.into());
-        m.insert("updated_by".into(), self.updated_by.into());
-        m.insert("updated_on".into(), self.updated_on.into());
-        m.insert("estimate".into(), opt_str_value(&self.estimate));
-        m.insert(
-            "estimate_forecast".into(),
-            opt_str_value(&self.estimate_forecast),
-        );
-        m.insert("suite_id".into(), self.suite_id.into());
-        m.insert("display_order".into(), self.display_order.into());
-        m.insert("is_deleted".into(), self.is_deleted.into());
-        m.insert("labels".into(), self.labels.to_value());
-        for f in fields {
-            let v = self
-                .custom(&f.system_name)
-                .map_or(Value::Null, Json::to_value);
-            m.insert(f.system_name.clone(), v);
-        }
-        for (k, v) in &self.custom {
-            if !m.contains_key(k) {
-                m.insert(k.clone(), v.to_value());
-            }
-        }
-        put_extra(&mut m, &self.extra);
-        Value::Object(m)
+        serde_json::to_value(self.shaped(fields)).unwrap_or(Value::Null)
+    }
+
+    /// This case in TestRail's shape as a `serde::Serialize` view, for the fronts that build
+    /// their own form (JSON text, Python objects) without a `serde_json::Value` in between.
+    /// `fields` as in [`Case::to_json`].
+    pub fn shaped<'a>(&'a self, fields: &'a [&'a CaseField]) -> CaseJson<'a> {
+        CaseJson { case: self, fields }
     }
 
     pub fn custom(&self, key: &str) -> Option<&Json> {
@@ -172,6 +146,58 @@ impl Case {
             Some(Json::List(items)) => items.iter().map(Step::from_json).collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A case in TestRail's shape (see [`Case::shaped`]). The one place that shape is written down:
+/// the system fields in TestRail's order, then every custom field that applies to the project
+/// (`null` when unset), then custom values kept from elsewhere, then keys we do not know.
+pub struct CaseJson<'a> {
+    case: &'a Case,
+    fields: &'a [&'a CaseField],
+}
+
+impl Serialize for CaseJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = self.case;
+        let shown = |k: &str| self.fields.iter().any(|f| f.system_name == k);
+        let rest = c.custom.iter().filter(|(k, _)| !shown(k));
+        let extra = c
+            .extra
+            .iter()
+            .filter(|(k, _)| !SYSTEM_FIELDS.contains(&k.as_str()) && !k.starts_with("custom_"));
+        let len =
+            SYSTEM_FIELDS.len() + self.fields.len() + rest.clone().count() + extra.clone().count();
+        let mut m = s.serialize_map(Some(len))?;
+        m.serialize_entry("id", &c.id)?;
+        m.serialize_entry("title", &c.title)?;
+        m.serialize_entry("section_id", &c.section_id)?;
+        m.serialize_entry("template_id", &c.template_id)?;
+        m.serialize_entry("type_id", &c.type_id)?;
+        m.serialize_entry("priority_id", &c.priority_id)?;
+        m.serialize_entry("milestone_id", &c.milestone_id)?;
+        m.serialize_entry("refs", &c.refs)?;
+        m.serialize_entry("created_by", &c.created_by)?;
+        m.serialize_entry("created_on", &c.created_on)?;
+        m.serialize_entry("updated_by", &c.updated_by)?;
+        m.serialize_entry("updated_on", &c.updated_on)?;
+        m.serialize_entry("estimate", &c.estimate)?;
+        m.serialize_entry("estimate_forecast", &c.estimate_forecast)?;
+        m.serialize_entry("suite_id", &c.suite_id)?;
+        m.serialize_entry("display_order", &c.display_order)?;
+        m.serialize_entry("is_deleted", &c.is_deleted)?;
+        m.serialize_entry("labels", &AsJson(&c.labels))?;
+        for f in self.fields {
+            m.serialize_entry(&f.system_name, &c.custom(&f.system_name).map(AsJson))?;
+        }
+        for (k, v) in rest {
+            m.serialize_entry(k, &AsJson(v))?;
+        }
+        for (k, v) in extra {
+            m.serialize_entry(k, &AsJson(v))?;
+        }
+        m.end()
     }
 }
 

@@ -67,6 +67,40 @@ impl Json {
     }
 }
 
+/// A [`Json`] serialized as the plain JSON it stands for (its derived `Serialize` is the stored,
+/// tagged form the codec writes). Every output form (a `serde_json::Value`, JSON text, Python
+/// objects) goes through this one mapping; a float that is not finite becomes `null`, as in
+/// [`Json::to_value`].
+pub struct AsJson<'a>(pub &'a Json);
+
+impl serde::Serialize for AsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Int(i) => s.serialize_i64(*i),
+            Json::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            Json::Float(_) => s.serialize_unit(),
+            Json::Str(text) => s.serialize_str(text),
+            Json::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&AsJson(item))?;
+                }
+                seq.end()
+            }
+            Json::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k.as_str(), &AsJson(v))?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 impl From<&Value> for Json {
     fn from(v: &Value) -> Json {
         match v {

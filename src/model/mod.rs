@@ -12,9 +12,9 @@ mod refdata;
 mod section;
 mod suite;
 
-pub use case::{Case, Step};
+pub use case::{Case, CaseJson, Step};
 pub use field::{CaseField, FieldConfig, FieldType};
-pub use json::Json;
+pub use json::{AsJson, Json};
 pub use project::{Project, SuiteMode};
 pub use refdata::{CaseType, Milestone, Priority, Template, User};
 pub use section::Section;

@@ -175,7 +175,7 @@ async fn handle(
     };
     let store = app.store.clone();
     let route = route.to_string();
-    let result = tokio::task::spawn_blocking(move || store.call_text(&route, &text)).await;
+    let result = tokio::task::spawn_blocking(move || store.answer_text(&route, &text)).await;
     let result = match result {
         Ok(r) => r,
         Err(_) => Err(Error::internal("the request handler panicked")),
@@ -184,8 +184,8 @@ async fn handle(
         return faults::dropped_response();
     }
     match result {
-        Ok(crate::api::Response::Json(v)) => json_response(200, v.to_string()),
-        Ok(crate::api::Response::Empty) => Response::builder()
+        Ok(answer) if !answer.is_empty() => json_response(200, answer.to_text()),
+        Ok(_) => Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
             .body(Body::empty())

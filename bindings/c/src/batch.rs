@@ -78,7 +78,7 @@ pub unsafe extern "C" fn trailstore_batch_call(
         let body = trailstore_core::parse_body(body.unwrap_or(""))?;
         let mut slot = batch.lock();
         let open = slot.as_mut().ok_or(Error::Closed)?;
-        let response = open.call(route, body.as_ref())?;
+        let response = open.answer(route, body.as_ref())?;
         out.set_string(response.to_text());
         Ok(())
     })

@@ -80,7 +80,7 @@ pub unsafe extern "C" fn trailstore_case_get(
     // SAFETY: forwarded from the caller.
     unsafe {
         answer(store, out_json, |s| {
-            Ok(s.call(&format!("get_case/{case_id}"), None)?.to_text())
+            Ok(s.answer(&format!("get_case/{case_id}"), None)?.to_text())
         })
     }
 }

@@ -108,7 +108,7 @@ pub unsafe extern "C" fn trailstore_store_call(
         let route = unsafe { arg_str(route, "route") }?;
         let body = unsafe { arg_opt_str(body_json, "body_json") }?;
         let out = Out::new(out_json, "out_json")?;
-        let response = store.store.call_text(route, body.unwrap_or(""))?;
+        let response = store.store.answer_text(route, body.unwrap_or(""))?;
         out.set_string(response.to_text());
         Ok(())
     })

@@ -12,6 +12,7 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde::{ser, Serialize};
 use serde_json::{Map, Number, Value};
 
 /// How deep a request body may nest (TestRail's bodies nest three levels at most); it also stops
@@ -26,7 +27,7 @@ static ENUM: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// building it and lets the dict reuse its cached hash. Bounded: keys past the limit (or long
 /// ones) are made afresh each time.
 struct KeyCache {
-    map: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<Fnv>>,
+    map: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<Fx>>,
 }
 
 const KEY_CACHE_MAX: usize = 4096;
@@ -53,80 +54,511 @@ impl KeyCache {
     }
 }
 
-/// FNV-1a: keys are short, and SipHash would cost what the cache saves.
+/// FxHash over 8-byte words: keys are short, and SipHash (or a byte-at-a-time hash) would cost
+/// what the cache saves.
 #[derive(Default)]
-struct Fnv(u64);
+struct Fx(u64);
 
-impl Hasher for Fnv {
+impl Fx {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for Fx {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
-        self.0 = h;
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
 }
 
 /// A JSON value as the Python object `json.loads` would give.
 pub(crate) fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    serialize(py, v)
+}
+
+/// Anything serializable as JSON (a [`trailstore::Answer`], a `serde_json::Value`) as the Python
+/// object `json.loads` would give for its JSON text, built directly: no text and no
+/// `serde_json::Value` in between.
+pub(crate) fn serialize<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    v: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     // Conversion holds the GIL and runs no Python code, so the cache is not contended; should it
     // ever be, a throwaway cache keeps the GIL holder from waiting on a lock.
+    let run = |keys: &mut KeyCache| v.serialize(PyOut { py, keys }).map_err(|e| e.0);
     match KEYS.try_lock() {
-        Ok(mut guard) => {
-            let cache = guard.get_or_insert_with(KeyCache::new);
-            to_py_cached(py, v, cache)
-        }
-        Err(TryLockError::Poisoned(p)) => {
-            let mut guard = p.into_inner();
-            let cache = guard.get_or_insert_with(KeyCache::new);
-            to_py_cached(py, v, cache)
-        }
-        Err(TryLockError::WouldBlock) => to_py_cached(py, v, &mut KeyCache::new()),
+        Ok(mut guard) => run(guard.get_or_insert_with(KeyCache::new)),
+        Err(TryLockError::Poisoned(p)) => run(p.into_inner().get_or_insert_with(KeyCache::new)),
+        Err(TryLockError::WouldBlock) => run(&mut KeyCache::new()),
     }
 }
 
-fn to_py_cached<'py>(
+/// A `PyErr` carried through `serde`.
+#[derive(Debug)]
+pub(crate) struct ConvertError(PyErr);
+
+impl std::fmt::Display for ConvertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConvertError {}
+
+impl ser::Error for ConvertError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        ConvertError(PyValueError::new_err(msg.to_string()))
+    }
+}
+
+impl From<std::convert::Infallible> for ConvertError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
+impl From<PyErr> for ConvertError {
+    fn from(e: PyErr) -> Self {
+        ConvertError(e)
+    }
+}
+
+type Out<'py> = Result<Bound<'py, PyAny>, ConvertError>;
+
+/// A `serde::Serializer` whose output is the Python object for the JSON the input stands for.
+/// JSON has no other types, so only those forms are accepted (what TestRail's JSON uses).
+struct PyOut<'a, 'py> {
     py: Python<'py>,
-    v: &Value,
-    keys: &mut KeyCache,
-) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let items = items
-                .iter()
-                .map(|item| to_py_cached(py, item, keys))
-                .collect::<PyResult<Vec<_>>>()?;
-            PyList::new(py, items)?.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, item) in map {
-                dict.set_item(keys.key(py, k), to_py_cached(py, item, keys)?)?;
-            }
-            dict.into_any()
-        }
-    })
+    keys: &'a mut KeyCache,
+}
+
+fn unsupported<'py>(what: &str) -> Out<'py> {
+    Err(ConvertError(PyTypeError::new_err(format!(
+        "{what} has no JSON form"
+    ))))
+}
+
+struct SeqOut<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache,
+    items: Vec<Bound<'py, PyAny>>,
+}
+
+struct MapOut<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache,
+    dict: Bound<'py, PyDict>,
+    key: Option<Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> ser::Serializer for PyOut<'a, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+    type SerializeSeq = SeqOut<'a, 'py>;
+    type SerializeTuple = SeqOut<'a, 'py>;
+    type SerializeTupleStruct = SeqOut<'a, 'py>;
+    type SerializeTupleVariant = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeMap = MapOut<'a, 'py>;
+    type SerializeStruct = MapOut<'a, 'py>;
+    type SerializeStructVariant = ser::Impossible<Self::Ok, ConvertError>;
+
+    fn serialize_bool(self, v: bool) -> Out<'py> {
+        Ok(PyBool::new(self.py, v).to_owned().into_any())
+    }
+    fn serialize_i8(self, v: i8) -> Out<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Out<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Out<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Out<'py> {
+        Ok(v.into_pyobject(self.py)?.into_any())
+    }
+    fn serialize_u8(self, v: u8) -> Out<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Out<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Out<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Out<'py> {
+        Ok(v.into_pyobject(self.py)?.into_any())
+    }
+    fn serialize_f32(self, v: f32) -> Out<'py> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Out<'py> {
+        Ok(PyFloat::new(self.py, v).into_any())
+    }
+    fn serialize_char(self, v: char) -> Out<'py> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Out<'py> {
+        Ok(PyString::new(self.py, v).into_any())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Out<'py> {
+        unsupported("bytes")
+    }
+    fn serialize_none(self) -> Out<'py> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Out<'py> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Out<'py> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Out<'py> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Out<'py> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Out<'py> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Out<'py> {
+        unsupported("an enum variant with data")
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqOut<'a, 'py>, ConvertError> {
+        Ok(SeqOut {
+            py: self.py,
+            keys: self.keys,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<SeqOut<'a, 'py>, ConvertError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<SeqOut<'a, 'py>, ConvertError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "an enum variant with data has no JSON form",
+        )))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<MapOut<'a, 'py>, ConvertError> {
+        Ok(MapOut {
+            py: self.py,
+            keys: self.keys,
+            dict: PyDict::new(self.py),
+            key: None,
+        })
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<MapOut<'a, 'py>, ConvertError> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "an enum variant with data has no JSON form",
+        )))
+    }
+}
+
+impl<'py> ser::SerializeSeq for SeqOut<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ConvertError> {
+        let item = v.serialize(PyOut {
+            py: self.py,
+            keys: self.keys,
+        })?;
+        self.items.push(item);
+        Ok(())
+    }
+
+    fn end(self) -> Out<'py> {
+        Ok(PyList::new(self.py, self.items)?.into_any())
+    }
+}
+
+impl<'py> ser::SerializeTuple for SeqOut<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ConvertError> {
+        ser::SerializeSeq::serialize_element(self, v)
+    }
+
+    fn end(self) -> Out<'py> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl<'py> ser::SerializeTupleStruct for SeqOut<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ConvertError> {
+        ser::SerializeSeq::serialize_element(self, v)
+    }
+
+    fn end(self) -> Out<'py> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl<'py> ser::SerializeMap for MapOut<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), ConvertError> {
+        self.key = Some(k.serialize(KeyOut {
+            py: self.py,
+            keys: self.keys,
+        })?);
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ConvertError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| ConvertError(PyValueError::new_err("a map value without its key")))?;
+        let value = v.serialize(PyOut {
+            py: self.py,
+            keys: self.keys,
+        })?;
+        self.dict.set_item(key, value)?;
+        Ok(())
+    }
+
+    fn end(self) -> Out<'py> {
+        Ok(self.dict.into_any())
+    }
+}
+
+impl<'py> ser::SerializeStruct for MapOut<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = ConvertError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), ConvertError> {
+        let key = self.keys.key(self.py, key);
+        let value = v.serialize(PyOut {
+            py: self.py,
+            keys: self.keys,
+        })?;
+        self.dict.set_item(key, value)?;
+        Ok(())
+    }
+
+    fn end(self) -> Out<'py> {
+        Ok(self.dict.into_any())
+    }
+}
+
+/// A map key: JSON's keys are strings (integers become their digits, as `json.dumps` writes
+/// them); the string comes from the key cache.
+struct KeyOut<'a, 'py> {
+    py: Python<'py>,
+    keys: &'a mut KeyCache,
+}
+
+type KeyResult<'py> = Result<Bound<'py, PyString>, ConvertError>;
+
+fn bad_key<'py>() -> KeyResult<'py> {
+    Err(ConvertError(PyTypeError::new_err(
+        "a map key must be a string",
+    )))
+}
+
+impl<'py> ser::Serializer for KeyOut<'_, 'py> {
+    type Ok = Bound<'py, PyString>;
+    type Error = ConvertError;
+    type SerializeSeq = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeTuple = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeTupleStruct = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeTupleVariant = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeMap = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeStruct = ser::Impossible<Self::Ok, ConvertError>;
+    type SerializeStructVariant = ser::Impossible<Self::Ok, ConvertError>;
+
+    fn serialize_str(self, v: &str) -> KeyResult<'py> {
+        Ok(self.keys.key(self.py, v))
+    }
+    fn serialize_i64(self, v: i64) -> KeyResult<'py> {
+        Ok(PyString::new(self.py, &v.to_string()))
+    }
+    fn serialize_u64(self, v: u64) -> KeyResult<'py> {
+        Ok(PyString::new(self.py, &v.to_string()))
+    }
+    fn serialize_i8(self, v: i8) -> KeyResult<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> KeyResult<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> KeyResult<'py> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_u8(self, v: u8) -> KeyResult<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> KeyResult<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> KeyResult<'py> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_char(self, v: char) -> KeyResult<'py> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> KeyResult<'py> {
+        v.serialize(self)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> KeyResult<'py> {
+        self.serialize_str(v)
+    }
+    fn serialize_bool(self, _: bool) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_f32(self, _: f32) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_f64(self, _: f64) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_bytes(self, _: &[u8]) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_none(self) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_unit(self) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> KeyResult<'py> {
+        bad_key()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ConvertError> {
+        Err(ConvertError(PyTypeError::new_err(
+            "a map key must be a string",
+        )))
+    }
 }
 
 /// A Python object as a JSON value (a request body or a snapshot).

@@ -11,9 +11,9 @@ use std::sync::{Mutex, PoisonError, RwLock};
 
 use pyo3::prelude::*;
 use serde_json::Value;
-use trailstore::{Batch, Error as CoreError, PullOptions, PushOptions, Remote, Response, Store};
+use trailstore::{Answer, Batch, Error as CoreError, PullOptions, PushOptions, Remote, Store};
 
-use crate::convert::{from_py, to_py};
+use crate::convert::{from_py, serialize, to_py};
 use crate::errors::{boundary, raise, shield};
 use crate::fork;
 
@@ -26,11 +26,8 @@ fn body_of(body: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
     }
 }
 
-fn response_to_py<'py>(py: Python<'py>, r: Response) -> PyResult<Bound<'py, PyAny>> {
-    match r {
-        Response::Json(v) => to_py(py, &v),
-        Response::Empty => Ok(py.None().into_bound(py)),
-    }
+fn answer_to_py<'py>(py: Python<'py>, a: Answer) -> PyResult<Bound<'py, PyAny>> {
+    serialize(py, &a)
 }
 
 /// Reads and parses a snapshot file (the CLI's `trailstore import FILE` does the same).
@@ -130,8 +127,8 @@ impl NativeStore {
         boundary(py, || {
             let body = body_of(body)?;
             let store = raise(py, self.handle())?;
-            let out = py.detach(move || shield(|| store.call(&route, body.as_ref())));
-            response_to_py(py, raise(py, out)?)
+            let out = py.detach(move || shield(|| store.answer(&route, body.as_ref())));
+            answer_to_py(py, raise(py, out)?)
         })
     }
 
@@ -377,8 +374,8 @@ impl NativeBatch {
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
             let body = body_of(body)?;
-            let out = self.with_batch(py, move |b| b.call(&route, body.as_ref()));
-            response_to_py(py, raise(py, out)?)
+            let out = self.with_batch(py, move |b| b.answer(&route, body.as_ref()));
+            answer_to_py(py, raise(py, out)?)
         })
     }
 
