@@ -358,16 +358,22 @@ pub(crate) fn import(
     };
     *staged = stager.is_some();
     let total = cases.len();
+    if fresh {
+        // Nothing to look up or merge: only cases deleted locally (and not pushed yet) stay out.
+        cases.retain(|c| !pending.deleted.contains(&(Kind::Case, c.id)));
+        report.cases_new += cases.len();
+        w.put_new_cases(&cases, |tx, case| match stager.as_mut() {
+            Some(stager) => stager.add(tx, case, true),
+            None => Ok(()),
+        })?;
+        cases.clear();
+    }
     for c in cases {
         let key = (Kind::Case, c.id);
         if pending.deleted.contains(&key) {
             continue;
         }
-        let old = if fresh {
-            None
-        } else {
-            w.tx().get::<Case>(c.id)?
-        };
+        let old = w.tx().get::<Case>(c.id)?;
         let case = match (&old, pending.bases.get(&key)) {
             (Some(local), Some(bases)) => {
                 let merged = merge(
@@ -394,7 +400,7 @@ pub(crate) fn import(
         }
         w.put_case(&case, old.as_ref())?;
         if let Some(stager) = stager.as_mut() {
-            stager.add(&w.tx(), &case, fresh)?;
+            stager.add(&w.tx(), &case, false)?;
         }
     }
     report.counts.insert("cases", total);

@@ -103,6 +103,21 @@ impl Tx<'_> {
         })
     }
 
+    /// The records of several ids, in the order given (`None` where there is none), reading
+    /// the table once.
+    pub fn get_many<R: Record>(&self, ids: &[u64]) -> Result<Vec<Option<R>>> {
+        with_table!(self, R::TABLE, |t| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(match t.get(*id)? {
+                    Some(v) => Some(decode::<R>(v.value())?),
+                    None => None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Whether a kind has no records at all.
     pub fn is_empty<R: Record>(&self) -> Result<bool> {
         with_table!(self, R::TABLE, |t| Ok(t.first()?.is_none()))
@@ -582,22 +597,48 @@ impl<'a> Writer<'a> {
             }
         }
         self.link(tables::SECTION_CASES, case.section_id, case.id)?;
-        let summary = CaseSummary {
-            section_id: case.section_id,
-            template_id: case.template_id,
-            type_id: case.type_id,
-            priority_id: case.priority_id,
-            milestone_id: case.milestone_id.unwrap_or(0),
-            created_by: case.created_by,
-            updated_by: case.updated_by,
-            created_on: case.created_on,
-            updated_on: case.updated_on,
-        };
         {
             let mut t = self.wtx.open_table(tables::SUITE_CASES)?;
-            t.insert((case.suite_id, case.id), summary.encode().as_slice())?;
+            t.insert(
+                (case.suite_id, case.id),
+                summary_of(case).encode().as_slice(),
+            )?;
         }
         self.case_changed(case.id)
+    }
+
+    /// Writes cases none of whose ids the store holds, as [`Writer::put_case`] would, opening
+    /// each table once for all of them (a fresh import's path: per case, opening and closing
+    /// four tables cost as much as writing it). `each` runs after each case is written, with
+    /// the transaction to read from.
+    pub fn put_new_cases(
+        &mut self,
+        cases: &[Case],
+        mut each: impl FnMut(&Tx<'_>, &Case) -> Result<()>,
+    ) -> Result<()> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        let version = self.data_version()?;
+        let wtx = self.wtx;
+        let tx = Tx::Write(wtx);
+        let mut records = wtx.open_table(tables::CASES)?;
+        let mut in_section = wtx.open_table(tables::SECTION_CASES)?;
+        let mut in_suite = wtx.open_table(tables::SUITE_CASES)?;
+        let mut changes = wtx.open_table(tables::CASE_CHANGES)?;
+        for case in cases {
+            records.insert(case.id, codec::encode(case)?.as_slice())?;
+            in_section.insert((case.section_id, case.id), ())?;
+            in_suite.insert(
+                (case.suite_id, case.id),
+                summary_of(case).encode().as_slice(),
+            )?;
+            changes.insert((version, case.id), ())?;
+            self.changed.push(case.id);
+            each(&tx, case)?;
+        }
+        Ok(())
     }
 
     pub fn delete_case(&mut self, case: &Case) -> Result<()> {
@@ -654,5 +695,20 @@ impl<'a> Writer<'a> {
             self.link(tables::CASE_HISTORY, id, seq)?;
         }
         Ok(seq)
+    }
+}
+
+/// The summary of a case kept in `suite_cases`.
+fn summary_of(case: &Case) -> CaseSummary {
+    CaseSummary {
+        section_id: case.section_id,
+        template_id: case.template_id,
+        type_id: case.type_id,
+        priority_id: case.priority_id,
+        milestone_id: case.milestone_id.unwrap_or(0),
+        created_by: case.created_by,
+        updated_by: case.updated_by,
+        created_on: case.created_on,
+        updated_on: case.updated_on,
     }
 }

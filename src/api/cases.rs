@@ -163,13 +163,17 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Ans
     if let Some(section) = section {
         // The summaries answer the cheap filters before any record is decoded.
         let ids = tx.children(tables::SECTION_CASES, section.id)?;
-        let mut cases = Vec::new();
-        for (id, summary) in tx.suite_case_summaries(suite.id, &ids)? {
-            if filters.matches_summary(&summary) {
-                let c = load(tx, id)?;
-                if filters.matches_record(&c) {
-                    cases.push(c);
-                }
+        let wanted: Vec<u64> = tx
+            .suite_case_summaries(suite.id, &ids)?
+            .into_iter()
+            .filter(|(_, summary)| filters.matches_summary(summary))
+            .map(|(id, _)| id)
+            .collect();
+        let mut cases = Vec::with_capacity(wanted.len());
+        for c in tx.get_many::<Case>(&wanted)? {
+            let c = c.ok_or_else(|| msg::unknown("case_id", Kind::Case))?;
+            if filters.matches_record(&c) {
+                cases.push(c);
             }
         }
         cases.sort_by_key(|c| (c.display_order, c.id));
