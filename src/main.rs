@@ -1,6 +1,13 @@
 //! `trailstore`: the command-line front of the store. Every command goes through the same
 //! dispatcher as the other fronts (`Store::call`); this file only parses arguments and prints.
 
+/// mimalloc instead of the system allocator: a case record decodes into some sixty small
+/// allocations, and with glibc's malloc they were a third of a rare-word search and a fifth of a
+/// `get_case` (docs/benchmarks.md). The library leaves the choice to whoever links it.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -16,6 +16,10 @@ mod stats;
 mod util;
 mod workloads;
 
+/// The CLI's and the Python module's allocator (see src/main.rs), for the Rust code of both sides.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

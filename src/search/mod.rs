@@ -536,6 +536,7 @@ impl SearchIndex {
         // Opening a column reads its block table: once per segment, not once per hit (that was
         // a fifth of a rare-word search).
         let mut id_columns: HashMap<u32, tantivy::columnar::Column<u64>> = HashMap::new();
+        let mut ranked = Vec::with_capacity(limit);
         for (score, addr) in hits.into_iter().take(limit) {
             let ids = match id_columns.entry(addr.segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -547,11 +548,15 @@ impl SearchIndex {
                         .map_err(tantivy_err)?,
                 ),
             };
-            let Some(id) = ids.first(addr.doc_id) else {
-                continue;
-            };
+            if let Some(id) = ids.first(addr.doc_id) {
+                ranked.push((score, id));
+            }
+        }
+        let ids: Vec<u64> = ranked.iter().map(|(_, id)| *id).collect();
+        let records = tx.get_many::<Case>(&ids)?;
+        for ((score, _), case) in ranked.into_iter().zip(records) {
             // The snapshot may be older or newer than the index by a moment: trust the data.
-            let Some(case) = tx.get::<Case>(id)? else {
+            let Some(case) = case else {
                 continue;
             };
             let mut highlights = BTreeMap::new();

@@ -1,13 +1,20 @@
 //! `trailstore._native`: the private extension module behind the `trailstore` Python package.
 //!
-//! Thin by design: it converts Python objects to serde_json values and back, calls the core
-//! (`trailstore::Store`) with the GIL released, and maps the core's errors to exceptions. Every
+//! Thin by design: it converts Python arguments to JSON values, calls the core
+//! (`trailstore::Store`) with the GIL released, serializes its answers straight into Python
+//! objects, and maps the core's errors to exceptions. Every
 //! TestRail rule (validation, paging, ids) lives in the core; the Python package adds only the
 //! `testrail-api`-shaped methods that build routes.
 
 mod convert;
 mod errors;
 mod store;
+
+/// mimalloc for the module's own (Rust) allocations: a case record decodes into some sixty small
+/// allocations, and with the system allocator they were a fifth of a `get_case`
+/// (docs/benchmarks.md). Python's objects keep Python's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use pyo3::prelude::*;
 
