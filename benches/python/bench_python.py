@@ -21,7 +21,8 @@ Nothing asserts a time: `--quick` (10k cases, one repetition) only checks that e
   Rust (`trailstore-bench child import-ts`, the trailstore side of the Rust W1, in a fresh
   process) for issue 4's "within 1.5x of Rust".
 - W2: `store.cases.get_case(id)` per call, the ids of the Rust W2, against
-  `SELECT data FROM cases WHERE id = ?` + `json.loads`; plus the layers in between.
+  `SELECT data FROM cases WHERE id = ?` + `json.loads`; plus the layers in between, and
+  `pickle.loads` of the same dict (what CPython itself needs to build it).
 - W3: a section's cases, `store.cases.get_cases(1, section_id=S)` against
   `SELECT data ... WHERE section_id = ? ORDER BY display_order, id` + `json.loads` of each row;
   and with `priority_id=[3, 4]` (the Rust W3a).
@@ -36,6 +37,7 @@ import argparse
 import gc
 import json
 import os
+import pickle
 import platform
 import shutil
 import sqlite3
@@ -544,10 +546,20 @@ class Bench:
             for t in texts:
                 loads(t)
 
+        # CPython's floor for handing out a fresh dict of a case: its C unpickler building the
+        # same objects from bytes in memory, with no storage at all.
+        pickled = [pickle.dumps(loads(t), protocol=pickle.HIGHEST_PROTOCOL) for t in texts]
+        unpickle = pickle.loads
+
+        def py_unpickle() -> None:
+            for b in pickled:
+                unpickle(b)
+
         res = alternate(self.reps, {
             "get_case": per_call(ts_get_case), "sql": per_call(sql_get),
             "call": per_call(ts_call), "native": per_call(ts_native),
             "select": per_call(sql_select), "loads": per_call(sql_loads),
+            "unpickle": per_call(py_unpickle),
         })
         m = {k: med(v) for k, v in res.items()}
         self.rows.append(Row("W2", "`store.cases.get_case(id)` vs SELECT + `json.loads`", "µs",
@@ -562,6 +574,8 @@ class Bench:
             ("sqlite3", "SELECT + fetchone + `json.loads`", sq, sq),
             ("sqlite3", "SELECT + fetchone only", m["select"], sq),
             ("sqlite3", "`json.loads` of the row's text only", m["loads"], sq),
+            ("CPython", "`pickle.loads` of the same dict (building its objects, no storage)",
+             m["unpickle"], sq),
         ]
         self.notes.append("W2: mean JSON text per case {:.0f} bytes (SQLite's stored text)".format(
             sum(map(len, texts)) / len(texts)))
