@@ -575,6 +575,9 @@ impl Batch {
         let mut w = Writer::new(wtx);
         let index = &*self.store.inner.search;
         let mut staged = false;
+        // Set before the import, so that a batch dropped while unwinding from a panic in it
+        // still unstages (unstaging what was not staged does nothing).
+        self.staged = true;
         let out = crate::snapshot::import(&mut w, snapshot, Some(index), &mut staged);
         if out.is_err() {
             self.wtx = None;
@@ -588,7 +591,6 @@ impl Batch {
             // Their documents are in the writer already; later calls of the batch that change
             // them again add their ids back, and the commit re-applies those.
             delta.changed.clear();
-            self.staged = true;
         }
         self.fields_changed = true;
         self.absorb(delta);

@@ -598,6 +598,9 @@ fn bulk_imports_stage_their_documents_and_stay_consistent() {
             s.spawn(|| {
                 assert_eq!(count(&store, "bilby"), 0);
                 assert_eq!(count(&store, "wombat"), 1);
+                // A rebuild would commit the staged documents: it is refused until the batch ends.
+                let e = store.reindex().unwrap_err();
+                assert_eq!(e.code(), trailstore::ErrorCode::Busy, "{e}");
             });
         });
         batch.rollback().unwrap();

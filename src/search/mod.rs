@@ -389,6 +389,12 @@ impl SearchIndex {
     /// Rebuilds the whole index from `tx`, which reflects data version `version`.
     pub fn rebuild(&self, tx: &Tx<'_>, fields: &[CaseField], version: u64) -> Result<u64> {
         let mut state = self.lock();
+        if state.staged {
+            // A rebuild commits: it would publish documents whose data has not committed.
+            return Err(Error::Busy {
+                message: "A bulk import is being indexed in an open batch; rebuild the search index after it commits or rolls back.".into(),
+            });
+        }
         self.rebuild_locked(&mut state, tx, fields, version)
     }
 
