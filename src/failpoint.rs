@@ -8,6 +8,7 @@
 //! | `before-index-commit` | the index has the documents, before the tantivy commit |
 //! | `during-catch-up` | opening the store, half-way through re-indexing changed cases |
 //! | `during-rebuild` | rebuilding the index, half-way |
+//! | `during-staged-import` | a bulk import has staged half of its first thousand documents; nothing is committed |
 
 use std::sync::OnceLock;
 

@@ -526,26 +526,6 @@ fn bulk_import_keeps_few_segments() {
     );
 }
 
-/// The sample snapshot with `copies` extra copies of every case (ids `10_000 * k + id`), the
-/// copies titled with `word` and their copy number: enough cases for an import to stage its
-/// documents during the import (`STAGE_MIN`).
-fn big_snapshot(copies: u64, word: &str) -> Value {
-    let mut snap = snapshot().clone();
-    let cases = snap["cases"].as_array().unwrap().clone();
-    let mut all = cases.clone();
-    for k in 1..=copies {
-        for c in &cases {
-            let mut c = c.clone();
-            let id = c["id"].as_u64().unwrap();
-            c["id"] = json!(10_000 * k + id);
-            c["title"] = json!(format!("{word} copy{k} of {id}"));
-            all.push(c);
-        }
-    }
-    snap["cases"] = Value::Array(all);
-    snap
-}
-
 /// Matches of a query in both projects.
 fn count(store: &Store, text: &str) -> usize {
     found(store, 1, &q(text)).len() + found(store, 2, &q(text)).len()

@@ -343,6 +343,7 @@ impl SearchIndex {
             index: self,
             fields,
             parents: HashMap::new(),
+            staged: 0,
         }))
     }
 
@@ -795,6 +796,7 @@ pub(crate) struct Stager<'a> {
     index: &'a SearchIndex,
     fields: Vec<CaseField>,
     parents: HashMap<u64, Option<u64>>,
+    staged: usize,
 }
 
 impl Stager<'_> {
@@ -817,6 +819,10 @@ impl Stager<'_> {
         }
         writer.add_document(doc).map_err(tantivy_err)?;
         state.pending += 1;
+        self.staged += 1;
+        if self.staged == STAGE_MIN / 2 {
+            crate::failpoint::hit("during-staged-import");
+        }
         Ok(())
     }
 }

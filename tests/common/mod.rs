@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 use trailstore::{Error, Response, Store};
 
@@ -87,4 +87,24 @@ pub fn journal(store: &Store) -> Vec<Value> {
 /// A valid body for a new case in project 1 (Web Shop), where custom_component is required.
 pub fn web_case(title: &str) -> Value {
     serde_json::json!({"title": title, "custom_component": 2})
+}
+
+/// The sample snapshot with `copies` extra copies of every case (ids `10_000 * k + id`), the
+/// copies titled with `word` and their copy number: enough cases for an import to stage its
+/// documents during the import (`STAGE_MIN`).
+pub fn big_snapshot(copies: u64, word: &str) -> Value {
+    let mut snap = snapshot().clone();
+    let cases = snap["cases"].as_array().unwrap().clone();
+    let mut all = cases.clone();
+    for k in 1..=copies {
+        for c in &cases {
+            let mut c = c.clone();
+            let id = c["id"].as_u64().unwrap();
+            c["id"] = json!(10_000 * k + id);
+            c["title"] = json!(format!("{word} copy{k} of {id}"));
+            all.push(c);
+        }
+    }
+    snap["cases"] = Value::Array(all);
+    snap
 }
