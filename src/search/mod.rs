@@ -118,9 +118,15 @@ pub(crate) struct SearchIndex {
 }
 
 impl Drop for SearchIndex {
-    /// Closing the store commits what was applied, so the next open has nothing to catch up.
+    /// Closing the store commits what was applied, so the next open has nothing to catch up,
+    /// and waits for the writer's merges: a merge that ended after the close would write the
+    /// index's meta and collect its files behind the back of whoever opened the store next.
     fn drop(&mut self) {
         let _ = self.commit();
+        let writer = self.lock().writer.take();
+        if let Some(writer) = writer {
+            let _ = writer.wait_merging_threads();
+        }
     }
 }
 
