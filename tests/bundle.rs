@@ -6,10 +6,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
+use common::serve::{Serve, ServeOptions};
 use common::*;
 use serde_json::{json, Value};
 use trailstore::{PullOptions, PushOptions, Remote, Store};
@@ -17,51 +16,28 @@ use trailstore::{PullOptions, PushOptions, Remote, Store};
 const USER: &str = "carrier@example.com";
 const KEY: &str = "SENTINEL-BUNDLE-KEY-0a77";
 
-struct Server(Child, u16);
+/// A real `trailstore serve` (see `common::serve`) on a free port, or on a given one (to stand
+/// for the same server again).
+struct Server(Serve);
 
 impl Server {
     fn start(store: &Path, port: u16) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_trailstore"))
-            .arg("--store")
-            .arg(store)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--user",
-                USER,
-            ])
-            .env("TRAILSTORE_SERVE_KEY", KEY)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let port = first
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap();
-        Server(child, port)
+        Server(Serve::start(ServeOptions {
+            store,
+            bind: format!("127.0.0.1:{port}"),
+            user: USER,
+            key: KEY,
+            faults: None,
+            capture_stderr: false,
+        }))
     }
-    fn remote(&self) -> Remote {
-        Remote {
-            url: format!("http://127.0.0.1:{}/", self.1),
-            user: USER.into(),
-            key: KEY.into(),
-            ca_file: None,
-        }
-    }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+    fn port(&self) -> u16 {
+        self.0.port
+    }
+
+    fn remote(&self) -> Remote {
+        self.0.remote(USER, KEY)
     }
 }
 
@@ -197,7 +173,7 @@ fn a_bundle_imported_twice_and_pushed_equals_a_direct_push() {
     let port;
     {
         let server = Server::start(&d.join("s_direct"), 0);
-        port = server.1;
+        port = server.port();
         let offline = Store::open(d.join("offline")).unwrap();
         pull(&offline, &server);
         offline_work(&offline);

@@ -6,11 +6,11 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::serve::{Serve, ServeOptions};
 use common::*;
 use serde_json::{json, Value};
 use trailstore::{PullOptions, PushOptions, Remote, RetryPolicy, Store};
@@ -18,50 +18,24 @@ use trailstore::{PullOptions, PushOptions, Remote, RetryPolicy, Store};
 const USER: &str = "pusher@example.com";
 const KEY: &str = "SENTINEL-PUSH-KEY-99e1";
 
-struct Server {
-    child: Child,
-    port: u16,
-}
+/// The server under test: a real `trailstore serve` (see `common::serve`).
+struct Server(Serve);
 
 impl Server {
     fn start(store: &Path, faults: Option<&Value>, dir: &Path) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailstore"));
-        cmd.arg("--store")
-            .arg(store)
-            .args(["serve", "--bind", "127.0.0.1:0", "--user", USER]);
-        cmd.env("TRAILSTORE_SERVE_KEY", KEY);
-        if let Some(plan) = faults {
-            let p = dir.join(format!("faults-{}.json", rand_suffix()));
-            std::fs::write(&p, plan.to_string()).unwrap();
-            cmd.arg("--faults")
-                .arg(p)
-                .env("TRAILSTORE_ENABLE_FAULTS", "yes");
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let port = first
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap();
-        Server { child, port }
+        let faults_file = dir.join(format!("faults-{}.json", rand_suffix()));
+        Server(Serve::start(ServeOptions {
+            store,
+            bind: "127.0.0.1:0".into(),
+            user: USER,
+            key: KEY,
+            faults: faults.map(|plan| (plan, faults_file.as_path())),
+            capture_stderr: false,
+        }))
     }
 
     fn remote(&self) -> Remote {
-        Remote {
-            url: format!("http://127.0.0.1:{}/", self.port),
-            user: USER.into(),
-            key: KEY.into(),
-            ca_file: None,
-        }
+        self.0.remote(USER, KEY)
     }
 
     fn client(&self) -> trailstore::Client {
@@ -78,13 +52,6 @@ impl Server {
 
     fn all(&self, route: &str, key: &str) -> Vec<Value> {
         self.client().get_all(route, key, |_| {}).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

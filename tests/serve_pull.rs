@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
+use common::serve::{Serve, ServeOptions};
 use common::*;
 use serde_json::{json, Value};
 use trailstore::{PullOptions, Remote, RetryPolicy, Store};
@@ -17,58 +18,34 @@ use trailstore::{PullOptions, Remote, RetryPolicy, Store};
 const USER: &str = "qa@example.com";
 const KEY: &str = "SENTINEL-KEY-7d1f0c2a9b";
 
-/// A running `trailstore serve`, killed on drop. Its output is kept for the secrets check.
+/// A running `trailstore serve` (see `common::serve`). Its output is kept for the secrets check.
 struct Server {
-    child: Child,
-    port: u16,
+    serve: Serve,
     log: PathBuf,
 }
 
 impl Server {
     fn start(store: &Path, faults: Option<&Value>, log_dir: &Path) -> Server {
         let log = log_dir.join(format!("serve-{}.log", std::process::id()));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailstore"));
-        cmd.arg("--store")
-            .arg(store)
-            .args(["serve", "--bind", "127.0.0.1:0", "--user", USER]);
-        cmd.env("TRAILSTORE_SERVE_KEY", KEY);
-        if let Some(plan) = faults {
-            let p = log_dir.join("faults.json");
-            std::fs::write(&p, plan.to_string()).unwrap();
-            cmd.arg("--faults")
-                .arg(p)
-                .env("TRAILSTORE_ENABLE_FAULTS", "yes");
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let port = first
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
-        std::fs::write(&log, &first).unwrap();
-        Server { child, port, log }
+        let faults_file = log_dir.join("faults.json");
+        let serve = Serve::start(ServeOptions {
+            store,
+            bind: "127.0.0.1:0".into(),
+            user: USER,
+            key: KEY,
+            faults: faults.map(|plan| (plan, faults_file.as_path())),
+            capture_stderr: true,
+        });
+        std::fs::write(&log, &serve.first_line).unwrap();
+        Server { serve, log }
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
+        self.serve.url()
     }
 
     fn remote(&self) -> Remote {
-        Remote {
-            url: self.url(),
-            user: USER.into(),
-            key: KEY.into(),
-            ca_file: None,
-        }
+        self.serve.remote(USER, KEY)
     }
 
     /// A raw request: (status, content-type, body).
@@ -156,16 +133,14 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the server and appends everything it printed to its log.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        if let Ok(status) = self.child.wait() {
-            let _ = status;
-        }
+        self.serve.stop();
         let mut rest = String::new();
-        if let Some(mut o) = self.child.stdout.take() {
+        if let Some(mut o) = self.serve.child.stdout.take() {
             let _ = o.read_to_string(&mut rest);
         }
-        if let Some(mut e) = self.child.stderr.take() {
+        if let Some(mut e) = self.serve.child.stderr.take() {
             let _ = e.read_to_string(&mut rest);
         }
         let mut log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -573,7 +548,7 @@ fn refuses_bad_credentials_a_second_server_and_loose_config_files() {
     assert!(!e.to_string().contains("wrong"));
     pull(&local, &server);
     let mut other = server.remote();
-    other.url = format!("http://localhost:{}/", server.port);
+    other.url = format!("http://localhost:{}/", server.serve.port);
     let e = trailstore::pull(&local, &other, &PullOptions::default(), &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("This store pulls from"), "{e}");
     // A config file others can read is refused; a private one is used.

@@ -2,6 +2,8 @@
 //! snapshot, and short ways to call routes.
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
