@@ -550,12 +550,24 @@ fn bulk_imports_stage_their_documents_and_stay_consistent() {
     );
     let before = fingerprint(&store);
 
-    // A re-import that renames the copies: the old words disappear, nothing is doubled.
+    // A re-import that renames the copies: the old words disappear, nothing is doubled. One
+    // copy has a pending local edit of another field, which the import merges with the server's
+    // new title: the staged document is the merged record.
+    ok(&store, "update_case/10002", json!({"refs": "ECHIDNA-7"}));
     store
         .import_snapshot(&big_snapshot(copies as u64, "Numbat"))
         .unwrap();
     assert_eq!(count(&store, "quokka"), 0);
     assert_eq!(count(&store, "numbat"), per_copy * copies);
+    let merged = ok(&store, "get_case/10002", Value::Null);
+    assert_eq!(merged["refs"], "ECHIDNA-7");
+    assert!(merged["title"].as_str().unwrap().starts_with("Numbat"));
+    assert_eq!(count(&store, "refs:echidna"), 1);
+    assert_eq!(
+        found(&store, 1, &q("refs:echidna numbat")),
+        set(&[10002]),
+        "the merged case is found by both its local and its server value"
+    );
     assert_eq!(
         found(&store, 1, "").len(),
         all_pages(&store, "get_cases/1", "cases").len()
