@@ -91,12 +91,24 @@ impl Store {
 
     /// Imports a snapshot file (see [`Store::import_snapshot`]).
     pub fn import_snapshot_file(&self, path: impl AsRef<std::path::Path>) -> Result<ImportReport> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)?;
-        let snapshot: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::BadRequest {
-                message: format!("{} is not valid JSON: {e}", path.display()),
-            })?;
-        self.import_snapshot(&snapshot)
+        self.import_snapshot(&read_snapshot_file(path.as_ref())?)
     }
+}
+
+impl Batch {
+    /// Imports a snapshot file inside this batch (see [`Batch::import_snapshot`]).
+    pub fn import_snapshot_file(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<ImportReport> {
+        self.import_snapshot(&read_snapshot_file(path.as_ref())?)
+    }
+}
+
+/// Reads and parses a snapshot file: an I/O error, or a bad request naming the file.
+fn read_snapshot_file(path: &std::path::Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| Error::BadRequest {
+        message: format!("{} is not valid JSON: {e}", path.display()),
+    })
 }

@@ -114,9 +114,9 @@ pub unsafe extern "C" fn trailstore_store_call(
     })
 }
 
-fn parse_snapshot(text: &str, what: &str) -> Result<Value, Error> {
+fn parse_snapshot(text: &str) -> Result<Value, Error> {
     serde_json::from_str(text).map_err(|e| Error::BadRequest {
-        message: format!("{what} is not valid JSON: {e}"),
+        message: format!("The snapshot is not valid JSON: {e}"),
     })
 }
 
@@ -142,9 +142,7 @@ pub unsafe extern "C" fn trailstore_store_import_file(
         let store = unsafe { arg_ref(store, "store") }?;
         let path = unsafe { arg_path(path, "path") }?;
         let out = Out::new(out_report_json, "out_report_json")?;
-        let text = std::fs::read_to_string(&path).map_err(Error::Io)?;
-        let snapshot = parse_snapshot(&text, &path.display().to_string())?;
-        let report = store.store.import_snapshot(&snapshot)?;
+        let report = store.store.import_snapshot_file(&path)?;
         out.set_string(report.to_json().to_string());
         Ok(())
     })
@@ -166,7 +164,7 @@ pub unsafe extern "C" fn trailstore_store_import_json(
         let store = unsafe { arg_ref(store, "store") }?;
         let text = unsafe { arg_str(snapshot_json, "snapshot_json") }?;
         let out = Out::new(out_report_json, "out_report_json")?;
-        let snapshot = parse_snapshot(text, "The snapshot")?;
+        let snapshot = parse_snapshot(text)?;
         let report = store.store.import_snapshot(&snapshot)?;
         out.set_string(report.to_json().to_string());
         Ok(())

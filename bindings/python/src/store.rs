@@ -30,14 +30,6 @@ fn answer_to_py<'py>(py: Python<'py>, a: Answer) -> PyResult<Bound<'py, PyAny>> 
     serialize(py, &a)
 }
 
-/// Reads and parses a snapshot file (the CLI's `trailstore import FILE` does the same).
-fn read_snapshot(path: &std::path::Path) -> trailstore::Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(CoreError::Io)?;
-    serde_json::from_str(&text).map_err(|e| CoreError::BadRequest {
-        message: format!("{} is not valid JSON: {e}", path.display()),
-    })
-}
-
 /// An open store (`trailstore.Store` wraps it). Safe to share between threads.
 #[pyclass(module = "trailstore._native", name = "NativeStore", frozen)]
 pub struct NativeStore {
@@ -168,8 +160,7 @@ impl NativeStore {
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
             let store = raise(py, self.handle())?;
-            let report =
-                py.detach(move || shield(|| store.import_snapshot(&read_snapshot(&path)?)));
+            let report = py.detach(move || shield(|| store.import_snapshot_file(&path)));
             to_py(py, &raise(py, report)?.to_json())
         })
     }
@@ -399,7 +390,7 @@ impl NativeBatch {
         path: PathBuf,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
-            let report = self.with_batch(py, move |b| b.import_snapshot(&read_snapshot(&path)?));
+            let report = self.with_batch(py, move |b| b.import_snapshot_file(&path));
             to_py(py, &raise(py, report)?.to_json())
         })
     }
