@@ -586,7 +586,6 @@ impl<'a> Writer<'a> {
 
     /// Writes a case; `old` is the stored version it replaces, whose index entries are moved.
     pub fn put_case(&mut self, case: &Case, old: Option<&Case>) -> Result<()> {
-        self.put(case)?;
         if let Some(old) = old {
             if old.section_id != case.section_id {
                 self.unlink(tables::SECTION_CASES, old.section_id, old.id)?;
@@ -596,21 +595,14 @@ impl<'a> Writer<'a> {
                 t.remove((old.suite_id, old.id))?;
             }
         }
-        self.link(tables::SECTION_CASES, case.section_id, case.id)?;
-        {
-            let mut t = self.wtx.open_table(tables::SUITE_CASES)?;
-            t.insert(
-                (case.suite_id, case.id),
-                summary_of(case).encode().as_slice(),
-            )?;
-        }
-        self.case_changed(case.id)
+        self.put_new_cases(std::slice::from_ref(case), |_, _| Ok(()))
     }
 
-    /// Writes cases none of whose ids the store holds, as [`Writer::put_case`] would, opening
-    /// each table once for all of them (a fresh import's path: per case, opening and closing
-    /// four tables cost as much as writing it). `each` runs after each case is written, with
-    /// the transaction to read from.
+    /// Writes cases none of whose ids the store holds (or whose old links the caller removed,
+    /// as [`Writer::put_case`] does): the record, its section link, its summary in the suite,
+    /// and its entry in the change log. Each table is opened once for all of them (a fresh
+    /// import's path: per case, opening and closing four tables cost as much as writing it).
+    /// `each` runs after each case is written, with the transaction to read from.
     pub fn put_new_cases(
         &mut self,
         cases: &[Case],

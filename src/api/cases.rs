@@ -341,14 +341,13 @@ pub(super) fn update_case(
 /// Loads the cases a bulk call names, refusing the whole call if one is missing or outside the
 /// suite.
 fn load_listed(tx: &Tx<'_>, ids: &[u64], suite_id: Option<u64>) -> Result<Vec<Case>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        match tx.get::<Case>(*id)? {
-            Some(c) if suite_id.is_none_or(|s| s == c.suite_id) => out.push(c),
-            _ => return Err(msg::invalid_in_list("case_ids", "case")),
-        }
-    }
-    Ok(out)
+    tx.get_many::<Case>(ids)?
+        .into_iter()
+        .map(|c| match c {
+            Some(c) if suite_id.is_none_or(|s| s == c.suite_id) => Ok(c),
+            _ => Err(msg::invalid_in_list("case_ids", "case")),
+        })
+        .collect()
 }
 
 pub(super) fn update_cases(
