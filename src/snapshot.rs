@@ -352,9 +352,15 @@ pub(crate) fn import(
     report.counts.insert("sections", sections.len());
     // Into a store without cases (a first import or pull) there is nothing to look up.
     let fresh = w.tx().is_empty::<Case>()?;
-    let mut stager = match index {
-        Some(index) if cases.len() >= STAGE_MIN => index.begin_stage(w.tx().all::<CaseField>()?)?,
-        _ => None,
+    let stage = index.filter(|_| cases.len() >= STAGE_MIN);
+    // The custom fields as this transaction has them (the import may have added some).
+    let stage_fields = match stage {
+        Some(_) => w.tx().all::<CaseField>()?,
+        None => Vec::new(),
+    };
+    let mut stager = match stage {
+        Some(index) => index.begin_stage(&stage_fields)?,
+        None => None,
     };
     *staged = stager.is_some();
     let total = cases.len();

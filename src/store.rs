@@ -581,9 +581,7 @@ impl Batch {
         let out = crate::snapshot::import(&mut w, snapshot, Some(index), &mut staged);
         if out.is_err() {
             self.wtx = None;
-            if staged {
-                index.unstage();
-            }
+            self.unstage();
             return out;
         }
         let mut delta = Delta::of(w);

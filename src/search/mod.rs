@@ -321,21 +321,39 @@ impl SearchIndex {
     ) -> Result<()> {
         let mut docs = DocBuilder::new(&self.schema, fields);
         for id in case_ids {
-            self.writer(state)?
-                .delete_term(Term::from_field_u64(self.schema.id, *id));
-            if let Some(case) = tx.get::<Case>(*id)? {
-                let doc = docs.build(tx, &case)?;
-                self.writer(state)?.add_document(doc).map_err(tantivy_err)?;
-            }
-            state.pending += 1;
+            let doc = match tx.get::<Case>(*id)? {
+                Some(case) => Some(docs.build(tx, &case)?),
+                None => None,
+            };
+            self.put_doc(state, *id, doc, true)?;
         }
+        Ok(())
+    }
+
+    /// Hands one case's change to the writer: deletes its document (unless `replace` says there
+    /// can be none) and adds `doc`, if the case still exists.
+    fn put_doc(
+        &self,
+        state: &mut WriterState,
+        id: u64,
+        doc: Option<TantivyDocument>,
+        replace: bool,
+    ) -> Result<()> {
+        let writer = self.writer(state)?;
+        if replace {
+            writer.delete_term(Term::from_field_u64(self.schema.id, id));
+        }
+        if let Some(doc) = doc {
+            writer.add_document(doc).map_err(tantivy_err)?;
+        }
+        state.pending += 1;
         Ok(())
     }
 
     /// Starts staging a bulk import's documents (see the module docs), inside the batch that
     /// writes them. `None` when the index cannot stage now (it must be rebuilt anyway); the
     /// import then leaves indexing to the commit, as any write does.
-    pub fn begin_stage<'a>(&'a self, fields: Vec<CaseField>) -> Result<Option<Stager<'a>>> {
+    pub fn begin_stage<'a>(&'a self, fields: &'a [CaseField]) -> Result<Option<Stager<'a>>> {
         let mut state = self.lock();
         if state.broken.is_some() || state.staged {
             return Ok(None);
@@ -347,8 +365,7 @@ impl SearchIndex {
         state.staged = true;
         Ok(Some(Stager {
             index: self,
-            fields,
-            parents: HashMap::new(),
+            docs: DocBuilder::new(&self.schema, fields),
             staged: 0,
         }))
     }
@@ -800,8 +817,7 @@ impl<'a> DocBuilder<'a> {
 /// custom fields of the importing transaction.
 pub(crate) struct Stager<'a> {
     index: &'a SearchIndex,
-    fields: Vec<CaseField>,
-    parents: HashMap<u64, Option<u64>>,
+    docs: DocBuilder<'a>,
     staged: usize,
 }
 
@@ -810,21 +826,9 @@ impl Stager<'_> {
     /// says the store held no cases before the batch (each delete is a term lookup in every
     /// segment at the next commit: a tenth of a fresh import's indexing time).
     pub fn add(&mut self, tx: &Tx<'_>, case: &Case, fresh: bool) -> Result<()> {
-        let mut docs = DocBuilder {
-            schema: &self.index.schema,
-            fields: &self.fields,
-            parents: std::mem::take(&mut self.parents),
-        };
-        let doc = docs.build(tx, case);
-        self.parents = docs.parents;
-        let doc = doc?;
+        let doc = self.docs.build(tx, case)?;
         let mut state = self.index.lock();
-        let writer = self.index.writer(&mut state)?;
-        if !fresh {
-            writer.delete_term(Term::from_field_u64(self.index.schema.id, case.id));
-        }
-        writer.add_document(doc).map_err(tantivy_err)?;
-        state.pending += 1;
+        self.index.put_doc(&mut state, case.id, Some(doc), !fresh)?;
         self.staged += 1;
         if self.staged == STAGE_MIN / 2 {
             crate::failpoint::hit("during-staged-import");
