@@ -153,10 +153,12 @@ struct PyOut<'a, 'py> {
     keys: &'a mut KeyCache,
 }
 
+fn no_json_form(what: &str) -> ConvertError {
+    ConvertError(PyTypeError::new_err(format!("{what} has no JSON form")))
+}
+
 fn unsupported<'py>(what: &str) -> Out<'py> {
-    Err(ConvertError(PyTypeError::new_err(format!(
-        "{what} has no JSON form"
-    ))))
+    Err(no_json_form(what))
 }
 
 struct SeqOut<'a, 'py> {
@@ -276,9 +278,7 @@ impl<'a, 'py> ser::Serializer for PyOut<'a, 'py> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "an enum variant with data has no JSON form",
-        )))
+        Err(no_json_form("an enum variant with data"))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<MapOut<'a, 'py>, ConvertError> {
         Ok(MapOut {
@@ -302,9 +302,7 @@ impl<'a, 'py> ser::Serializer for PyOut<'a, 'py> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "an enum variant with data has no JSON form",
-        )))
+        Err(no_json_form("an enum variant with data"))
     }
 }
 
@@ -414,10 +412,12 @@ struct KeyOut<'a, 'py> {
 
 type KeyResult<'py> = Result<Bound<'py, PyString>, ConvertError>;
 
+fn not_a_key() -> ConvertError {
+    ConvertError(PyTypeError::new_err("a map key must be a string"))
+}
+
 fn bad_key<'py>() -> KeyResult<'py> {
-    Err(ConvertError(PyTypeError::new_err(
-        "a map key must be a string",
-    )))
+    Err(not_a_key())
 }
 
 impl<'py> ser::Serializer for KeyOut<'_, 'py> {
@@ -505,23 +505,17 @@ impl<'py> ser::Serializer for KeyOut<'_, 'py> {
         bad_key()
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_tuple_variant(
         self,
@@ -530,23 +524,17 @@ impl<'py> ser::Serializer for KeyOut<'_, 'py> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStruct, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
     fn serialize_struct_variant(
         self,
@@ -555,9 +543,7 @@ impl<'py> ser::Serializer for KeyOut<'_, 'py> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, ConvertError> {
-        Err(ConvertError(PyTypeError::new_err(
-            "a map key must be a string",
-        )))
+        Err(not_a_key())
     }
 }
 
