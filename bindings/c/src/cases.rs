@@ -106,7 +106,7 @@ pub unsafe extern "C" fn trailstore_case_add(
     unsafe {
         answer(store, out_json, |s| {
             let body = arg_str(case_json, "case_json")?;
-            Ok(s.call_text(&format!("add_case/{section_id}"), body)?
+            Ok(s.answer_text(&format!("add_case/{section_id}"), body)?
                 .to_text())
         })
     }
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn trailstore_case_update(
     unsafe {
         answer(store, out_json, |s| {
             let body = arg_str(changes_json, "changes_json")?;
-            Ok(s.call_text(&format!("update_case/{case_id}"), body)?
+            Ok(s.answer_text(&format!("update_case/{case_id}"), body)?
                 .to_text())
         })
     }
