@@ -15,19 +15,10 @@ use trailstore::{IndexAction, Store};
 /// Ids of every match of a search route (all pages), with the reported total.
 fn found(store: &Store, project: u64, params: &str) -> BTreeSet<u64> {
     let route = format!("x_search_cases/{project}&limit=250&count=1{params}");
+    let (hits, total) = search_hits(store, &route);
     let mut out = BTreeSet::new();
-    let mut next = Some(route);
-    let mut total = None;
-    while let Some(r) = next {
-        let page = ok(store, &r, Value::Null);
-        total = page["total"].as_u64().or(total);
-        for hit in page["results"].as_array().unwrap() {
-            assert!(
-                out.insert(hit["case"]["id"].as_u64().unwrap()),
-                "duplicate hit"
-            );
-        }
-        next = page["_links"]["next"].as_str().map(str::to_string);
+    for id in hits {
+        assert!(out.insert(id), "duplicate hit");
     }
     if let Some(t) = total {
         assert_eq!(t as usize, out.len(), "total equals the hits of {params}");

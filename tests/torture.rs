@@ -264,21 +264,8 @@ fn verify_after_kill(
         }
     }
     // Search finds exactly the stored cases, each once.
-    let mut found: Vec<u64> = Vec::new();
-    let mut next = Some("x_search_cases/1&limit=250&count=1&highlight=0".to_string());
-    let mut total = 0;
-    while let Some(route) = next {
-        let page = ok(store, &route, Value::Null);
-        total = page["total"].as_u64().unwrap() as usize;
-        found.extend(
-            page["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["case"]["id"].as_u64().unwrap()),
-        );
-        next = page["_links"]["next"].as_str().map(str::to_string);
-    }
+    let (mut found, total) = search_hits(store, "x_search_cases/1&limit=250&count=1&highlight=0");
+    let total = total.unwrap() as usize;
     found.sort_unstable();
     let stored: Vec<u64> = actual.keys().copied().collect();
     // A hit whose case is gone is dropped from the results but still counted in the total.
@@ -432,21 +419,8 @@ fn fingerprint(store: &Store) -> Vec<Vec<u64>> {
         "&priority_id=4",
         "&section_id=2",
     ] {
-        let mut ids: Vec<u64> = Vec::new();
-        let mut total = None;
-        let mut next = Some(format!("x_search_cases/1&limit=250&count=1{q}"));
-        while let Some(route) = next {
-            let page = ok(store, &route, Value::Null);
-            total = page["total"].as_u64().or(total);
-            ids.extend(
-                page["results"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["case"]["id"].as_u64().unwrap()),
-            );
-            next = page["_links"]["next"].as_str().map(str::to_string);
-        }
+        let (mut ids, total) =
+            search_hits(store, &format!("x_search_cases/1&limit=250&count=1{q}"));
         ids.sort_unstable();
         let found = ids.len();
         ids.dedup();

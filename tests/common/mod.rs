@@ -76,6 +76,27 @@ pub fn all_pages(store: &Store, route: &str, key: &str) -> Vec<Value> {
     out
 }
 
+/// The case ids of every hit of a search route (`x_search_cases/...`), all pages in order, and
+/// the `total` the pages reported (when the route asks for `count=1`).
+pub fn search_hits(store: &Store, route: &str) -> (Vec<u64>, Option<u64>) {
+    let mut hits = Vec::new();
+    let mut total = None;
+    let mut next = Some(route.to_string());
+    while let Some(r) = next {
+        let page = ok(store, &r, Value::Null);
+        total = page["total"].as_u64().or(total);
+        hits.extend(
+            page["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["case"]["id"].as_u64().unwrap()),
+        );
+        next = page["_links"]["next"].as_str().map(str::to_string);
+    }
+    (hits, total)
+}
+
 /// The ids of a list of entities.
 pub fn ids(items: &[Value]) -> Vec<u64> {
     items.iter().map(|i| i["id"].as_u64().unwrap()).collect()
