@@ -16,28 +16,11 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
-pub const SCHEMA: &str = "
-CREATE TABLE projects (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE suites (id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE sections (id INTEGER PRIMARY KEY, suite_id INTEGER NOT NULL, parent_id INTEGER,
-    depth INTEGER NOT NULL, display_order INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE section_closure (ancestor_id INTEGER NOT NULL, section_id INTEGER NOT NULL,
-    PRIMARY KEY (ancestor_id, section_id)) WITHOUT ROWID;
-CREATE TABLE refdata (kind TEXT NOT NULL, id INTEGER NOT NULL, data TEXT NOT NULL,
-    PRIMARY KEY (kind, id)) WITHOUT ROWID;
-CREATE TABLE cases (
-    id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL, suite_id INTEGER NOT NULL,
-    section_id INTEGER NOT NULL, template_id INTEGER, type_id INTEGER, priority_id INTEGER,
-    milestone_id INTEGER, created_by INTEGER, created_on INTEGER, updated_by INTEGER,
-    updated_on INTEGER, display_order INTEGER, data TEXT NOT NULL);
-CREATE INDEX cases_section ON cases (section_id, display_order);
-CREATE INDEX cases_suite_updated ON cases (suite_id, updated_on);
-CREATE VIRTUAL TABLE cases_fts USING fts5 (title, refs, text, steps, options,
-    content='', contentless_delete=1);
-CREATE TABLE journal (seq INTEGER PRIMARY KEY, op_id TEXT NOT NULL, route TEXT NOT NULL,
-    body TEXT NOT NULL, time INTEGER NOT NULL, user_id INTEGER NOT NULL, state TEXT NOT NULL,
-    effects TEXT NOT NULL);
-";
+/// The schema (`sqlite_schema.sql`, shared with the Python bench), with a contentless FTS table
+/// whose rows can be deleted.
+pub fn schema() -> String {
+    include_str!("sqlite_schema.sql").replace("{fts}", ", contentless_delete=1")
+}
 
 /// The same boosts as trailstore's default fields (title 2, refs 1.5, the rest 1).
 pub const BM25: &str = "bm25(cases_fts, 2.0, 1.5, 1.0, 1.0, 1.0)";
@@ -182,7 +165,7 @@ fn list<'a>(snap: &'a Value, key: &str) -> Vec<&'a Value> {
 
 impl Sql {
     pub fn create_schema(&self) -> rusqlite::Result<()> {
-        self.conn.execute_batch(SCHEMA)
+        self.conn.execute_batch(&schema())
     }
 
     /// Imports a snapshot chunk in one transaction: rows, JSON, and the FTS index.
