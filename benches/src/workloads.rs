@@ -412,23 +412,11 @@ impl Run {
             .unwrap_or(EPOCH + SPAN / 2);
         let ts_b = || {
             timed(|| {
-                let mut offset = 0;
-                let mut got = 0;
-                loop {
-                    let v = store
-                        .call(
-                            &format!("get_cases/2&suite_id=2&updated_after={threshold}&limit=250&offset={offset}"),
-                            None,
-                        )
-                        .expect("get_cases")
-                        .into_value();
-                    got += v["cases"].as_array().map_or(0, Vec::len);
-                    if v["_links"]["next"].is_null() {
-                        break;
-                    }
-                    offset += 250;
-                }
-                got
+                count_pages(
+                    &store,
+                    &format!("get_cases/2&suite_id=2&updated_after={threshold}"),
+                    "cases",
+                )
             })
         };
         let sql_b = || {
@@ -811,27 +799,8 @@ impl Run {
             .query_row("SELECT max(seq) FROM journal", [], |r| r.get::<_, i64>(0))
             .unwrap_or(0) as u64;
         let sql_since = sql_seq.saturating_sub(1000);
-        let ts_read = || {
-            timed(|| {
-                let mut offset = 0;
-                let mut got = 0;
-                loop {
-                    let v = store
-                        .call(
-                            &format!("x_get_journal&since={since}&limit=250&offset={offset}"),
-                            None,
-                        )
-                        .expect("journal")
-                        .into_value();
-                    got += v["journal"].as_array().map_or(0, Vec::len);
-                    if v["_links"]["next"].is_null() {
-                        break;
-                    }
-                    offset += 250;
-                }
-                got
-            })
-        };
+        let ts_read =
+            || timed(|| count_pages(&store, &format!("x_get_journal&since={since}"), "journal"));
         let sql_read = || {
             timed(|| {
                 let mut offset = 0;
@@ -1213,6 +1182,24 @@ fn w8_sql(
         writes as f64 / el,
         reads.load(Ordering::Relaxed) as f64 / el,
     )
+}
+
+/// The items under `key` of every page of a paged trailstore route (pages of 250, stepping the
+/// offset as a TestRail client does, until `_links.next` is null).
+fn count_pages(store: &Store, route: &str, key: &str) -> usize {
+    let mut offset = 0;
+    let mut got = 0;
+    loop {
+        let v = store
+            .call(&format!("{route}&limit=250&offset={offset}"), None)
+            .unwrap_or_else(|e| panic!("{route}: {e}"))
+            .into_value();
+        got += v[key].as_array().map_or(0, Vec::len);
+        if v["_links"]["next"].is_null() {
+            return got;
+        }
+        offset += 250;
+    }
 }
 
 /// The tasks a child process runs; each prints one JSON object.
