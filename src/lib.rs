@@ -69,11 +69,11 @@ pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
     is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, FieldConfig, FieldType, Json, Kind,
     Milestone, Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX,
-    LOCAL_ID_MIN,
+    LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
 pub use remote::{
-    pull, push, Client, PullOptions, PullProgress, PullReport, PushOptions, PushProgress,
-    PushReport, Remote, RetryPolicy, Sent,
+    config_option, pull, push, scrub, Client, PullOptions, PullProgress, PullReport, PushOptions,
+    PushProgress, PushReport, Remote, RetryPolicy, Sent, ENV_KEY, ENV_URL, ENV_USER,
 };
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};

@@ -100,6 +100,19 @@ pub fn bad_json() -> Error {
     Error::bad_request("Invalid JSON in the request body (expected a JSON object).")
 }
 
+/// A query parameter given as an object or a nested list (pattern).
+pub fn not_a_parameter(key: &str) -> Error {
+    Error::validation(
+        key,
+        format!("Field :{key} must be a number, a string, a boolean, or a list of them."),
+    )
+}
+
+/// A route that answers one entity, asked for all of its pages (pattern).
+pub fn not_a_list(method: &str) -> Error {
+    Error::bad_request(format!("The method {method} does not answer a list."))
+}
+
 /// A write route called with GET or a read route with POST (wording not seen).
 pub fn wrong_http_method(method: &str, expected: &str) -> Error {
     Error::bad_request(format!("The method {method} requires HTTP {expected}."))

@@ -1,4 +1,4 @@
-//! The store: a folder holding the redb file (and, later, derived indexes).
+//! The store: a folder holding the redb file and the search index derived from it.
 //!
 //! One [`Store`] handle is `Send + Sync` and is meant to be shared between threads. Reads run in
 //! their own redb read transaction and never wait for the writer. Writes run in a redb write
@@ -10,9 +10,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::api::{self, Answer, Response};
+use crate::api::{self, Answer, Request, Response};
 use crate::error::{Error, Result};
 use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
 use crate::search::{IndexAction, SearchIndex, SearchRequest, SearchResults};
@@ -346,35 +346,73 @@ impl Store {
     /// you need (`serde_json::to_writer` for JSON text) without building a `serde_json::Value`.
     /// This is how the HTTP, C and Python fronts call the dispatcher.
     pub fn answer(&self, route: &str, body: Option<&Value>) -> Result<Answer> {
-        // A damaged file can make the storage engine panic while reading a page: that must
-        // reach the caller as an error, never as a crash.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.call_inner(route, body)
-        })) {
+        self.guarded(route, || self.run(&api::Request::parse(route, body)?))
+    }
+
+    /// Runs a request built with [`Request::parse`] or [`Request::with_params`] (the structured
+    /// call: endpoint and typed query parameters, encoded once by the core).
+    pub fn answer_request(&self, request: &Request) -> Result<Answer> {
+        self.guarded(&request.route, || self.run(request))
+    }
+
+    /// Like [`Store::call`], with the query parameters as typed values (see
+    /// [`Request::with_params`]): `call_with("get_cases/1", &{"priority_id": [3, 4]}, None)`.
+    pub fn call_with(
+        &self,
+        endpoint: &str,
+        params: &Map<String, Value>,
+        body: Option<&Value>,
+    ) -> Result<Response> {
+        let request = Request::with_params(endpoint, params, body)?;
+        self.answer_request(&request).map(Answer::into_response)
+    }
+
+    /// Every item of a list route (`get_cases/1&suite_id=2`, `x_get_journal`, `get_priorities`),
+    /// all pages of it read on one snapshot, so a write between two pages cannot skip or repeat
+    /// an item. A bare-array route answers its array.
+    pub fn list_all(&self, request: &Request) -> Result<Vec<Value>> {
+        self.guarded(&request.route, || {
+            let rtx = self.begin_read()?;
+            api::list_all(self, &Tx::Read(&rtx), request)
+        })
+    }
+
+    /// The cases of one section (not its subsections), every page, on one snapshot: the
+    /// section's suite and project are looked up in the same read as its cases.
+    pub fn section_cases(&self, section_id: u64) -> Result<Vec<Value>> {
+        self.guarded("get_section", || {
+            let rtx = self.begin_read()?;
+            let tx = Tx::Read(&rtx);
+            api::list_all(self, &tx, &api::section_cases_request(&tx, section_id)?)
+        })
+    }
+
+    /// The case fields, typed (see [`CaseField::config_for`] for where each applies).
+    pub fn case_fields(&self) -> Vec<CaseField> {
+        self.fields().as_ref().clone()
+    }
+
+    /// Runs `f` with a panic turned into [`Error::Internal`]: a damaged file can make the
+    /// storage engine panic while reading a page, and that must reach the caller as an error.
+    fn guarded<T>(&self, route: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             Ok(r) => r,
-            Err(payload) => {
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown".into());
-                Err(Error::internal(format!(
-                    "a panic was caught while serving {route}: {what} (the store may be damaged; run trailstore check)"
-                )))
-            }
+            Err(payload) => Err(Error::internal(format!(
+                "a panic was caught while serving {route}: {} (the store may be damaged; check its integrity)",
+                panic_text(payload.as_ref())
+            ))),
         }
     }
 
-    fn call_inner(&self, route: &str, body: Option<&Value>) -> Result<Answer> {
-        let request = api::Request::parse(route, body)?;
+    fn run(&self, request: &api::Request) -> Result<Answer> {
         if request.method.is_write() {
             let mut batch = self.batch()?;
-            let out = batch.run(&request)?;
+            let out = batch.run(request)?;
             batch.commit()?;
             Ok(out)
         } else {
             let rtx = self.begin_read()?;
-            api::read(self, &Tx::Read(&rtx), &request)
+            api::read(self, &Tx::Read(&rtx), request)
         }
     }
 
@@ -415,6 +453,19 @@ impl Store {
             version: 0,
             staged: false,
         })
+    }
+
+    /// Refuses work that writes at its end (pull, push) while this thread holds a batch: that
+    /// write would wait for the batch forever, so the refusal comes before anything is done.
+    pub(crate) fn refuse_in_batch(&self, what: &str) -> Result<()> {
+        if *self.batch_owner() == Some(std::thread::current().id()) {
+            return Err(Error::Busy {
+                message: format!(
+                    "A batch is open on this thread; commit or roll it back before {what}."
+                ),
+            });
+        }
+        Ok(())
     }
 
     fn batch_owner(&self) -> std::sync::MutexGuard<'_, Option<std::thread::ThreadId>> {
@@ -523,6 +574,15 @@ impl Delta {
     }
 }
 
+/// The text of a caught panic's payload.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Several calls in one write transaction. Each call is validated before it writes, so a rejected
 /// call leaves the batch as it was; [`Batch::commit`] makes them all durable at once.
 pub struct Batch {
@@ -547,6 +607,18 @@ impl Batch {
     pub fn answer(&mut self, route: &str, body: Option<&Value>) -> Result<Answer> {
         let request = api::Request::parse(route, body)?;
         self.run(&request)
+    }
+
+    /// Runs a built request inside the batch (see [`Store::answer_request`]).
+    pub fn answer_request(&mut self, request: &Request) -> Result<Answer> {
+        self.run(request)
+    }
+
+    /// Every item of a list route as the batch sees it (see [`Store::list_all`]).
+    pub fn list_all(&mut self, request: &Request) -> Result<Vec<Value>> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        api::list_all(&self.store, &Tx::Write(wtx), request)
     }
 
     pub(crate) fn run(&mut self, request: &api::Request) -> Result<Answer> {

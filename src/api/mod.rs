@@ -111,6 +111,49 @@ macro_rules! methods {
     };
 }
 
+impl Method {
+    /// The key a paged answer of this method lists its items under (`get_cases` → `cases`);
+    /// `None` for a method that answers one entity or a bare array.
+    pub fn list_key(self) -> Option<&'static str> {
+        use Method::*;
+        Some(match self {
+            GetProjects => "projects",
+            GetSuites => "suites",
+            GetSections => "sections",
+            GetCases => "cases",
+            GetHistoryForCase => "history",
+            GetUsers => "users",
+            GetMilestones => "milestones",
+            XGetJournal => "journal",
+            XSearchCases => "results",
+            XGetConflicts => "conflicts",
+            _ => return None,
+        })
+    }
+
+    /// Whether the method answers a list (paged or bare), so that [`crate::Store::list_all`]
+    /// can read all of it.
+    pub fn is_list(self) -> bool {
+        use Method::*;
+        self.list_key().is_some()
+            || matches!(
+                self,
+                GetCaseFields | GetCaseTypes | GetPriorities | GetTemplates
+            )
+    }
+
+    /// TestRail's refusal of this method sent with the other HTTP verb: writes are POSTs,
+    /// reads are GETs. Only HTTP has verbs; the dispatcher gives the same answer to a write
+    /// called as a read and the other way round.
+    pub fn check_verb(self, post: bool) -> Result<()> {
+        match (self.is_write(), post) {
+            (true, false) => Err(msg::wrong_http_method(self.name(), "POST")),
+            (false, true) => Err(msg::wrong_http_method(self.name(), "GET")),
+            _ => Ok(()),
+        }
+    }
+}
+
 methods! {
     GetProject = "get_project", false, ["project_id"], 1;
     GetProjects = "get_projects", false, [], 0;
@@ -236,6 +279,39 @@ impl Request {
         })
     }
 
+    /// Builds a request from an endpoint (`get_cases/1`, which may carry a query of its own) and
+    /// query parameters given as typed values, encoded as TestRail clients send them: `true` and
+    /// `false` as `1` and `0`, a list as `3,4`, a number as its digits; `null` leaves the
+    /// parameter out, and anything nested is refused. This is the one encoder of every front.
+    pub fn with_params(
+        endpoint: &str,
+        params: &Map<String, Value>,
+        body: Option<&Value>,
+    ) -> Result<Request> {
+        let mut req = Request::parse(endpoint, body)?;
+        for (key, value) in params {
+            let Some(text) = query_value(key, value)? else {
+                continue;
+            };
+            req.route.push('&');
+            req.route.push_str(&paging::encode(key));
+            req.route.push('=');
+            req.route.push_str(&paging::encode(&text));
+            req.params.push((key.clone(), text));
+        }
+        Ok(req)
+    }
+
+    /// The same request with another body (text already parsed with [`parse_body`]).
+    pub fn with_body(mut self, body: Option<&Value>) -> Result<Request> {
+        self.body = match body {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(msg::bad_json()),
+        };
+        Ok(self)
+    }
+
     /// The value of a query parameter (the last one wins, as in PHP).
     pub fn param(&self, key: &str) -> Option<&str> {
         self.params
@@ -261,6 +337,86 @@ impl Request {
     pub fn soft(&self) -> bool {
         matches!(self.param("soft"), Some("1") | Some("true"))
     }
+}
+
+/// One query parameter's text, or `None` for a `null` (left out).
+fn query_value(key: &str, value: &Value) -> Result<Option<String>> {
+    fn scalar(key: &str, v: &Value) -> Result<String> {
+        match v {
+            Value::Bool(b) => Ok(if *b { "1" } else { "0" }.to_string()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(msg::not_a_parameter(key)),
+        }
+    }
+    Ok(match value {
+        Value::Null => None,
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .map(|v| scalar(key, v))
+                .collect::<Result<Vec<_>>>()?
+                .join(","),
+        ),
+        v => Some(scalar(key, v)?),
+    })
+}
+
+/// Every item of a list route, read page after page on the one transaction `tx`, so that the
+/// list is one consistent state however many pages it takes. Any `limit` and `offset` of the
+/// request are replaced: the walk starts at the first item and stops where the route's own
+/// `_links.next` says the list ends.
+pub(crate) fn list_all(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Vec<Value>> {
+    if !req.method.is_list() {
+        return Err(msg::not_a_list(req.method.name()));
+    }
+    let mut req = req.clone();
+    req.params.retain(|(k, _)| k != "limit" && k != "offset");
+    let Some(key) = req.method.list_key() else {
+        return match read(store, tx, &req)?.into_response().into_value() {
+            Value::Array(items) => Ok(items),
+            _ => Err(Error::internal(format!("{} answered no list", req.route))),
+        };
+    };
+    req.params.push(("limit".into(), PAGE_MAX.to_string()));
+    req.params.push(("offset".into(), String::new()));
+    let mut items = Vec::new();
+    let mut offset = 0;
+    loop {
+        if let Some(last) = req.params.last_mut() {
+            last.1 = offset.to_string();
+        }
+        offset += PAGE_MAX;
+        let Value::Object(mut page) = read(store, tx, &req)?.into_response().into_value() else {
+            return Err(Error::internal(format!("{} answered no page", req.route)));
+        };
+        match page.remove(key) {
+            Some(Value::Array(list)) => items.extend(list),
+            _ => {
+                return Err(Error::internal(format!(
+                    "a page of {} has no {key}",
+                    req.route
+                )))
+            }
+        }
+        if page["_links"]["next"].is_null() {
+            return Ok(items);
+        }
+    }
+}
+
+/// The `get_cases` request for the cases of one section: its project and suite looked up on
+/// `tx`, the transaction the cases are then read on.
+pub(crate) fn section_cases_request(tx: &Tx<'_>, section_id: u64) -> Result<Request> {
+    let section = sections::load(tx, "section_id", section_id)?;
+    let suite = suites::load(tx, "suite_id", section.suite_id)?;
+    Request::parse(
+        &format!(
+            "get_cases/{}&suite_id={}&section_id={}",
+            suite.project_id, suite.id, section.id
+        ),
+        None,
+    )
 }
 
 /// The case fields to read with: the cached list on a snapshot, the transaction's own inside a

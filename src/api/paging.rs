@@ -1,7 +1,8 @@
 //! TestRail 6.7+ paging: `{offset, limit, size, _links: {next, prev}, <key>: [...]}`.
 //!
 //! `limit` defaults to and may not exceed 250 (TestRail answers `Field :limit is too large
-//! (maximum 250).`); `size` is the number of items on the page; `_links.next` repeats the
+//! (maximum 250).`); an empty `limit=` or `offset=` is the same as none, on every route, as
+//! empty filters are; `size` is the number of items on the page; `_links.next` repeats the
 //! request's filters, then `&limit=L&offset=O`, and is null on the last page. Every page but the
 //! last is full, which is how `testrail-api`'s `*_bulk` helpers find the end.
 
@@ -20,11 +21,11 @@ pub struct Page {
     pub offset: u64,
 }
 
-fn natural(req: &Request, key: &str) -> Result<Option<u64>> {
-    match req.param(key) {
+/// A natural-number parameter; absent and empty are the same (none given).
+pub(crate) fn natural(req: &Request, key: &str) -> Result<Option<u64>> {
+    match req.param(key).map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
-            .trim()
             .parse::<u64>()
             .map(Some)
             .map_err(|_| msg::not_natural(key)),
@@ -32,9 +33,16 @@ fn natural(req: &Request, key: &str) -> Result<Option<u64>> {
 }
 
 impl Page {
+    /// The page a TestRail list route asks for: `limit` 250 unless given.
     pub fn from_request(req: &Request) -> Result<Page> {
+        Page::with_default(req, PAGE_MAX)
+    }
+
+    /// The page of a route whose `limit` defaults to `default` (at most [`PAGE_MAX`]): the one
+    /// rule for `limit` and `offset` of every paged route.
+    pub fn with_default(req: &Request, default: u64) -> Result<Page> {
         let limit = match natural(req, "limit")? {
-            None => PAGE_MAX,
+            None => default,
             Some(0) => return Err(msg::limit_too_small()),
             Some(l) if l > PAGE_MAX => return Err(msg::limit_too_large(PAGE_MAX)),
             Some(l) => l,
@@ -67,10 +75,16 @@ fn link(req: &Request, limit: u64, offset: u64) -> Value {
         s.push('&');
         s.push_str(k);
         s.push('=');
-        s.push_str(&percent_encoding::utf8_percent_encode(v, QUERY).to_string());
+        s.push_str(&encode(v));
     }
     s.push_str(&format!("&limit={limit}&offset={offset}"));
     Value::String(s)
+}
+
+/// A query key or value percent-encoded for a route: the one encoder of links and of
+/// [`Request::with_params`].
+pub(crate) fn encode(text: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::utf8_percent_encode(text, QUERY).into()
 }
 
 /// Characters escaped in a link's query values: what would break `&`-splitting or a URL.

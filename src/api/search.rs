@@ -11,6 +11,7 @@
 
 use serde_json::{json, Value};
 
+use super::paging::Page;
 use super::{csv_ids, timestamp, Request};
 use crate::error::Result;
 use crate::messages as msg;
@@ -20,12 +21,8 @@ use crate::store::Store;
 use crate::tx::Tx;
 use crate::validate;
 
-fn natural(req: &Request, key: &str) -> Result<Option<usize>> {
-    match req.param(key).map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| msg::not_natural(key)),
-    }
-}
+/// How many hits a search answers when no `limit` is given.
+const DEFAULT_LIMIT: u64 = 50;
 
 /// Reads a search request from a route's parameters.
 pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
@@ -51,14 +48,7 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
             }
         }
     };
-    let limit = match natural(req, "limit")? {
-        None => 50,
-        Some(0) => return Err(msg::limit_too_small()),
-        Some(l) if l > SEARCH_LIMIT_MAX => {
-            return Err(msg::limit_too_large(SEARCH_LIMIT_MAX as u64))
-        }
-        Some(l) => l,
-    };
+    let page = Page::with_default(req, DEFAULT_LIMIT.min(SEARCH_LIMIT_MAX as u64))?;
     let mut choices = Vec::new();
     for (k, v) in &req.params {
         if k.starts_with("custom_") && !v.trim().is_empty() {
@@ -89,8 +79,8 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
         updated_after: timestamp(req, "updated_after")?,
         updated_before: timestamp(req, "updated_before")?,
         choices,
-        offset: natural(req, "offset")?.unwrap_or(0),
-        limit,
+        offset: usize::try_from(page.offset).unwrap_or(usize::MAX),
+        limit: usize::try_from(page.limit).unwrap_or(SEARCH_LIMIT_MAX),
         count: flag("count", false)?,
         highlight: flag("highlight", true)?,
     })

@@ -6,59 +6,53 @@ use serde_json::{Map, Value};
 use super::{opt_str_value, put_extra, Json, Obj};
 use crate::error::{Error, Result};
 
-/// The custom field types of TestRail (`type_id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    String,
-    Integer,
-    Text,
-    Url,
-    Checkbox,
-    Dropdown,
-    User,
-    Date,
-    Milestone,
-    Steps,
-    MultiSelect,
-    /// A type this build has no rule for (BDD scenarios, newer types): any JSON value is kept.
-    Other(i64),
+macro_rules! field_types {
+    ($( $variant:ident = $id:literal, $name:literal; )*) => {
+        /// The custom field types of TestRail (`type_id`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum FieldType {
+            $( $variant, )*
+            /// A type this build has no rule for (BDD scenarios, newer types): any JSON value is
+            /// kept.
+            Other(i64),
+        }
+
+        impl FieldType {
+            /// Every type this build knows, in `type_id` order.
+            pub const ALL: &'static [FieldType] = &[ $( FieldType::$variant, )* ];
+
+            pub fn from_type_id(id: i64) -> FieldType {
+                match id { $( $id => FieldType::$variant, )* other => FieldType::Other(other) }
+            }
+
+            pub fn type_id(self) -> i64 {
+                match self { $( FieldType::$variant => $id, )* FieldType::Other(n) => n }
+            }
+
+            /// TestRail's display name of the type ("Multi-select"); `?` for an unknown one.
+            pub fn name(self) -> &'static str {
+                match self { $( FieldType::$variant => $name, )* FieldType::Other(_) => "?" }
+            }
+        }
+    };
+}
+
+// The type table, written once: variant, TestRail's `type_id`, TestRail's display name.
+field_types! {
+    String = 1, "String";
+    Integer = 2, "Integer";
+    Text = 3, "Text";
+    Url = 4, "URL";
+    Checkbox = 5, "Checkbox";
+    Dropdown = 6, "Dropdown";
+    User = 7, "User";
+    Date = 8, "Date";
+    Milestone = 9, "Milestone";
+    Steps = 10, "Steps";
+    MultiSelect = 12, "Multi-select";
 }
 
 impl FieldType {
-    pub fn from_type_id(id: i64) -> FieldType {
-        match id {
-            1 => FieldType::String,
-            2 => FieldType::Integer,
-            3 => FieldType::Text,
-            4 => FieldType::Url,
-            5 => FieldType::Checkbox,
-            6 => FieldType::Dropdown,
-            7 => FieldType::User,
-            8 => FieldType::Date,
-            9 => FieldType::Milestone,
-            10 => FieldType::Steps,
-            12 => FieldType::MultiSelect,
-            other => FieldType::Other(other),
-        }
-    }
-
-    pub fn type_id(self) -> i64 {
-        match self {
-            FieldType::String => 1,
-            FieldType::Integer => 2,
-            FieldType::Text => 3,
-            FieldType::Url => 4,
-            FieldType::Checkbox => 5,
-            FieldType::Dropdown => 6,
-            FieldType::User => 7,
-            FieldType::Date => 8,
-            FieldType::Milestone => 9,
-            FieldType::Steps => 10,
-            FieldType::MultiSelect => 12,
-            FieldType::Other(n) => n,
-        }
-    }
-
     /// Parses the `type` of `add_case_field`: a word ("Dropdown", "multiselect") or a number sent
     /// as a string ("6"). A bare JSON number is refused, as TestRail does.
     pub fn from_add_param(v: &Value) -> Option<FieldType> {
@@ -370,6 +364,16 @@ impl CaseField {
             .iter()
             .find(|c| c.applies_to(project_id))
             .map(Some)
+    }
+
+    /// Whether the field applies to a project (see [`CaseField::config_for`]).
+    pub fn applies_to(&self, project_id: u64) -> bool {
+        self.config_for(project_id).is_some()
+    }
+
+    /// Whether any of the field's configs makes it required.
+    pub fn is_required_anywhere(&self) -> bool {
+        self.configs.iter().any(FieldConfig::is_required)
     }
 
     /// Whether the field is on a template.

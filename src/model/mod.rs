@@ -12,7 +12,7 @@ mod refdata;
 mod section;
 mod suite;
 
-pub use case::{Case, CaseJson, Step};
+pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
 pub use field::{CaseField, FieldConfig, FieldType};
 pub use json::{AsJson, Json};
 pub use project::{Project, SuiteMode};

@@ -10,12 +10,222 @@ mod pull;
 mod push;
 
 pub use client::{Client, RetryPolicy, Sent};
-pub use pull::{pull, PullOptions, PullProgress, PullReport};
-pub use push::{push, PushOptions, PushProgress, PushReport};
+pub use pull::{PullOptions, PullProgress, PullReport};
+pub use push::{PushOptions, PushProgress, PushReport};
 
 use std::path::{Path, PathBuf};
 
+use serde_json::{Map, Value};
+
 use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The environment variable of the TestRail URL (the name TestRail's own tools read).
+pub const ENV_URL: &str = "TESTRAIL_URL";
+/// The environment variable of the TestRail user's email.
+pub const ENV_USER: &str = "TESTRAIL_USER";
+/// The environment variable of the TestRail API key or password.
+pub const ENV_KEY: &str = "TESTRAIL_KEY";
+
+/// Secrets shorter than this are not scrubbed from messages: they cannot be told apart from
+/// ordinary words.
+const SECRET_MIN: usize = 4;
+
+/// Pulls from `remote` into `store` (see [`PullOptions`] and the README's "Pull").
+///
+/// Refused with [`Error::Busy`] before anything is fetched when this thread has a batch open
+/// (the pull's own write would wait for it). Every error is scrubbed of the key and of a
+/// password in the URL, so not even a server that echoes what it was sent puts them in a
+/// message.
+pub fn pull(
+    store: &Store,
+    remote: &Remote,
+    opts: &PullOptions,
+    progress: &mut dyn FnMut(PullProgress),
+) -> Result<PullReport> {
+    store.refuse_in_batch("pull")?;
+    pull::run(store, remote, opts, progress).map_err(|e| remote.scrub(e))
+}
+
+/// Pushes the journal's pending entries to `remote` exactly once (see [`PushOptions`] and the
+/// README's "Push"). Refused and scrubbed as [`pull`] is.
+pub fn push(
+    store: &Store,
+    remote: &Remote,
+    opts: &PushOptions,
+    progress: &mut dyn FnMut(PushProgress),
+) -> Result<PushReport> {
+    store.refuse_in_batch("push")?;
+    push::push(store, remote, opts, progress).map_err(|e| remote.scrub(e))
+}
+
+/// Options of pull and push given as one JSON object (how the C front takes them): each
+/// `from_json` refuses an unknown key naming the known ones, and a value of the wrong type with
+/// TestRail's `Field :…` wording. `"config"`, the config file of [`Remote::resolve`], is known to
+/// both and read with [`config_option`].
+impl PullOptions {
+    /// `{"projects": id | [ids], "scan": bool, "config": path}`.
+    pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PullOptions> {
+        known_options(options, function, &["projects", "scan", "config"])?;
+        Ok(PullOptions {
+            projects: projects_option(options)?,
+            scan: bool_option(options, "scan", true)?,
+            ..PullOptions::default()
+        })
+    }
+}
+
+impl PushOptions {
+    /// `{"dry_run": bool, "config": path}`.
+    pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PushOptions> {
+        known_options(options, function, &["dry_run", "config"])?;
+        Ok(PushOptions {
+            dry_run: bool_option(options, "dry_run", false)?,
+            ..PushOptions::default()
+        })
+    }
+}
+
+/// The `"config"` member of pull or push options: the path of a config file.
+pub fn config_option(options: &Map<String, Value>) -> Result<Option<PathBuf>> {
+    match options.get("config") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(PathBuf::from(s))),
+        Some(_) => Err(Error::validation(
+            "config",
+            "Field :config must be the path of a file.",
+        )),
+    }
+}
+
+fn known_options(options: &Map<String, Value>, function: &str, known: &[&str]) -> Result<()> {
+    match options.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(unknown) => Err(Error::validation(
+            unknown.as_str(),
+            format!(
+                "Field :{unknown} is not an option of {function} (it takes {}).",
+                known.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn bool_option(options: &Map<String, Value>, key: &str, default: bool) -> Result<bool> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::validation(
+            key,
+            format!("Field :{key} must be true or false."),
+        )),
+    }
+}
+
+fn projects_option(options: &Map<String, Value>) -> Result<Vec<u64>> {
+    let bad = || {
+        Error::validation(
+            "projects",
+            "Field :projects must be a project id or a list of project ids.",
+        )
+    };
+    let id = |v: &Value| v.as_u64().filter(|id| *id >= 1).ok_or_else(bad);
+    match options.get("projects") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(id).collect(),
+        Some(v) => Ok(vec![id(v)?]),
+    }
+}
+
+/// The scheme, the user info (if any) and the rest of a URL.
+fn split_url(url: &str) -> Option<(&str, Option<&str>, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, _)) => Some((scheme, Some(userinfo), &rest[userinfo.len() + 1..])),
+        None => Some((scheme, None, rest)),
+    }
+}
+
+/// The password of a URL's user info (`https://user:password@host/`), if it has one.
+fn url_password(url: &str) -> Option<&str> {
+    split_url(url)?.1?.split_once(':').map(|(_, p)| p)
+}
+
+/// Replaces every secret in an error's texts by `<hidden>`.
+pub fn scrub(e: Error, secrets: &[String]) -> Error {
+    let secrets: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.len() >= SECRET_MIN)
+        .collect();
+    let clean = |t: String| {
+        secrets.iter().fold(t, |t, s| {
+            if t.contains(s) {
+                t.replace(s, "<hidden>")
+            } else {
+                t
+            }
+        })
+    };
+    match e {
+        Error::Validation { field, message } => Error::Validation {
+            field: clean(field),
+            message: clean(message),
+        },
+        Error::NotFound { field, message } => Error::NotFound {
+            field: clean(field),
+            message: clean(message),
+        },
+        Error::Forbidden { message } => Error::Forbidden {
+            message: clean(message),
+        },
+        Error::UnknownMethod { method } => Error::UnknownMethod {
+            method: clean(method),
+        },
+        Error::BadRequest { message } => Error::BadRequest {
+            message: clean(message),
+        },
+        Error::Busy { message } => Error::Busy {
+            message: clean(message),
+        },
+        Error::Damaged { detail } => Error::Damaged {
+            detail: clean(detail),
+        },
+        Error::Internal { detail } => Error::Internal {
+            detail: clean(detail),
+        },
+        Error::Remote { status, message } => Error::Remote {
+            status,
+            message: clean(message),
+        },
+        Error::Io(io) => {
+            let text = io.to_string();
+            let cleaned = clean(text.clone());
+            if cleaned == text {
+                Error::Io(io)
+            } else {
+                Error::Io(std::io::Error::new(io.kind(), cleaned))
+            }
+        }
+        other => other,
+    }
+}
+
+/// Everything that could be a key: the given key, the environment's, a password in a URL (the
+/// given one and the environment's).
+fn known_secrets(url: Option<&str>, key: Option<&str>) -> Vec<String> {
+    let env_url = std::env::var(ENV_URL).ok();
+    let mut out: Vec<String> = key.map(str::to_string).into_iter().collect();
+    out.extend(std::env::var(ENV_KEY).ok());
+    out.extend(
+        url.into_iter()
+            .chain(env_url.as_deref())
+            .filter_map(url_password)
+            .map(str::to_string),
+    );
+    out
+}
 
 /// A TestRail server and the credentials to use it.
 #[derive(Clone)]
@@ -45,18 +255,35 @@ impl Remote {
     /// The URL without any user info or trailing slash, as it is recorded in the store.
     pub fn display_url(&self) -> String {
         let url = self.url.trim().trim_end_matches('/');
-        match url.split_once("://") {
-            Some((scheme, rest)) => {
-                let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-                format!("{scheme}://{host}")
-            }
+        match split_url(url) {
+            Some((scheme, _, rest)) => format!("{scheme}://{rest}"),
             None => url.to_string(),
         }
     }
 
+    /// The same error with this remote's secrets (and the environment's) scrubbed out.
+    pub fn scrub(&self, e: Error) -> Error {
+        let mut secrets = known_secrets(Some(&self.url), Some(&self.key));
+        secrets.extend(url_password(&self.url).map(str::to_string));
+        scrub(e, &secrets)
+    }
+
     /// Builds a remote from explicit values, then the environment, then a config file (the
     /// first that gives each value wins). The config file must be readable by its owner only.
+    ///
+    /// A missing value is refused naming the environment variable and the config file's key;
+    /// a front adds how its own callers pass the value. Errors are scrubbed of every secret.
     pub fn resolve(
+        url: Option<String>,
+        user: Option<String>,
+        key: Option<String>,
+        config: Option<&Path>,
+    ) -> Result<Remote> {
+        let secrets = known_secrets(url.as_deref(), key.as_deref());
+        Remote::resolve_inner(url, user, key, config).map_err(|e| scrub(e, &secrets))
+    }
+
+    fn resolve_inner(
         url: Option<String>,
         user: Option<String>,
         key: Option<String>,
@@ -76,16 +303,15 @@ impl Remote {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let missing = |what: &str, flag: &str, var: &str| Error::BadRequest {
+        let missing = |what: &str, name: &str, var: &str| Error::BadRequest {
             message: format!(
-                "No TestRail {what}: give {flag}, set {var}, or put \"{}\" in the config file.",
-                flag.trim_start_matches("--")
+                "No TestRail {what}: pass one, set {var}, or put \"{name}\" in the config file."
             ),
         };
         let url = url
-            .or_else(|| env("TESTRAIL_URL"))
+            .or_else(|| env(ENV_URL))
             .or_else(|| from_file("url"))
-            .ok_or_else(|| missing("URL", "--url", "TESTRAIL_URL"))?;
+            .ok_or_else(|| missing("URL", "url", ENV_URL))?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             // Never echo the URL: it may carry a password in its user info.
             return Err(Error::BadRequest {
@@ -95,13 +321,13 @@ impl Remote {
         Ok(Remote {
             url,
             user: user
-                .or_else(|| env("TESTRAIL_USER"))
+                .or_else(|| env(ENV_USER))
                 .or_else(|| from_file("user"))
-                .ok_or_else(|| missing("user", "--user", "TESTRAIL_USER"))?,
+                .ok_or_else(|| missing("user", "user", ENV_USER))?,
             key: key
-                .or_else(|| env("TESTRAIL_KEY"))
+                .or_else(|| env(ENV_KEY))
                 .or_else(|| from_file("key"))
-                .ok_or_else(|| missing("API key or password", "--key", "TESTRAIL_KEY"))?,
+                .ok_or_else(|| missing("API key or password", "key", ENV_KEY))?,
             ca_file: from_file("ca_file").map(PathBuf::from),
         })
     }

@@ -100,8 +100,8 @@ fn id_of(v: &Value) -> Option<u64> {
     v.get("id").and_then(Value::as_u64)
 }
 
-/// Pulls from `remote` into `store` (see the module docs).
-pub fn pull(
+/// Pulls from `remote` into `store` (see the module docs); [`super::pull`] is the entry point.
+pub(super) fn run(
     store: &Store,
     remote: &Remote,
     opts: &PullOptions,
