@@ -27,13 +27,14 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::journal::{Action, JournalEntry, PushState};
 use crate::model::{
     is_local_id, Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, Section,
     Suite, Template, User,
 };
-use crate::store::{now, Store};
+use crate::store::Store;
 use crate::tables::meta;
 use crate::tx::{Tx, Writer};
 
@@ -566,7 +567,7 @@ fn import_changes(
     }
     for suite in suites_touched {
         if w.tx().exists::<Suite>(suite)? {
-            crate::api::sections::renumber_suite(w, suite)?;
+            crate::tree::renumber_suite(w, suite)?;
         }
     }
     if let Some(u) = url {

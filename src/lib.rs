@@ -39,6 +39,7 @@
 
 mod api;
 mod bundle;
+mod clock;
 mod codec;
 mod conflicts;
 mod error;
@@ -55,6 +56,7 @@ pub mod serve;
 mod snapshot;
 mod store;
 mod tables;
+mod tree;
 mod tx;
 mod validate;
 

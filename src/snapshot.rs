@@ -320,7 +320,7 @@ pub(crate) fn import(
     }
     report.counts.insert("milestones", milestones.len());
     let pending = PendingLocal::load(&w.tx())?;
-    let now = crate::store::now();
+    let now = crate::clock::now();
     for s in &sections {
         let key = (Kind::Section, s.id);
         if pending.deleted.contains(&key) {
@@ -517,7 +517,7 @@ pub(crate) struct ServerDeletions {
 /// conflicts).
 pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Result<(usize, usize)> {
     let pending = PendingLocal::load(&w.tx())?;
-    let now = crate::store::now();
+    let now = crate::clock::now();
     let mut deleted = 0;
     let mut conflicts = 0;
     let mut keep = |w: &mut Writer<'_>, kind: Kind, id: u64, local: Option<Json>| -> Result<()> {

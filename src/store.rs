@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, WriteTransaction};
 use serde_json::{Map, Value};
@@ -103,13 +102,8 @@ fn map_open_error(e: redb::DatabaseError, path: &Path) -> Error {
     }
 }
 
-/// Seconds since the UNIX epoch, as TestRail stamps `created_on` and `updated_on`.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+// Kept here until every caller names the clock module itself.
+pub(crate) use crate::clock::now;
 
 fn init_or_check_format(db: &Database) -> Result<()> {
     // A write transaction, so that a brand-new file (with no tables yet) can be read too.
@@ -373,7 +367,7 @@ impl Store {
     pub fn list_all(&self, request: &Request) -> Result<Vec<Value>> {
         self.guarded(&request.route, || {
             let rtx = self.begin_read()?;
-            api::list_all(self, &Tx::Read(&rtx), request)
+            self.with_ctx(|cx| api::list_all(cx, &Tx::Read(&rtx), request))
         })
     }
 
@@ -383,13 +377,24 @@ impl Store {
         self.guarded("get_section", || {
             let rtx = self.begin_read()?;
             let tx = Tx::Read(&rtx);
-            api::list_all(self, &tx, &api::section_cases_request(&tx, section_id)?)
+            let request = api::section_cases_request(&tx, section_id)?;
+            self.with_ctx(|cx| api::list_all(cx, &tx, &request))
         })
     }
 
     /// The case fields, typed (see [`CaseField::config_for`] for where each applies).
     pub fn case_fields(&self) -> Vec<CaseField> {
         self.fields().as_ref().clone()
+    }
+
+    /// Runs `f` with the context the dispatcher's handlers take: the committed case fields and
+    /// the search index, not the store itself.
+    fn with_ctx<T>(&self, f: impl FnOnce(&api::Ctx<'_>) -> T) -> T {
+        let search = |r: &SearchRequest| self.search(r);
+        f(&api::Ctx {
+            fields: self.fields(),
+            search: &search,
+        })
     }
 
     /// Runs `f` with a panic turned into [`Error::Internal`]: a damaged file can make the
@@ -412,7 +417,7 @@ impl Store {
             Ok(out)
         } else {
             let rtx = self.begin_read()?;
-            api::read(self, &Tx::Read(&rtx), request)
+            self.with_ctx(|cx| api::read(cx, &Tx::Read(&rtx), request))
         }
     }
 
@@ -618,7 +623,8 @@ impl Batch {
     pub fn list_all(&mut self, request: &Request) -> Result<Vec<Value>> {
         self.store.check_pid()?;
         let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
-        api::list_all(&self.store, &Tx::Write(wtx), request)
+        self.store
+            .with_ctx(|cx| api::list_all(cx, &Tx::Write(wtx), request))
     }
 
     pub(crate) fn run(&mut self, request: &api::Request) -> Result<Answer> {
@@ -626,7 +632,7 @@ impl Batch {
         let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
         if request.method.is_write() {
             let mut w = Writer::new(wtx);
-            let out = api::write(&self.store, &mut w, request);
+            let out = self.store.with_ctx(|cx| api::write(cx, &mut w, request));
             if out.is_err() && w.failed_midway() {
                 // A storage error after writing began: the transaction is no longer trustworthy.
                 self.wtx = None;
@@ -636,7 +642,8 @@ impl Batch {
             self.absorb(delta);
             out.map(Answer::from)
         } else {
-            api::read(&self.store, &Tx::Write(wtx), request)
+            self.store
+                .with_ctx(|cx| api::read(cx, &Tx::Write(wtx), request))
         }
     }
 

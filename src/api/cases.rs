@@ -16,13 +16,13 @@ use serde_json::{json, Map, Value};
 
 use super::paging::Page;
 use super::projects::effect_if;
+use super::Ctx;
 use super::{csv_ids, id_list, timestamp, Answer, Outcome, Request, Response, WriteCtx};
 use crate::codec::CaseSummary;
 use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{Case, CaseField, Json, Kind, Project, Section};
-use crate::store::Store;
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -52,9 +52,9 @@ pub(crate) fn render(fields: &[CaseField], case: &Case) -> Value {
     case.to_json(&shown)
 }
 
-pub(super) fn get_case(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
+pub(super) fn get_case(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     let case = load(tx, req.ids[0])?;
-    Ok(Answer::case(case, super::fields_of(store, tx)?))
+    Ok(Answer::case(case, super::fields_of(cx, tx)?))
 }
 
 /// The filters of `get_cases`.
@@ -143,7 +143,7 @@ impl Filters {
     }
 }
 
-pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
+pub(super) fn get_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     let suite = super::suites::resolve(tx, req.ids[0], req.param_or_body("suite_id").as_ref())?;
     let section = match req.param("section_id").filter(|s| !s.trim().is_empty()) {
         None => None,
@@ -157,7 +157,7 @@ pub(super) fn get_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Ans
     };
     let filters = Filters::parse(req)?;
     let page = Page::from_request(req)?;
-    let fields = super::fields_of(store, tx)?;
+    let fields = super::fields_of(cx, tx)?;
     let mut items = Vec::new();
     let mut has_more = false;
     if let Some(section) = section {
@@ -234,12 +234,7 @@ fn fields_in_write(w: &Writer<'_>) -> Result<Arc<Vec<CaseField>>> {
     Ok(Arc::new(w.tx().all::<CaseField>()?))
 }
 
-pub(super) fn add_case(
-    _store: &Store,
-    w: &mut Writer<'_>,
-    ctx: &WriteCtx,
-    req: &Request,
-) -> Result<Outcome> {
+pub(super) fn add_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let section = super::sections::load(&tx, "section_id", req.ids[0])?;
     let project = project_of(&tx, section.project_id)?;
@@ -314,12 +309,7 @@ fn updated(
     Ok(case)
 }
 
-pub(super) fn update_case(
-    _store: &Store,
-    w: &mut Writer<'_>,
-    ctx: &WriteCtx,
-    req: &Request,
-) -> Result<Outcome> {
+pub(super) fn update_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let old = load(&tx, req.ids[0])?;
     let fields = fields_in_write(w)?;
@@ -350,12 +340,7 @@ fn load_listed(tx: &Tx<'_>, ids: &[u64], suite_id: Option<u64>) -> Result<Vec<Ca
         .collect()
 }
 
-pub(super) fn update_cases(
-    _store: &Store,
-    w: &mut Writer<'_>,
-    ctx: &WriteCtx,
-    req: &Request,
-) -> Result<Outcome> {
+pub(super) fn update_cases(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let suite_id = match req.id(0) {
         Some(id) => Some(super::suites::load(&tx, "suite_id", id)?.id),
@@ -401,7 +386,7 @@ fn soft_counts(cases: usize) -> Value {
     json!({"cases": cases, "tests": 0, "results": 0})
 }
 
-pub(super) fn delete_case(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+pub(super) fn delete_case(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let case = load(&tx, req.ids[0])?;
     if req.soft() {
@@ -410,7 +395,7 @@ pub(super) fn delete_case(store: &Store, w: &mut Writer<'_>, req: &Request) -> R
             effects: Vec::new(),
         });
     }
-    let fields = super::fields_of(store, &tx)?;
+    let fields = super::fields_of(cx, &tx)?;
     let effect = Effect {
         kind: Kind::Case,
         id: case.id,
@@ -424,7 +409,7 @@ pub(super) fn delete_case(store: &Store, w: &mut Writer<'_>, req: &Request) -> R
     })
 }
 
-pub(super) fn delete_cases(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+pub(super) fn delete_cases(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let suite_id = match req.id(0) {
         Some(id) => Some(super::suites::load(&tx, "suite_id", id)?.id),
@@ -445,7 +430,7 @@ pub(super) fn delete_cases(store: &Store, w: &mut Writer<'_>, req: &Request) -> 
             effects: Vec::new(),
         });
     }
-    let fields = super::fields_of(store, &tx)?;
+    let fields = super::fields_of(cx, &tx)?;
     let mut effects = Vec::with_capacity(cases.len());
     let mut seen = std::collections::HashSet::new();
     for case in &cases {
@@ -467,7 +452,6 @@ pub(super) fn delete_cases(store: &Store, w: &mut Writer<'_>, req: &Request) -> 
 }
 
 pub(super) fn copy_cases_to_section(
-    _store: &Store,
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
     req: &Request,
@@ -518,7 +502,6 @@ pub(super) fn copy_cases_to_section(
 }
 
 pub(super) fn move_cases_to_section(
-    _store: &Store,
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
     req: &Request,

@@ -8,11 +8,11 @@
 use serde_json::{json, Map, Value};
 
 use super::paging::{wrap, Page};
+use super::Ctx;
 use super::Request;
 use crate::error::Result;
 use crate::journal::{Action, Change};
 use crate::model::{CaseField, FieldType, Json, Kind};
-use crate::store::Store;
 use crate::tables;
 use crate::tx::Tx;
 
@@ -63,7 +63,7 @@ fn change_json(fields: &[CaseField], c: &Change) -> Value {
     Value::Object(m)
 }
 
-pub(super) fn get_history_for_case(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+pub(super) fn get_history_for_case(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let case_id = req.ids[0];
     let mut seqs = tx.children(tables::CASE_HISTORY, case_id)?;
     // A case created here and pushed keeps its history under the local id it had.
@@ -76,7 +76,7 @@ pub(super) fn get_history_for_case(store: &Store, tx: &Tx<'_>, req: &Request) ->
         return Err(crate::messages::unknown("case_id", Kind::Case));
     }
     seqs.reverse();
-    let fields = super::fields_of(store, tx)?;
+    let fields = super::fields_of(cx, tx)?;
     let page = Page::from_request(req)?;
     let mut items = Vec::new();
     for (i, seq) in seqs.iter().enumerate() {

@@ -11,7 +11,7 @@ mod paging;
 mod projects;
 mod refdata;
 mod search;
-pub(crate) mod sections;
+mod sections;
 mod suites;
 
 use std::sync::Arc;
@@ -19,11 +19,12 @@ use std::sync::Arc;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::journal::{Effect, JournalEntry, PushState};
 use crate::messages as msg;
 use crate::model::{CaseField, Json, Kind};
-use crate::store::{now, Store};
+use crate::search::{SearchRequest, SearchResults};
 use crate::tx::{Tx, Writer};
 use crate::validate;
 
@@ -366,14 +367,14 @@ fn query_value(key: &str, value: &Value) -> Result<Option<String>> {
 /// list is one consistent state however many pages it takes. Any `limit` and `offset` of the
 /// request are replaced: the walk starts at the first item and stops where the route's own
 /// `_links.next` says the list ends.
-pub(crate) fn list_all(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Vec<Value>> {
+pub(crate) fn list_all(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Vec<Value>> {
     if !req.method.is_list() {
         return Err(msg::not_a_list(req.method.name()));
     }
     let mut req = req.clone();
     req.params.retain(|(k, _)| k != "limit" && k != "offset");
     let Some(key) = req.method.list_key() else {
-        return match read(store, tx, &req)?.into_response().into_value() {
+        return match read(cx, tx, &req)?.into_response().into_value() {
             Value::Array(items) => Ok(items),
             _ => Err(Error::internal(format!("{} answered no list", req.route))),
         };
@@ -387,7 +388,7 @@ pub(crate) fn list_all(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Vec<
             last.1 = offset.to_string();
         }
         offset += PAGE_MAX;
-        let Value::Object(mut page) = read(store, tx, &req)?.into_response().into_value() else {
+        let Value::Object(mut page) = read(cx, tx, &req)?.into_response().into_value() else {
             return Err(Error::internal(format!("{} answered no page", req.route)));
         };
         match page.remove(key) {
@@ -419,11 +420,21 @@ pub(crate) fn section_cases_request(tx: &Tx<'_>, section_id: u64) -> Result<Requ
     )
 }
 
+/// What a handler may use besides its transaction and request: the committed case fields and
+/// the search index. Handlers get this, not the whole store, so that the dispatcher sits below
+/// the store and not beside it.
+pub(crate) struct Ctx<'a> {
+    /// The case fields as last committed.
+    pub fields: Arc<Vec<CaseField>>,
+    /// A full-text search as of the last commit.
+    pub search: &'a dyn Fn(&SearchRequest) -> Result<SearchResults>,
+}
+
 /// The case fields to read with: the cached list on a snapshot, the transaction's own inside a
 /// write (an earlier call of the same batch may have added one).
-pub(crate) fn fields_of(store: &Store, tx: &Tx<'_>) -> Result<Arc<Vec<CaseField>>> {
+pub(crate) fn fields_of(cx: &Ctx<'_>, tx: &Tx<'_>) -> Result<Arc<Vec<CaseField>>> {
     match tx {
-        Tx::Read(_) => Ok(store.fields()),
+        Tx::Read(_) => Ok(cx.fields.clone()),
         Tx::Write(_) => Ok(Arc::new(tx.all::<CaseField>()?)),
     }
 }
@@ -517,14 +528,14 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
 }
 
 /// Runs a read method.
-pub(crate) fn read(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
+pub(crate) fn read(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     if let Some(resolved) = resolve_aliases(tx, req)? {
-        return read_resolved(store, tx, &resolved);
+        return read_resolved(cx, tx, &resolved);
     }
-    read_resolved(store, tx, req)
+    read_resolved(cx, tx, req)
 }
 
-fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
+fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     use Method::*;
     let v = match req.method {
         GetProject => projects::get_project(tx, req)?,
@@ -533,10 +544,10 @@ fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetSuites => suites::get_suites(tx, req)?,
         GetSection => sections::get_section(tx, req)?,
         GetSections => sections::get_sections(tx, req)?,
-        GetCase => return cases::get_case(store, tx, req),
-        GetCases => return cases::get_cases(store, tx, req),
-        GetHistoryForCase => history::get_history_for_case(store, tx, req)?,
-        GetCaseFields => refdata::get_case_fields(store, tx)?,
+        GetCase => return cases::get_case(cx, tx, req),
+        GetCases => return cases::get_cases(cx, tx, req),
+        GetHistoryForCase => history::get_history_for_case(cx, tx, req)?,
+        GetCaseFields => refdata::get_case_fields(cx, tx)?,
         GetCaseTypes => refdata::get_case_types(tx)?,
         GetPriorities => refdata::get_priorities(tx)?,
         GetTemplates => refdata::get_templates(tx, req)?,
@@ -547,7 +558,7 @@ fn read_resolved(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetMilestones => refdata::get_milestones(tx, req)?,
         GetMilestone => refdata::get_milestone(tx, req)?,
         XGetJournal => history::get_journal(tx, req)?,
-        XSearchCases => search::search_cases(store, tx, req)?,
+        XSearchCases => search::search_cases(cx, tx, req)?,
         XGetConflicts => {
             let items = tx.conflicts()?.iter().map(|c| c.to_json()).collect();
             paging::wrap_all(req, "conflicts", items)?
@@ -570,7 +581,7 @@ pub(crate) struct WriteCtx {
 }
 
 /// Runs a write method and journals it in the same transaction.
-pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Response> {
+pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Response> {
     let resolved = resolve_aliases(&w.tx(), req)?;
     let req = resolved.as_ref().unwrap_or(req);
     use Method::*;
@@ -590,15 +601,15 @@ pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
         UpdateSection => sections::update_section(w, req)?,
         MoveSection => sections::move_section(w, req)?,
         DeleteSection => sections::delete_section(w, req)?,
-        AddCase => cases::add_case(store, w, &ctx, req)?,
-        UpdateCase => cases::update_case(store, w, &ctx, req)?,
-        UpdateCases => cases::update_cases(store, w, &ctx, req)?,
-        DeleteCase => cases::delete_case(store, w, req)?,
-        DeleteCases => cases::delete_cases(store, w, req)?,
-        CopyCasesToSection => cases::copy_cases_to_section(store, w, &ctx, req)?,
-        MoveCasesToSection => cases::move_cases_to_section(store, w, &ctx, req)?,
+        AddCase => cases::add_case(w, &ctx, req)?,
+        UpdateCase => cases::update_case(w, &ctx, req)?,
+        UpdateCases => cases::update_cases(w, &ctx, req)?,
+        DeleteCase => cases::delete_case(cx, w, req)?,
+        DeleteCases => cases::delete_cases(cx, w, req)?,
+        CopyCasesToSection => cases::copy_cases_to_section(w, &ctx, req)?,
+        MoveCasesToSection => cases::move_cases_to_section(w, &ctx, req)?,
         AddCaseField => refdata::add_case_field(w, req)?,
-        XResolveConflict => resolve_conflict(store, w, req)?,
+        XResolveConflict => resolve_conflict(cx, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };
     if !out.effects.is_empty() {
@@ -619,7 +630,7 @@ pub(crate) fn write(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
 
 /// `x_resolve_conflict` with `{"key": "case/12/title", "resolution": "local" | "server" |
 /// "value", "value": ...}`. A new value is applied as an ordinary (journaled) edit, then kept.
-fn resolve_conflict(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+fn resolve_conflict(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     use crate::conflicts::Resolution;
     let key = match req.body.get("key") {
         Some(Value::String(k)) if !k.is_empty() => k.clone(),
@@ -654,7 +665,7 @@ fn resolve_conflict(store: &Store, w: &mut Writer<'_>, req: &Request) -> Result<
             let mut body = Map::new();
             body.insert(c.field.clone(), value);
             let edit = Request::parse(&route, Some(&Value::Object(body)))?;
-            write(store, w, &edit)?;
+            write(cx, w, &edit)?;
             Resolution::Local
         }
         _ => {

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::paging::wrap_all;
+use super::Ctx;
 use super::{Outcome, Request, Response};
 use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
@@ -12,13 +13,12 @@ use crate::messages as msg;
 use crate::model::{
     CaseField, CaseType, FieldConfig, FieldType, Kind, Milestone, Priority, Project, Template, User,
 };
-use crate::store::Store;
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
 
-pub(super) fn get_case_fields(store: &Store, tx: &Tx<'_>) -> Result<Value> {
-    let fields = super::fields_of(store, tx)?;
+pub(super) fn get_case_fields(cx: &Ctx<'_>, tx: &Tx<'_>) -> Result<Value> {
+    let fields = super::fields_of(cx, tx)?;
     Ok(Value::Array(
         fields.iter().map(CaseField::to_json).collect(),
     ))

@@ -12,12 +12,12 @@
 use serde_json::{json, Value};
 
 use super::paging::Page;
+use super::Ctx;
 use super::{csv_ids, timestamp, Request};
 use crate::error::Result;
 use crate::messages as msg;
 use crate::model::{Kind, Section};
 use crate::search::{SearchRequest, SEARCH_LIMIT_MAX};
-use crate::store::Store;
 use crate::tx::Tx;
 use crate::validate;
 
@@ -86,10 +86,10 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
     })
 }
 
-pub(super) fn search_cases(store: &Store, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+pub(super) fn search_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let request = request(tx, req)?;
-    let results = store.search(&request)?;
-    let fields = super::fields_of(store, tx)?;
+    let results = (cx.search)(&request)?;
+    let fields = super::fields_of(cx, tx)?;
     let items: Vec<Value> = results
         .hits
         .iter()

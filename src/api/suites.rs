@@ -151,7 +151,7 @@ pub(super) fn delete_suite_cascade(
             Vec::new()
         },
     });
-    let roots: Vec<u64> = super::sections::suite_sections(&tx, suite.id)?
+    let roots: Vec<u64> = crate::tree::suite_sections(&tx, suite.id)?
         .into_iter()
         .filter(|s| s.parent_id.is_none())
         .map(|s| s.id)

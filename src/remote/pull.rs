@@ -329,7 +329,7 @@ pub(super) fn run(
             .unwrap_or(0)
             .max(watermark.unwrap_or(0));
         w.set_meta_u64(meta::PULL_WATERMARK, mark.max(0) as u64)?;
-        w.set_meta_u64(meta::LAST_PULL, crate::store::now() as u64)?;
+        w.set_meta_u64(meta::LAST_PULL, crate::clock::now() as u64)?;
         Ok(out)
     })?;
     batch.commit()?;
