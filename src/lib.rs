@@ -60,6 +60,11 @@ mod tree;
 mod tx;
 mod validate;
 
+// The README's Rust example runs as a doctest, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 /// The version of trailstore (the crate's).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

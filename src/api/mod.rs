@@ -732,3 +732,74 @@ pub(crate) fn timestamp(req: &Request, key: &str) -> Result<Option<i64>> {
             .map_err(|_| msg::not_valid(key, "timestamp")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn typed_parameters_are_encoded_as_testrail_clients_send_them() {
+        let req = Request::with_params(
+            "get_cases/1",
+            &params(json!({
+                "suite_id": 2, "priority_id": [3, 4], "is_completed": true, "flag": false,
+                "milestone_id": null, "filter": "a&b=c",
+            })),
+            None,
+        )
+        .unwrap();
+        assert_eq!(req.ids, vec![1]);
+        assert_eq!(req.param("suite_id"), Some("2"));
+        assert_eq!(req.param("priority_id"), Some("3,4"));
+        assert_eq!(req.param("is_completed"), Some("1"));
+        assert_eq!(req.param("flag"), Some("0"));
+        assert_eq!(req.param("milestone_id"), None);
+        assert_eq!(req.param("filter"), Some("a&b=c"));
+        // The route (journaled for writes, linked for pages) parses back to the same parameters.
+        let again = Request::parse(&req.route, None).unwrap();
+        assert_eq!(again.params, req.params);
+    }
+
+    #[test]
+    fn nested_parameters_are_refused_naming_the_key() {
+        for bad in [json!({"a": 1}), json!([[1]]), json!([{"a": 1}])] {
+            let err = Request::with_params("get_cases/1", &params(json!({ "opts": bad })), None)
+                .unwrap_err();
+            assert_eq!(err.field(), Some("opts"));
+            assert_eq!(
+                err.to_string(),
+                "Field :opts must be a number, a string, a boolean, or a list of them."
+            );
+        }
+    }
+
+    #[test]
+    fn verbs_are_checked_once_for_every_front() {
+        assert!(Method::GetCase.check_verb(false).is_ok());
+        assert!(Method::AddCase.check_verb(true).is_ok());
+        assert_eq!(
+            Method::AddCase.check_verb(false).unwrap_err().to_string(),
+            "The method add_case requires HTTP POST."
+        );
+        assert_eq!(
+            Method::GetCase.check_verb(true).unwrap_err().to_string(),
+            "The method get_case requires HTTP GET."
+        );
+    }
+
+    #[test]
+    fn every_list_method_says_how_it_lists() {
+        for m in Method::ALL {
+            if m.list_key().is_some() {
+                assert!(m.is_list() && !m.is_write(), "{}", m.name());
+            }
+        }
+        assert_eq!(Method::GetCases.list_key(), Some("cases"));
+        assert!(!Method::GetCase.is_list());
+    }
+}

@@ -139,3 +139,67 @@ pub fn wrap_all(req: &Request, key: &str, items: Vec<Value>) -> Result<Value> {
         .collect();
     Ok(wrap(req, page, key, items, has_more))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(route: &str, default: u64) -> Result<Page> {
+        Page::with_default(&Request::parse(route, None)?, default)
+    }
+
+    #[test]
+    fn limit_and_offset_follow_one_rule() {
+        assert_eq!(page("get_cases/1", PAGE_MAX).unwrap().limit, 250);
+        assert_eq!(page("x_search_cases/1", 50).unwrap().limit, 50);
+        // Empty is the same as absent, on every route.
+        assert_eq!(
+            page("get_cases/1&limit=&offset=", PAGE_MAX).unwrap(),
+            Page {
+                limit: 250,
+                offset: 0
+            }
+        );
+        assert_eq!(page("x_search_cases/1&limit= ", 50).unwrap().limit, 50);
+        assert_eq!(
+            page("get_cases/1&limit=10&offset=20", PAGE_MAX).unwrap(),
+            Page {
+                limit: 10,
+                offset: 20
+            }
+        );
+        let message = |r: &str| page(r, PAGE_MAX).unwrap_err().to_string();
+        assert_eq!(
+            message("get_cases/1&limit=251"),
+            "Field :limit is too large (maximum 250)."
+        );
+        assert!(message("get_cases/1&limit=0").starts_with("Field :limit"));
+        assert_eq!(
+            message("get_cases/1&limit=ten"),
+            "Field :limit is not a valid natural number."
+        );
+        assert_eq!(
+            message("get_cases/1&offset=-1"),
+            "Field :offset is not a valid natural number."
+        );
+    }
+
+    #[test]
+    fn pages_link_to_their_neighbours_with_the_filters() {
+        let req =
+            Request::parse("get_cases/1&suite_id=2&filter=a%26b&limit=2&offset=2", None).unwrap();
+        let page = Page::from_request(&req).unwrap();
+        let out = wrap(&req, page, "cases", vec![Value::Null; 2], true);
+        assert_eq!(
+            out["_links"]["next"],
+            "/api/v2/get_cases/1&suite_id=2&filter=a%26b&limit=2&offset=4"
+        );
+        assert_eq!(
+            out["_links"]["prev"],
+            "/api/v2/get_cases/1&suite_id=2&filter=a%26b&limit=2&offset=0"
+        );
+        let last = wrap(&req, page, "cases", vec![Value::Null], false);
+        assert!(last["_links"]["next"].is_null());
+        assert_eq!(last["size"], 1);
+    }
+}

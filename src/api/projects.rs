@@ -133,7 +133,7 @@ pub(super) fn update_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
         let done = validate::flag("is_completed", v)?;
         if done != p.is_completed {
             p.is_completed = done;
-            p.completed_on = done.then(crate::store::now);
+            p.completed_on = done.then(crate::clock::now);
         }
     }
     if let Some(v) = b.get("suite_mode").filter(|v| !v.is_null()) {
