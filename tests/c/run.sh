@@ -312,5 +312,27 @@ else
     cat "$OUT/example-hand-static.build.log"; fail "example builds by hand (static)"
 fi
 
+# The README's first C program, exactly as the README shows it, so the two cannot drift.
+README_C="$WORK/readme-first-program.c"
+awk '/^\*\*A first program\.\*\*/{want=1} want && /^```c$/{inside=1; next} inside && /^```$/{exit} inside{print}' \
+    README.md >"$README_C"
+if [ ! -s "$README_C" ]; then
+    fail "README's first C program found"
+elif gcc -std=c11 -Wall -Wextra -Werror -Iinclude "$README_C" -o "$WORK/readme-first-program" \
+        -L"$LIB_DIR" -ltrailstore -Wl,-rpath,"$LIB_DIR" 2>"$OUT/readme-c.build.log"; then
+    # It opens ./my-store and imports tests/data/sample_snapshot.json from the folder it runs in.
+    mkdir -p "$WORK/readme-run/tests/data"
+    ln -sf "$SAMPLE" "$WORK/readme-run/tests/data/sample_snapshot.json"
+    if (cd "$WORK/readme-run" && "$WORK/readme-first-program") >"$OUT/readme-c.log" 2>&1 &&
+            grep -q '"cases":\[{' "$OUT/readme-c.log" &&
+            grep -qx 'Field :title is a required field. (field: title)' "$OUT/readme-c.log"; then
+        pass "README's first C program builds and runs as shown"
+    else
+        cat "$OUT/readme-c.log"; fail "README's first C program runs as shown"
+    fi
+else
+    cat "$OUT/readme-c.build.log"; fail "README's first C program builds"
+fi
+
 summary
 [ "$FAILED" -eq 0 ]
