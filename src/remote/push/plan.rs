@@ -537,3 +537,6 @@ fn fold_call(into: &mut Call, later: Call) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests;
