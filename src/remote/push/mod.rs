@@ -23,6 +23,10 @@
 //! - **Faults.** 429 waits `Retry-After` and resends (never fails an entry); 5xx, 409 and broken
 //!   connections back off and retry; a 400 rejects the entry with the server's message; 401/403
 //!   stop the push with the journal intact.
+//!
+//! The files: `plan` (entries to operations; pure), `send` (the `Pusher`: requests, retries,
+//! journal states), `create` and `probe` (creates sent once), `update` (the conflict check) and
+//! `ids` (local records renamed to their server ids).
 
 mod create;
 mod ids;
