@@ -29,3 +29,11 @@ pub(crate) fn hit(name: &str) {
         std::process::abort();
     }
 }
+
+/// Fails with an I/O error (as a disk that stops answering would) if the failpoint is armed.
+pub(crate) fn fail(name: &str) -> crate::error::Result<()> {
+    if armed() == Some(name) {
+        return Err(std::io::Error::other(format!("failpoint {name}")).into());
+    }
+    Ok(())
+}

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::api::{self, Answer, Request, Response};
 use crate::error::{Error, Result};
 use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
-use crate::search::{IndexAction, SearchIndex, SearchRequest, SearchResults};
+use crate::search::{ApplyGuard, IndexAction, SearchIndex, SearchRequest, SearchResults};
 use crate::tables::{self, meta};
 use crate::tx::{Tx, Writer};
 
@@ -43,6 +43,9 @@ pub(crate) struct Inner {
     /// Case fields by id, read once and replaced whenever a write changes them; output of cases
     /// needs them on every read.
     pub(crate) fields: RwLock<Arc<Vec<CaseField>>>,
+    /// Set when a commit changed the fields but reading them back failed: the next use reads
+    /// them again instead of serving the old list.
+    fields_stale: std::sync::atomic::AtomicBool,
     /// The thread holding the open batch, if any: a second write from that same thread would
     /// wait for itself forever, so it is refused instead.
     batch_thread: std::sync::Mutex<Option<std::thread::ThreadId>>,
@@ -102,9 +105,6 @@ fn map_open_error(e: redb::DatabaseError, path: &Path) -> Error {
     }
 }
 
-// Kept here until every caller names the clock module itself.
-pub(crate) use crate::clock::now;
-
 fn init_or_check_format(db: &Database) -> Result<()> {
     // A write transaction, so that a brand-new file (with no tables yet) can be read too.
     let wtx = db.begin_write()?;
@@ -133,7 +133,7 @@ fn init_or_check_format(db: &Database) -> Result<()> {
                 let mut w = Writer::new(&wtx);
                 w.create_all_tables()?;
                 w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
-                w.set_meta_u64(meta::CREATED_ON, now() as u64)?;
+                w.set_meta_u64(meta::CREATED_ON, crate::clock::now() as u64)?;
                 w.set_meta_u64(meta::USER_ID, 1)?;
                 w.set_meta_u64(meta::DATA_VERSION, 0)?;
                 w.set_meta_u64(meta::JOURNAL_SEQ, 0)?;
@@ -190,6 +190,7 @@ impl Store {
                 path: dir,
                 pid: std::process::id(),
                 fields: RwLock::new(Arc::new(Vec::new())),
+                fields_stale: std::sync::atomic::AtomicBool::new(false),
                 batch_thread: std::sync::Mutex::new(None),
                 search: std::mem::ManuallyDrop::new(search),
                 index_report: IndexAction::UpToDate,
@@ -312,6 +313,14 @@ impl Store {
 
     /// The case fields as last committed.
     pub(crate) fn fields(&self) -> Arc<Vec<CaseField>> {
+        if self
+            .inner
+            .fields_stale
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            // Still failing: the old list is all there is, and the next call tries again.
+            let _ = self.reload_fields();
+        }
         match self.inner.fields.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
@@ -326,6 +335,9 @@ impl Store {
             Ok(mut g) => *g = fields,
             Err(p) => *p.into_inner() = fields,
         }
+        self.inner
+            .fields_stale
+            .store(false, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
@@ -714,6 +726,24 @@ impl Batch {
         crate::failpoint::hit("after-data-commit");
         // The staged documents are this commit's now, whatever happens below.
         self.staged = false;
+        // The data is durable from here on, so the commit succeeded: a failure below is the
+        // index's to repair (it is rebuilt before the next search), not the caller's error.
+        if let Err(e) = self.after_commit(&store, &mut guard) {
+            guard.mark_broken(format!("bringing the index up to a commit failed: {e}"));
+        }
+        Ok(())
+    }
+
+    /// Reads back what the commit changed: the case fields, and the documents of its cases.
+    fn after_commit(&mut self, store: &Store, guard: &mut ApplyGuard<'_>) -> Result<()> {
+        if self.fields_changed {
+            // Stale until read back: after a failure from here on, the next use reads them.
+            store
+                .inner
+                .fields_stale
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        crate::failpoint::fail("after-data-commit-read")?;
         if self.fields_changed {
             store.reload_fields()?;
         }
@@ -722,7 +752,7 @@ impl Batch {
             self.changed.sort_unstable();
             self.changed.dedup();
             store.inner.search.apply(
-                &mut guard,
+                guard,
                 &Tx::Read(&rtx),
                 &store.fields(),
                 &self.changed,

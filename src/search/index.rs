@@ -96,6 +96,15 @@ pub(crate) struct ApplyGuard<'a> {
     state: MutexGuard<'a, WriterState>,
 }
 
+impl ApplyGuard<'_> {
+    /// Marks the index broken, to be rebuilt from the data before the next search: for a commit
+    /// whose data is durable but whose documents could not be applied.
+    pub fn mark_broken(&mut self, reason: String) {
+        self.state.staged = false;
+        self.state.broken = Some(reason);
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, or creates an empty one there. Returns the index and, when it
     /// could not be used as it was, why it must be rebuilt.

@@ -35,8 +35,8 @@ mod schema;
 
 use std::collections::BTreeMap;
 
-pub(crate) use index::SearchIndex;
 pub use index::STAGE_MIN;
+pub(crate) use index::{ApplyGuard, SearchIndex};
 pub use schema::SCHEMA_VERSION;
 
 use crate::model::Case;

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 use super::plan::{Call, Op};
 use super::send::{Pusher, Step};
 use crate::api::Method;
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::journal::PushState;
 use crate::model::{Json, Kind};
 use crate::remote::Sent;
-use crate::store::now;
 
 impl Pusher<'_> {
     pub(super) fn create(&mut self, op: &Op) -> Result<Step> {

@@ -8,11 +8,12 @@ use serde_json::{json, Map, Value};
 use super::ids::rename;
 use super::plan::{Call, Op};
 use super::{PushOptions, PushReport};
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::journal::PushState;
 use crate::model::{is_local_id, Kind};
 use crate::remote::{Client, Remote, Sent};
-use crate::store::{now, Store};
+use crate::store::Store;
 use crate::tx::{Tx, Writer};
 
 /// How an operation ended.
@@ -163,7 +164,7 @@ impl Pusher<'_> {
                 PushState::Rejected { message: m.clone() }
             }
             Step::Conflicted => PushState::Conflict {
-                detail: "see trailstore conflicts".into(),
+                detail: "changed here and on the server; resolve it with x_resolve_conflict".into(),
             },
             Step::Blocked(seq) => {
                 self.report.blocked += 1;

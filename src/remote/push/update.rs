@@ -6,10 +6,10 @@ use serde_json::{json, Map, Value};
 
 use super::plan::{json_id, Changes, Op};
 use super::send::{Pusher, Step};
+use crate::clock::now;
 use crate::conflicts::{same, Conflict, DELETED};
 use crate::error::Result;
 use crate::model::{Json, Kind};
-use crate::store::now;
 
 impl Pusher<'_> {
     pub(super) fn update(
