@@ -3,59 +3,16 @@
 //! A conflict keeps all three values (the base both sides started from, the local one and the
 //! server's) and never resolves itself: the local value stays in the store until a person picks
 //! one (`keep local`, `keep server`, or a new value). Pull records conflicts while merging; push
-//! records them before it would overwrite the server.
+//! records them before it would overwrite the server. The record itself, [`Conflict`], is a
+//! model type; this module holds the rules.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 use crate::journal::PushState;
 use crate::model::{Case, Json, Kind, Section};
+pub use crate::model::{Conflict, DELETED};
 use crate::tx::Writer;
-
-/// One conflicting field of one entity. `field` is `deleted` when one side deleted the entity
-/// the other side changed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Conflict {
-    pub kind: Kind,
-    pub id: u64,
-    pub field: String,
-    pub base: Option<Json>,
-    pub local: Option<Json>,
-    pub server: Option<Json>,
-    /// UNIX seconds.
-    pub detected_on: i64,
-    /// `pull` or `push`.
-    pub source: String,
-}
-
-/// The field name of a conflict about a deletion.
-pub const DELETED: &str = "deleted";
-
-fn opt(v: &Option<Json>) -> Value {
-    v.as_ref().map_or(Value::Null, Json::to_value)
-}
-
-impl Conflict {
-    /// The key in the conflicts table: `case/123/title`.
-    pub fn key(&self) -> String {
-        format!("{}/{}/{}", self.kind.name(), self.id, self.field)
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({
-            "key": self.key(),
-            "entity": self.kind.name(),
-            "id": self.id,
-            "field": self.field,
-            "base": opt(&self.base),
-            "local": opt(&self.local),
-            "server": opt(&self.server),
-            "detected_on": self.detected_on,
-            "source": self.source,
-        })
-    }
-}
 
 /// Whether two values are the same once what TestRail rewrites on save is set aside: line
 /// endings, surrounding whitespace, and a `<p>…</p>` wrapping of text.

@@ -70,13 +70,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use api::{parse_body, Answer, Method, Request, Response, PAGE_MAX};
 pub use bundle::{BundleReport, BUNDLE_VERSION};
-pub use conflicts::Conflict;
+
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
-    is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, FieldConfig, FieldType, Json, Kind,
-    Milestone, Priority, Project, Section, Step, Suite, SuiteMode, Template, User, ID_MAX,
-    LOCAL_ID_MIN, SYSTEM_FIELDS,
+    is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, Conflict, FieldConfig, FieldType,
+    Json, Kind, Milestone, Priority, Project, Section, Step, Suite, SuiteMode, Template, User,
+    ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
 pub use remote::{
     config_option, pull, push, scrub, Client, PullOptions, PullProgress, PullReport, PushOptions,

@@ -9,9 +9,9 @@ use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::codec::{self, CaseSummary};
-use crate::conflicts::Conflict;
 use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
+use crate::model::Conflict;
 use crate::model::{
     Case, CaseField, CaseType, Kind, Milestone, Priority, Project, Section, Suite, Template, User,
     ID_MAX,

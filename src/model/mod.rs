@@ -5,6 +5,7 @@
 //! is served back unchanged.
 
 mod case;
+mod conflict;
 mod field;
 mod json;
 mod project;
@@ -13,6 +14,7 @@ mod section;
 mod suite;
 
 pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
+pub use conflict::{Conflict, DELETED};
 pub use field::{CaseField, FieldConfig, FieldType};
 pub use json::{AsJson, Json};
 pub use project::{Project, SuiteMode};
