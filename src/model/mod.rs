@@ -7,6 +7,8 @@
 mod case;
 mod field;
 mod json;
+#[cfg(test)]
+mod pins;
 mod project;
 mod refdata;
 mod section;
