@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::codec::{self, RECORD_VERSION};
 use crate::conflicts::Conflict;
 use crate::journal::{Action, Change, Effect, JournalEntry, PushState};
+use crate::model::stored::Numbered;
 use crate::model::{Json, Kind, Project, SuiteMode};
 
 fn bytes<T: Serialize>(value: &T) -> Vec<u8> {
@@ -36,11 +37,14 @@ where
 /// Every variant of a fieldless enum, with its number and its JSON name.
 fn unit_variants<T>(all: &[T], pins: &[(T, u8, &str)])
 where
-    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug + Copy,
+    T: Numbered + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     assert_eq!(all.len(), pins.len(), "a variant without a pin");
     for (value, number, name) in pins {
         assert!(all.contains(value));
+        assert_eq!(value.number(), u32::from(*number), "{value:?}");
+        assert_eq!(T::from_number(u64::from(*number)), Some(*value));
+        assert_eq!(value.variant_name(), *name);
         pinned(value, &[*number], &format!("\"{name}\""));
     }
     // One past the last number names nothing (so nothing decodes as a wrong variant).
@@ -50,6 +54,12 @@ where
 
 #[test]
 fn kind_numbers() {
+    // code() also keys the id map.
+    for kind in Kind::ALL {
+        assert_eq!(kind.code(), u64::from(kind.number()));
+        assert_eq!(Kind::from_code(kind.code()), Some(kind));
+    }
+    assert_eq!(Kind::from_code(10), None);
     unit_variants(
         &Kind::ALL,
         &[
@@ -69,8 +79,11 @@ fn kind_numbers() {
 
 #[test]
 fn action_numbers() {
+    for action in Action::ALL {
+        assert_eq!(Action::from_code(action.code()), Some(action));
+    }
     unit_variants(
-        &[Action::Create, Action::Update, Action::Move, Action::Delete],
+        &Action::ALL,
         &[
             (Action::Create, 0, "Create"),
             (Action::Update, 1, "Update"),
@@ -84,11 +97,7 @@ fn action_numbers() {
 fn suite_mode_numbers() {
     // The stored numbers, not TestRail's suite_mode values (1 to 3).
     unit_variants(
-        &[
-            SuiteMode::Single,
-            SuiteMode::SingleWithBaselines,
-            SuiteMode::Multiple,
-        ],
+        &SuiteMode::ALL,
         &[
             (SuiteMode::Single, 0, "Single"),
             (SuiteMode::SingleWithBaselines, 1, "SingleWithBaselines"),
@@ -99,6 +108,23 @@ fn suite_mode_numbers() {
 
 #[test]
 fn push_state_numbers() {
+    let codes = [
+        (PushState::Pending, 0),
+        (PushState::InFlight { since: 0 }, 1),
+        (
+            PushState::Done {
+                server_id: None,
+                server_updated_on: None,
+            },
+            2,
+        ),
+        (PushState::Rejected { message: "".into() }, 3),
+        (PushState::Conflict { detail: "".into() }, 4),
+        (PushState::Blocked { on_seq: 0 }, 5),
+    ];
+    for (state, code) in codes {
+        assert_eq!(state.code(), code, "{state:?}");
+    }
     pinned(&PushState::Pending, &[0], r#""Pending""#);
     pinned(
         &PushState::InFlight { since: -3 },
