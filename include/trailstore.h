@@ -23,14 +23,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The version of trailstore this header belongs to; trailstore_version() gives the library's. */
+#define TRAILSTORE_VERSION_MAJOR 0
+#define TRAILSTORE_VERSION_MINOR 1
+#define TRAILSTORE_VERSION_PATCH 0
+
 /**
  * What a trailstore function did: every fallible function returns one, and
  * `TRAILSTORE_STATUS_OK` (0) is the only success.
  *
  * Numbers are stable and never reused. 1 to 99 are the core's error codes, with the same numbers
- * the CLI and the Python binding report; 100 and up are mistakes in calling the C functions.
- * On a failure, `trailstore_last_error_message()` says what went wrong, in TestRail's wording
- * where TestRail has one.
+ * and names the CLI and the Python binding report; 100 and up are mistakes in calling the C
+ * functions. On a failure, `trailstore_last_error_message()` says what went wrong, in TestRail's
+ * wording where TestRail has one.
  */
 enum trailstore_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

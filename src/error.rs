@@ -8,101 +8,107 @@
 
 use std::fmt;
 
-/// Stable error codes shared by every front. Numbers are never reused or renumbered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u32)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// A field of the request failed TestRail's validation (HTTP 400).
-    Validation = 1,
-    /// An id in the route or the body names nothing (TestRail answers 400, not 404).
-    NotFound = 2,
-    /// The request is not allowed (HTTP 403).
-    Forbidden = 3,
-    /// The route names no API method (HTTP 404).
-    UnknownMethod = 4,
-    /// The request itself is malformed: bad JSON, wrong HTTP method, bad query string (HTTP 400).
-    BadRequest = 5,
-    /// Another process has the store open.
-    InUse = 10,
-    /// The store's files are damaged.
-    Damaged = 11,
-    /// The store was written by a newer trailstore.
-    Unsupported = 12,
-    /// The handle was inherited across `fork()`; the child must open the store again.
-    Forked = 13,
-    /// An operating-system I/O error.
-    Io = 14,
-    /// The handle (or batch) is closed.
-    Closed = 15,
-    /// A bug in trailstore: a panic caught at a boundary, or a broken internal invariant.
-    Internal = 16,
-    /// A write is already in progress on this handle from the same thread (nested batch).
-    Busy = 17,
-    /// A TestRail server refused a request or could not be reached (pull, push).
-    Remote = 18,
+/// Declares [`ErrorCode`] from one table: each code's number, short name, HTTP status, Python
+/// exception class and one-line doc are written once, and every list and lookup is generated.
+macro_rules! codes {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident = $number:literal {
+            name: $name:literal,
+            http: $http:literal,
+            python: $python:literal $(,)?
+        },
+    )*) => {
+        /// Stable error codes shared by every front. Numbers are never reused or renumbered.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])+ $variant = $number, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in number order, so fronts can check they map each one.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The code with this number, if there is one.
+            pub fn from_u32(n: u32) -> Option<ErrorCode> {
+                match n {
+                    $( $number => Some(ErrorCode::$variant), )*
+                    _ => None,
+                }
+            }
+
+            /// The number shared by the C and Python fronts.
+            pub fn as_u32(self) -> u32 {
+                self as u32
+            }
+
+            /// The HTTP status TestRail uses for this kind of failure.
+            pub fn http_status(self) -> u16 {
+                match self {
+                    $( ErrorCode::$variant => $http, )*
+                }
+            }
+
+            /// A short lowercase name, used by the CLI's JSON output and the bindings.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => $name, )*
+                }
+            }
+
+            /// The class the Python binding raises for this code (`trailstore.<class>`).
+            pub fn python_class(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => $python, )*
+                }
+            }
+
+            /// What the code means, in one line (the docs of the fronts build on it).
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => concat!($($doc),+).trim_ascii(), )*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// Every code, so fronts can check they map each one.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::Validation,
-        ErrorCode::NotFound,
-        ErrorCode::Forbidden,
-        ErrorCode::UnknownMethod,
-        ErrorCode::BadRequest,
-        ErrorCode::InUse,
-        ErrorCode::Damaged,
-        ErrorCode::Unsupported,
-        ErrorCode::Forked,
-        ErrorCode::Io,
-        ErrorCode::Closed,
-        ErrorCode::Internal,
-        ErrorCode::Busy,
-        ErrorCode::Remote,
-    ];
-
-    /// The code with this number, if there is one.
-    pub fn from_u32(n: u32) -> Option<ErrorCode> {
-        ErrorCode::ALL.iter().copied().find(|c| c.as_u32() == n)
-    }
-
-    /// The number shared by the C and Python fronts.
-    pub fn as_u32(self) -> u32 {
-        self as u32
-    }
-
-    /// The HTTP status TestRail uses for this kind of failure.
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorCode::Validation | ErrorCode::NotFound | ErrorCode::BadRequest => 400,
-            ErrorCode::Forbidden => 403,
-            ErrorCode::UnknownMethod => 404,
-            ErrorCode::Busy => 409,
-            ErrorCode::Remote => 502,
-            _ => 500,
-        }
-    }
-
-    /// A short lowercase name, used by the CLI's JSON output and the bindings.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorCode::Validation => "validation",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::UnknownMethod => "unknown_method",
-            ErrorCode::BadRequest => "bad_request",
-            ErrorCode::InUse => "in_use",
-            ErrorCode::Damaged => "damaged",
-            ErrorCode::Unsupported => "unsupported",
-            ErrorCode::Forked => "forked",
-            ErrorCode::Io => "io",
-            ErrorCode::Closed => "closed",
-            ErrorCode::Internal => "internal",
-            ErrorCode::Busy => "busy",
-            ErrorCode::Remote => "remote",
-        }
-    }
+// The one table of error codes. 1 to 9 are mistakes in the request, 10 to 99 failures of the
+// store, the process or a server (100 and up are the C binding's own statuses). A new code takes
+// the next free number of its range; a retired code stays here as a comment, so that its number
+// is never given to another.
+codes! {
+    /// A field of the request failed TestRail's validation; the error names the field.
+    Validation = 1 { name: "validation", http: 400, python: "ValidationError" },
+    /// An id in the route or the body names nothing (TestRail answers 400, not 404); the error
+    /// names the field.
+    NotFound = 2 { name: "not_found", http: 400, python: "NotFoundError" },
+    /// The request is not allowed on this store.
+    Forbidden = 3 { name: "forbidden", http: 403, python: "ForbiddenError" },
+    /// The route names no API method.
+    UnknownMethod = 4 { name: "unknown_method", http: 404, python: "UnknownMethodError" },
+    /// The request itself is malformed: bad JSON, wrong HTTP method, bad query string.
+    BadRequest = 5 { name: "bad_request", http: 400, python: "BadRequestError" },
+    /// Another process has the store open.
+    InUse = 10 { name: "in_use", http: 500, python: "StoreInUseError" },
+    /// The store's files are damaged.
+    Damaged = 11 { name: "damaged", http: 500, python: "DamagedStoreError" },
+    /// The store was written by a newer trailstore.
+    Unsupported = 12 { name: "unsupported", http: 500, python: "UnsupportedFormatError" },
+    /// The handle was inherited across `fork()`; the child must open the store again.
+    Forked = 13 { name: "forked", http: 500, python: "ForkedError" },
+    /// An operating-system I/O error.
+    Io = 14 { name: "io", http: 500, python: "StoreIOError" },
+    /// The handle (or batch) is closed.
+    Closed = 15 { name: "closed", http: 500, python: "ClosedError" },
+    /// A bug in trailstore: a panic caught at a boundary, or a broken internal invariant.
+    Internal = 16 { name: "internal", http: 500, python: "InternalError" },
+    /// A write is already in progress on this handle from the same thread (nested batch).
+    Busy = 17 { name: "busy", http: 409, python: "BusyError" },
+    /// A TestRail server refused a request or could not be reached (pull, push).
+    Remote = 18 { name: "remote", http: 502, python: "RemoteError" }, // Last added.
 }
 
 /// Everything that can go wrong in trailstore.
@@ -309,3 +315,62 @@ impl From<redb::CommitError> for Error {
 
 /// The result type of trailstore.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_pinned() {
+        // Every front reports these numbers and names: a change here breaks their users.
+        let table: Vec<String> = ErrorCode::ALL
+            .iter()
+            .map(|c| {
+                let (n, name, http, class) =
+                    (c.as_u32(), c.name(), c.http_status(), c.python_class());
+                format!("{n} {name} {http} {class}")
+            })
+            .collect();
+        assert_eq!(
+            table,
+            [
+                "1 validation 400 ValidationError",
+                "2 not_found 400 NotFoundError",
+                "3 forbidden 403 ForbiddenError",
+                "4 unknown_method 404 UnknownMethodError",
+                "5 bad_request 400 BadRequestError",
+                "10 in_use 500 StoreInUseError",
+                "11 damaged 500 DamagedStoreError",
+                "12 unsupported 500 UnsupportedFormatError",
+                "13 forked 500 ForkedError",
+                "14 io 500 StoreIOError",
+                "15 closed 500 ClosedError",
+                "16 internal 500 InternalError",
+                "17 busy 409 BusyError",
+                "18 remote 502 RemoteError",
+            ]
+        );
+        for n in 0..200 {
+            let code = ErrorCode::from_u32(n);
+            assert_eq!(code.map(ErrorCode::as_u32), code.is_some().then_some(n));
+            assert_eq!(
+                code.is_some(),
+                ErrorCode::ALL.iter().any(|c| c.as_u32() == n)
+            );
+        }
+        assert!(ErrorCode::ALL
+            .windows(2)
+            .all(|w| w[0].as_u32() < w[1].as_u32()));
+        assert_eq!(
+            ErrorCode::NotFound.doc(),
+            "An id in the route or the body names nothing (TestRail answers 400, not 404); the \
+             error names the field."
+        );
+        for code in ErrorCode::ALL {
+            assert!(
+                code.doc().ends_with('.') && !code.doc().contains("  "),
+                "{code:?}"
+            );
+        }
+    }
+}

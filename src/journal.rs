@@ -5,18 +5,26 @@
 //! field's value before and after. The before values are the base that push compares the server
 //! against, and they serve `get_history_for_case`. A rejected request writes no entry.
 
+use std::fmt;
+
+use serde::de::{Deserializer, EnumAccess, VariantAccess, Visitor};
+use serde::ser::{SerializeStructVariant, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::model::stored::{stored_enum, struct_variant, Numbered, Variant};
 use crate::model::{Json, Kind};
 
-/// What a change did to one entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Action {
-    Create,
-    Update,
-    Move,
-    Delete,
+stored_enum! {
+    /// What a change did to one entity. The numbers are how journal entries store it: never
+    /// renumber or reuse one; a retired action stays here as a comment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Action: u32 {
+        Create = 0,
+        Update = 1,
+        Move = 2,
+        Delete = 3,
+    }
 }
 
 impl Action {
@@ -47,8 +55,8 @@ pub struct Effect {
     pub changes: Vec<Change>,
 }
 
-/// Where an entry stands in being pushed to a server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where an entry stands in being pushed to a server. Stored by the numbers of [`PushTag`].
+#[derive(Debug, Clone, PartialEq)]
 pub enum PushState {
     /// Not sent yet.
     Pending,
@@ -67,6 +75,20 @@ pub enum PushState {
     Blocked { on_seq: u64 },
 }
 
+stored_enum! {
+    /// The stored number of each [`PushState`] variant: never renumber or reuse one; a retired
+    /// state stays here as a comment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum PushTag: u32 {
+        Pending = 0,
+        InFlight = 1,
+        Done = 2,
+        Rejected = 3,
+        Conflict = 4,
+        Blocked = 5,
+    }
+}
+
 impl PushState {
     pub fn name(&self) -> &'static str {
         match self {
@@ -77,6 +99,134 @@ impl PushState {
             PushState::Conflict { .. } => "conflict",
             PushState::Blocked { .. } => "blocked",
         }
+    }
+
+    /// The number this state is stored as.
+    pub fn code(&self) -> u32 {
+        self.tag().code()
+    }
+
+    fn tag(&self) -> PushTag {
+        match self {
+            PushState::Pending => PushTag::Pending,
+            PushState::InFlight { .. } => PushTag::InFlight,
+            PushState::Done { .. } => PushTag::Done,
+            PushState::Rejected { .. } => PushTag::Rejected,
+            PushState::Conflict { .. } => PushTag::Conflict,
+            PushState::Blocked { .. } => PushTag::Blocked,
+        }
+    }
+}
+
+// By hand rather than derived, so that the stored number is PushTag's and not the position.
+impl Serialize for PushState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let tag = self.tag();
+        let (name, number, variant) = ("PushState", tag.number(), tag.variant_name());
+        match self {
+            PushState::Pending => s.serialize_unit_variant(name, number, variant),
+            PushState::InFlight { since } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
+                v.serialize_field("since", since)?;
+                v.end()
+            }
+            PushState::Done {
+                server_id,
+                server_updated_on,
+            } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 2)?;
+                v.serialize_field("server_id", server_id)?;
+                v.serialize_field("server_updated_on", server_updated_on)?;
+                v.end()
+            }
+            PushState::Rejected { message } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
+                v.serialize_field("message", message)?;
+                v.end()
+            }
+            PushState::Conflict { detail } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
+                v.serialize_field("detail", detail)?;
+                v.end()
+            }
+            PushState::Blocked { on_seq } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
+                v.serialize_field("on_seq", on_seq)?;
+                v.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PushState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PushState, D::Error> {
+        // The fields of each struct variant, read through serde's derive.
+        #[derive(Deserialize)]
+        struct InFlight {
+            since: i64,
+        }
+        #[derive(Deserialize)]
+        struct Done {
+            server_id: Option<u64>,
+            server_updated_on: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        struct Rejected {
+            message: String,
+        }
+        #[derive(Deserialize)]
+        struct Conflict {
+            detail: String,
+        }
+        #[derive(Deserialize)]
+        struct Blocked {
+            on_seq: u64,
+        }
+
+        struct StateVisitor;
+
+        impl<'de> Visitor<'de> for StateVisitor {
+            type Value = PushState;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a push state")
+            }
+
+            fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<PushState, A::Error> {
+                let (Variant(tag), v) = data.variant::<Variant<PushTag>>()?;
+                Ok(match tag {
+                    PushTag::Pending => {
+                        v.unit_variant()?;
+                        PushState::Pending
+                    }
+                    PushTag::InFlight => {
+                        let f: InFlight = struct_variant(v, &["since"])?;
+                        PushState::InFlight { since: f.since }
+                    }
+                    PushTag::Done => {
+                        let f: Done = struct_variant(v, &["server_id", "server_updated_on"])?;
+                        PushState::Done {
+                            server_id: f.server_id,
+                            server_updated_on: f.server_updated_on,
+                        }
+                    }
+                    PushTag::Rejected => {
+                        let f: Rejected = struct_variant(v, &["message"])?;
+                        PushState::Rejected { message: f.message }
+                    }
+                    PushTag::Conflict => {
+                        let f: Conflict = struct_variant(v, &["detail"])?;
+                        PushState::Conflict { detail: f.detail }
+                    }
+                    PushTag::Blocked => {
+                        let f: Blocked = struct_variant(v, &["on_seq"])?;
+                        PushState::Blocked { on_seq: f.on_seq }
+                    }
+                })
+            }
+        }
+
+        d.deserialize_enum("PushState", <PushTag as Numbered>::VARIANTS, StateVisitor)
     }
 }
 

@@ -3,11 +3,17 @@
 //! `serde_json::Value` needs a self-describing format to deserialize, which bincode is not, so
 //! custom field values and unknown keys are kept as [`Json`] and converted at the edges.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{Deserializer, EnumAccess, VariantAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-/// A JSON value in stored form. Object keys keep their order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+use super::stored::{stored_enum, Numbered, Variant};
+
+/// A JSON value in stored form. Object keys keep their order. Stored by the numbers of
+/// [`JsonTag`].
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Json {
     #[default]
     Null,
@@ -19,7 +25,83 @@ pub enum Json {
     Map(Vec<(String, Json)>),
 }
 
+stored_enum! {
+    /// The stored number of each [`Json`] variant: never renumber or reuse one; a retired variant
+    /// stays here as a comment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum JsonTag: u32 {
+        Null = 0,
+        Bool = 1,
+        Int = 2,
+        Float = 3,
+        Str = 4,
+        List = 5,
+        Map = 6,
+    }
+}
+
+// By hand rather than derived, so that the stored number is JsonTag's and not the position.
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let tag = self.tag();
+        let (name, number, variant) = ("Json", tag.number(), tag.variant_name());
+        match self {
+            Json::Null => s.serialize_unit_variant(name, number, variant),
+            Json::Bool(b) => s.serialize_newtype_variant(name, number, variant, b),
+            Json::Int(i) => s.serialize_newtype_variant(name, number, variant, i),
+            Json::Float(f) => s.serialize_newtype_variant(name, number, variant, f),
+            Json::Str(text) => s.serialize_newtype_variant(name, number, variant, text),
+            Json::List(items) => s.serialize_newtype_variant(name, number, variant, items),
+            Json::Map(entries) => s.serialize_newtype_variant(name, number, variant, entries),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Json, D::Error> {
+        struct JsonVisitor;
+
+        impl<'de> Visitor<'de> for JsonVisitor {
+            type Value = Json;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a stored JSON value")
+            }
+
+            fn visit_enum<A: EnumAccess<'de>>(
+                self,
+                data: A,
+            ) -> std::result::Result<Json, A::Error> {
+                let (Variant(tag), v) = data.variant::<Variant<JsonTag>>()?;
+                match tag {
+                    JsonTag::Null => v.unit_variant().map(|()| Json::Null),
+                    JsonTag::Bool => v.newtype_variant().map(Json::Bool),
+                    JsonTag::Int => v.newtype_variant().map(Json::Int),
+                    JsonTag::Float => v.newtype_variant().map(Json::Float),
+                    JsonTag::Str => v.newtype_variant().map(Json::Str),
+                    JsonTag::List => v.newtype_variant().map(Json::List),
+                    JsonTag::Map => v.newtype_variant().map(Json::Map),
+                }
+            }
+        }
+
+        d.deserialize_enum("Json", <JsonTag as Numbered>::VARIANTS, JsonVisitor)
+    }
+}
+
 impl Json {
+    fn tag(&self) -> JsonTag {
+        match self {
+            Json::Null => JsonTag::Null,
+            Json::Bool(_) => JsonTag::Bool,
+            Json::Int(_) => JsonTag::Int,
+            Json::Float(_) => JsonTag::Float,
+            Json::Str(_) => JsonTag::Str,
+            Json::List(_) => JsonTag::List,
+            Json::Map(_) => JsonTag::Map,
+        }
+    }
+
     /// Converts to a `serde_json::Value` for output.
     pub fn to_value(&self) -> Value {
         match self {
@@ -67,7 +149,7 @@ impl Json {
     }
 }
 
-/// A [`Json`] serialized as the plain JSON it stands for (its derived `Serialize` is the stored,
+/// A [`Json`] serialized as the plain JSON it stands for (its own `Serialize` is the stored,
 /// tagged form the codec writes). Every output form (a `serde_json::Value`, JSON text, Python
 /// objects) goes through this one mapping; a float that is not finite becomes `null`, as in
 /// [`Json::to_value`].

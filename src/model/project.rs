@@ -3,18 +3,22 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::stored::stored_enum;
 use super::{opt_str_value, put_extra, Json, Obj};
 use crate::error::{Error, Result};
 
-/// How a project organises its suites.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SuiteMode {
-    /// 1: a single suite, the master.
-    Single,
-    /// 2: a single suite with baselines.
-    SingleWithBaselines,
-    /// 3: multiple suites.
-    Multiple,
+stored_enum! {
+    /// How a project organises its suites. The numbers are how project records store it (not
+    /// TestRail's `suite_mode`, see [`SuiteMode::as_i64`]): never renumber or reuse one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SuiteMode: u32 {
+        /// 1: a single suite, the master.
+        Single = 0,
+        /// 2: a single suite with baselines.
+        SingleWithBaselines = 1,
+        /// 3: multiple suites.
+        Multiple = 2,
+    }
 }
 
 impl SuiteMode {

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 use trailstore_core::{Error, ErrorCode};
 
@@ -11,9 +12,12 @@ use trailstore_core::{Error, ErrorCode};
 /// `TRAILSTORE_STATUS_OK` (0) is the only success.
 ///
 /// Numbers are stable and never reused. 1 to 99 are the core's error codes, with the same numbers
-/// the CLI and the Python binding report; 100 and up are mistakes in calling the C functions.
-/// On a failure, `trailstore_last_error_message()` says what went wrong, in TestRail's wording
-/// where TestRail has one.
+/// and names the CLI and the Python binding report; 100 and up are mistakes in calling the C
+/// functions. On a failure, `trailstore_last_error_message()` says what went wrong, in TestRail's
+/// wording where TestRail has one.
+// cbindgen reads this enum as written, so the core's codes are listed here again; the unit test
+// `every_core_code_has_its_status` checks each one's number and name against the core's table
+// and the header. A retired status stays as a comment, so that its number is never given again.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum trailstore_status {
@@ -48,76 +52,97 @@ pub enum trailstore_status {
     Busy = 17,
     /// A TestRail server refused a request or could not be reached (pull, push).
     Remote = 18,
+    // The C binding's own statuses, from 100.
     /// A required pointer argument was NULL; `trailstore_last_error_field()` names it.
     NullArgument = 100,
     /// A string argument is not UTF-8; `trailstore_last_error_field()` names it.
-    InvalidUtf8 = 101,
+    InvalidUtf8 = 101, // Last added.
 }
 
+/// Lists every status once, for lookups by number; the `match` stops the build when a status
+/// is missing from the list (and a duplicate is an unreachable pattern).
+macro_rules! every_status {
+    ($($status:ident),* $(,)?) => {
+        impl trailstore_status {
+            const ALL: &'static [trailstore_status] = &[$(trailstore_status::$status),*];
+        }
+
+        const _: fn(trailstore_status) = |s| match s {
+            $(trailstore_status::$status => {})*
+        };
+    };
+}
+
+every_status![
+    Ok,
+    Validation,
+    NotFound,
+    Forbidden,
+    UnknownMethod,
+    BadRequest,
+    InUse,
+    Damaged,
+    Unsupported,
+    Forked,
+    Io,
+    Closed,
+    Internal,
+    Busy,
+    Remote,
+    NullArgument,
+    InvalidUtf8,
+];
+
 impl trailstore_status {
+    /// The status with this number, if there is one.
+    fn from_u32(n: u32) -> Option<trailstore_status> {
+        trailstore_status::ALL
+            .iter()
+            .copied()
+            .find(|s| *s as u32 == n)
+    }
+
     /// The status for a core error code: the status with the same number. The core's enum may
     /// grow; a code this build has no status for yet is reported as `Internal` (its message still
     /// says what happened), and the unit test `every_core_code_has_its_status` fails until one is
     /// added.
     pub(crate) fn from_code(code: ErrorCode) -> trailstore_status {
-        all_statuses()
-            .into_iter()
-            .find(|s| *s as u32 == code.as_u32() && core_range(*s))
+        trailstore_status::from_u32(code.as_u32())
+            .filter(|s| core_range(*s))
             .unwrap_or(trailstore_status::Internal)
     }
 
-    /// The short name: the core's `ErrorCode::name()` for core codes.
-    pub(crate) fn name(self) -> &'static CStr {
+    /// The short name: the core's `ErrorCode::name()` for core codes; the binding's own
+    /// statuses are named here.
+    pub(crate) fn name(self) -> &'static str {
         use trailstore_status as S;
         match self {
-            S::Ok => c"ok",
-            S::Validation => c"validation",
-            S::NotFound => c"not_found",
-            S::Forbidden => c"forbidden",
-            S::UnknownMethod => c"unknown_method",
-            S::BadRequest => c"bad_request",
-            S::InUse => c"in_use",
-            S::Damaged => c"damaged",
-            S::Unsupported => c"unsupported",
-            S::Forked => c"forked",
-            S::Io => c"io",
-            S::Closed => c"closed",
-            S::Internal => c"internal",
-            S::Busy => c"busy",
-            S::Remote => c"remote",
-            S::NullArgument => c"null_argument",
-            S::InvalidUtf8 => c"invalid_utf8",
+            S::Ok => "ok",
+            S::NullArgument => "null_argument",
+            S::InvalidUtf8 => "invalid_utf8",
+            core => ErrorCode::from_u32(core as u32).map_or("unknown", ErrorCode::name),
         }
+    }
+
+    /// [`name`](Self::name) as a static C string.
+    fn c_name(self) -> &'static CStr {
+        static NAMES: OnceLock<Vec<(trailstore_status, CString)>> = OnceLock::new();
+        NAMES
+            .get_or_init(|| {
+                trailstore_status::ALL
+                    .iter()
+                    .map(|s| (*s, c_string(s.name().to_string())))
+                    .collect()
+            })
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or(c"unknown", |(_, name)| name.as_c_str())
     }
 }
 
 /// Whether a status is one of the core's error codes (1 to 99).
 fn core_range(s: trailstore_status) -> bool {
     (1..100).contains(&(s as u32))
-}
-
-/// Every status, in number order.
-fn all_statuses() -> [trailstore_status; 17] {
-    use trailstore_status as S;
-    [
-        S::Ok,
-        S::Validation,
-        S::NotFound,
-        S::Forbidden,
-        S::UnknownMethod,
-        S::BadRequest,
-        S::InUse,
-        S::Damaged,
-        S::Unsupported,
-        S::Forked,
-        S::Io,
-        S::Closed,
-        S::Internal,
-        S::Busy,
-        S::Remote,
-        S::NullArgument,
-        S::InvalidUtf8,
-    ]
 }
 
 /// Why an exported function failed: an error of the core, or of the call across the ABI.
@@ -354,10 +379,8 @@ pub extern "C" fn trailstore_last_error_field() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn trailstore_status_name(status: u32) -> *const c_char {
     guard_value(c"unknown".as_ptr(), || {
-        all_statuses()
-            .iter()
-            .find(|s| **s as u32 == status)
-            .map_or(c"unknown", |s| s.name())
+        trailstore_status::from_u32(status)
+            .map_or(c"unknown", trailstore_status::c_name)
             .as_ptr()
     })
 }
@@ -372,26 +395,47 @@ mod tests {
 
     #[test]
     fn every_core_code_has_its_status() {
-        // ErrorCode::ALL is the core's own list: a code added there without a status here fails.
+        let header = include_str!("../../../include/trailstore.h");
+        // ErrorCode::ALL is the core's own list: a code added there without a status here fails,
+        // and so does a status whose number or name differs from the core's.
         for &code in ErrorCode::ALL {
             let status = trailstore_status::from_code(code);
             assert_eq!(status as u32, code.as_u32(), "no C status for {code:?}");
-            assert_eq!(status.name().to_str().unwrap(), code.name());
+            assert_eq!(
+                format!("{status:?}"),
+                format!("{code:?}"),
+                "the variant's name"
+            );
+            assert_eq!(status.name(), code.name());
             assert_eq!(text(trailstore_status_name(status as u32)), code.name());
+            let line = format!(
+                "TRAILSTORE_STATUS_{} = {},",
+                code.name().to_ascii_uppercase(),
+                code.as_u32()
+            );
+            assert!(header.contains(&line), "include/trailstore.h lacks {line}");
         }
-        // And every status in the core's range is a core code, with the core's name.
-        for status in all_statuses() {
+        // Every status in the core's range is a core code; the others are OK and the binding's
+        // own, from 100.
+        for &status in trailstore_status::ALL {
             let n = status as u32;
+            assert_eq!(trailstore_status::from_u32(n), Some(status));
             match ErrorCode::from_u32(n) {
-                Some(code) => {
-                    assert!(core_range(status), "{status:?}");
-                    assert_eq!(status.name().to_str().unwrap(), code.name());
-                }
-                None => assert!(!core_range(status), "status {n} is no core code"),
+                Some(code) => assert!(core_range(status) && status.name() == code.name()),
+                None => assert!(n == 0 || n >= 100, "status {n} is no core code"),
             }
+            assert_ne!(status.name(), "unknown");
+            let line = format!(
+                "TRAILSTORE_STATUS_{} = {n},",
+                status.name().to_ascii_uppercase()
+            );
+            assert!(header.contains(&line), "include/trailstore.h lacks {line}");
         }
+        assert_eq!(trailstore_status::Ok.name(), "ok");
+        assert_eq!(trailstore_status::NullArgument.name(), "null_argument");
+        assert_eq!(trailstore_status::InvalidUtf8.name(), "invalid_utf8");
         // Every status except OK and the ABI's own two is a core code.
-        assert_eq!(ErrorCode::ALL.len() + 3, all_statuses().len());
+        assert_eq!(ErrorCode::ALL.len() + 3, trailstore_status::ALL.len());
         assert_eq!(text(trailstore_status_name(9999)), "unknown");
         // A number below 100 names a status exactly when it is OK or a core code.
         for n in 0..100 {

@@ -2,18 +2,21 @@
 //!
 //! Every trailstore failure reaches Python as one subclass of `trailstore.Error`, chosen from the
 //! core's stable [`ErrorCode`] by [`exception_type`]; the message is the core's (TestRail's
-//! wording for invalid input). Rust's orphan rule rules out `From<trailstore::Error> for PyErr`,
-//! so the mapping is a pair of explicit functions.
+//! wording for invalid input). The subclasses are made from the core's table of codes, so their
+//! names, numbers and docstrings are written only there. Rust's orphan rule rules out
+//! `From<trailstore::Error> for PyErr`, so the mapping is a pair of explicit functions.
 //!
 //! No panic may cross into Python as pyo3's `PanicException`: [`shield`] (for work done with the
 //! GIL released) and [`boundary`] (for the whole body of an exported method) catch them and raise
 //! `InternalError` instead.
 
 use std::any::Any;
+use std::ffi::CString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use pyo3::{create_exception, PyTypeInfo};
 use trailstore::{Error as CoreError, ErrorCode};
@@ -24,129 +27,47 @@ create_exception!(
     PyException,
     "Base class of every trailstore error.\n\n`code` is the stable error number shared with the C API, `name` its short name, `field` the offending field (validation and not-found errors, else None) and `http_status` the status TestRail answers with for the same mistake. `str(error)` is the message, in TestRail's wording for invalid input."
 );
-create_exception!(
-    trailstore,
-    ValidationError,
-    Error,
-    "A field of the request failed TestRail's validation (code 1, HTTP 400); `field` names it."
-);
-create_exception!(
-    trailstore,
-    NotFoundError,
-    Error,
-    "An id in the route or the body names nothing (code 2; TestRail answers 400); `field` names the id."
-);
-create_exception!(
-    trailstore,
-    ForbiddenError,
-    Error,
-    "The request is not allowed on this store (code 3, HTTP 403)."
-);
-create_exception!(
-    trailstore,
-    UnknownMethodError,
-    Error,
-    "The route names no API method trailstore serves (code 4, HTTP 404)."
-);
-create_exception!(
-    trailstore,
-    BadRequestError,
-    Error,
-    "The request itself is malformed: bad body, wrong method for the route, bad query string (code 5, HTTP 400)."
-);
-create_exception!(
-    trailstore,
-    StoreInUseError,
-    Error,
-    "Another process has the store open (code 10)."
-);
-create_exception!(
-    trailstore,
-    DamagedStoreError,
-    Error,
-    "The store's files are damaged (code 11)."
-);
-create_exception!(
-    trailstore,
-    UnsupportedFormatError,
-    Error,
-    "The store was written by a newer trailstore (code 12)."
-);
-create_exception!(
-    trailstore,
-    ForkedError,
-    Error,
-    "The store handle was inherited across fork(); open the store in the child once the parent has closed it (code 13)."
-);
-create_exception!(
-    trailstore,
-    StoreIOError,
-    Error,
-    "An operating-system I/O error (code 14)."
-);
-create_exception!(
-    trailstore,
-    ClosedError,
-    Error,
-    "The store (or the batch) is closed (code 15)."
-);
-create_exception!(
-    trailstore,
-    InternalError,
-    Error,
-    "A bug in trailstore: a caught panic or a broken internal invariant (code 16)."
-);
-create_exception!(
-    trailstore,
-    BusyError,
-    Error,
-    "A write is already in progress on this thread: a batch inside a batch (code 17, HTTP 409)."
-);
-create_exception!(
-    trailstore,
-    RemoteError,
-    Error,
-    "A TestRail server refused a request (a wrong key, a 4xx it would not take) or could not be reached, during pull or push (code 18, HTTP 502). The message never contains the API key."
-);
 
-/// Every error code the core has today, with its exception class. A code the core adds later
-/// (the enum is non-exhaustive) falls back to the base class.
-const CODES: &[ErrorCode] = &[
-    ErrorCode::Validation,
-    ErrorCode::NotFound,
-    ErrorCode::Forbidden,
-    ErrorCode::UnknownMethod,
-    ErrorCode::BadRequest,
-    ErrorCode::InUse,
-    ErrorCode::Damaged,
-    ErrorCode::Unsupported,
-    ErrorCode::Forked,
-    ErrorCode::Io,
-    ErrorCode::Closed,
-    ErrorCode::Internal,
-    ErrorCode::Busy,
-    ErrorCode::Remote,
-];
+/// The class of each core error code, a subclass of `Error` made from the core's table
+/// (`ErrorCode::python_class`, `ErrorCode::doc`) the first time it is needed.
+static CLASSES: PyOnceLock<Vec<(ErrorCode, Py<PyType>)>> = PyOnceLock::new();
 
-/// The exception class of an error code.
+fn classes(py: Python<'_>) -> PyResult<&'static [(ErrorCode, Py<PyType>)]> {
+    let classes = CLASSES.get_or_try_init(py, || {
+        let base = Error::type_object(py);
+        ErrorCode::ALL
+            .iter()
+            .map(|&code| {
+                let name = c_text(format!("trailstore.{}", code.python_class()))?;
+                let doc = c_text(format!(
+                    "{} Code {}, HTTP {}.",
+                    code.doc(),
+                    code.as_u32(),
+                    code.http_status()
+                ))?;
+                let class = PyErr::new_type(py, &name, Some(&doc), Some(&base), None)?;
+                Ok((code, class))
+            })
+            .collect::<PyResult<Vec<_>>>()
+    })?;
+    Ok(classes)
+}
+
+fn c_text(text: String) -> PyResult<CString> {
+    CString::new(text).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The exception class of an error code. A code the core adds later (the enum is
+/// non-exhaustive) gets its class from the table too; the base class is only a fallback should
+/// the classes fail to build, which `register` would already have reported at import.
 pub(crate) fn exception_type(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyType> {
-    match code {
-        ErrorCode::Validation => ValidationError::type_object(py),
-        ErrorCode::NotFound => NotFoundError::type_object(py),
-        ErrorCode::Forbidden => ForbiddenError::type_object(py),
-        ErrorCode::UnknownMethod => UnknownMethodError::type_object(py),
-        ErrorCode::BadRequest => BadRequestError::type_object(py),
-        ErrorCode::InUse => StoreInUseError::type_object(py),
-        ErrorCode::Damaged => DamagedStoreError::type_object(py),
-        ErrorCode::Unsupported => UnsupportedFormatError::type_object(py),
-        ErrorCode::Forked => ForkedError::type_object(py),
-        ErrorCode::Io => StoreIOError::type_object(py),
-        ErrorCode::Closed => ClosedError::type_object(py),
-        ErrorCode::Internal => InternalError::type_object(py),
-        ErrorCode::Busy => BusyError::type_object(py),
-        ErrorCode::Remote => RemoteError::type_object(py),
-        _ => Error::type_object(py),
-    }
+    classes(py)
+        .ok()
+        .and_then(|classes| classes.iter().find(|(c, _)| *c == code))
+        .map_or_else(
+            || Error::type_object(py),
+            |(_, class)| class.bind(py).clone(),
+        )
 }
 
 /// The Python exception for a core error: its class by code, the core's message, and the
@@ -178,12 +99,12 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("http_status", 500u16)?;
     base.setattr("field", py.None())?;
     m.add("Error", &base)?;
-    for &code in CODES {
-        let ty = exception_type(py, code);
-        ty.setattr("code", code.as_u32())?;
-        ty.setattr("name", code.name())?;
-        ty.setattr("http_status", code.http_status())?;
-        m.add(ty.name()?, ty)?;
+    for (code, class) in classes(py)? {
+        let class = class.bind(py);
+        class.setattr("code", code.as_u32())?;
+        class.setattr("name", code.name())?;
+        class.setattr("http_status", code.http_status())?;
+        m.add(code.python_class(), class)?;
     }
     Ok(())
 }
