@@ -42,6 +42,7 @@ mod bundle;
 mod clock;
 mod codec;
 mod conflicts;
+mod defaults;
 mod error;
 mod failpoint;
 #[doc(hidden)]
@@ -71,12 +72,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use api::{parse_body, Answer, Method, Request, Response, PAGE_MAX};
 pub use bundle::{BundleReport, BUNDLE_VERSION};
 
+pub use defaults::LocalUser;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
     is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, Conflict, FieldConfig, FieldType,
-    Json, Kind, Milestone, Priority, Project, Section, Step, Suite, SuiteMode, Template, User,
-    ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
+    Json, Kind, Milestone, Priority, Project, ResultField, Section, Status, Step, Suite, SuiteMode,
+    Template, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
 pub use remote::{
     config_option, pull, push, scrub, Client, PullOptions, PullProgress, PullReport, PushOptions,
@@ -84,7 +86,7 @@ pub use remote::{
 };
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
-pub use store::{Batch, OpenOptions, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};
+pub use store::{Batch, OpenOptions, ReferenceData, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};
 
 impl Store {
     /// Imports a TestRail snapshot as server base state, in one transaction (see

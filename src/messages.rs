@@ -31,6 +31,8 @@ pub fn unknown(field: &str, kind: Kind) -> Error {
         Kind::Template => "valid template",
         Kind::User => "valid user",
         Kind::Milestone => "valid milestone",
+        Kind::Status => "valid status",
+        Kind::ResultField => "valid result field",
     };
     Error::not_found(field, format!("Field :{field} is not a {what}."))
 }

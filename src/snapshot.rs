@@ -25,11 +25,11 @@ use crate::conflicts::{same, Conflict, DELETED};
 use crate::error::{Error, Result};
 use crate::journal::{Action, PushState};
 use crate::model::{
-    Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, Section, Suite, Template,
-    User,
+    Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, ResultField, Section,
+    Status, Suite, Template, User,
 };
 use crate::search::{SearchIndex, STAGE_MIN};
-use crate::tables;
+use crate::tables::{self, meta};
 use crate::tx::{Tx, Writer};
 
 /// The snapshot format this build writes and reads.
@@ -101,6 +101,36 @@ fn items<'a>(snapshot: &'a Value, key: &str) -> Result<Vec<&'a Value>> {
     Ok(out)
 }
 
+/// On a store whose reference data are still `init`'s defaults, a snapshot that brings a list
+/// replaces that list whole: the server is the truth, and a default it does not have must not
+/// stay valid. The first such import ends the defaults.
+fn replace_defaults(w: &mut Writer<'_>, snapshot: &Value) -> Result<()> {
+    if w.tx().meta_u64(meta::REFERENCE_DEFAULTS)? != Some(1) {
+        return Ok(());
+    }
+    let has = |key: &str| snapshot.get(key).is_some_and(|v| !v.is_null());
+    let mut replaced = false;
+    macro_rules! replace {
+        ($key:literal, $ty:ty) => {
+            if has($key) {
+                w.clear::<$ty>()?;
+                replaced = true;
+            }
+        };
+    }
+    replace!("users", User);
+    replace!("statuses", Status);
+    replace!("result_fields", ResultField);
+    replace!("case_types", CaseType);
+    replace!("priorities", Priority);
+    replace!("templates", Template);
+    replace!("case_fields", CaseField);
+    if replaced {
+        w.set_meta_u64(meta::REFERENCE_DEFAULTS, 0)?;
+    }
+    Ok(())
+}
+
 fn parse_all<T>(
     snapshot: &Value,
     key: &'static str,
@@ -158,6 +188,8 @@ pub(crate) fn import(
     }
 
     let users = parse_all(snapshot, "users", User::from_json)?;
+    let statuses = parse_all(snapshot, "statuses", Status::from_json)?;
+    let result_fields = parse_all(snapshot, "result_fields", ResultField::from_json)?;
     let case_types = parse_all(snapshot, "case_types", CaseType::from_json)?;
     let priorities = parse_all(snapshot, "priorities", Priority::from_json)?;
     let fields = parse_all(snapshot, "case_fields", CaseField::from_json)?;
@@ -279,6 +311,19 @@ pub(crate) fn import(
     cases.sort_by_key(|c| c.id);
     cases.dedup_by_key(|c| c.id);
     let mut report = ImportReport::default();
+    replace_defaults(w, snapshot)?;
+    for s in &statuses {
+        w.put(s)?;
+    }
+    if !statuses.is_empty() {
+        report.counts.insert("statuses", statuses.len());
+    }
+    for f in &result_fields {
+        w.put(f)?;
+    }
+    if !result_fields.is_empty() {
+        report.counts.insert("result_fields", result_fields.len());
+    }
     for u in &users {
         w.put(u)?;
     }

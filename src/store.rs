@@ -12,8 +12,9 @@ use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, W
 use serde_json::{Map, Value};
 
 use crate::api::{self, Answer, Request, Response};
+use crate::defaults::LocalUser;
 use crate::error::{Error, Result};
-use crate::model::{CaseField, Kind, LOCAL_ID_MIN};
+use crate::model::{CaseField, CaseType, Kind, Priority, Status, Template, User, LOCAL_ID_MIN};
 use crate::search::{ApplyGuard, IndexAction, SearchIndex, SearchRequest, SearchResults};
 use crate::tables::{self, meta};
 use crate::tx::{Tx, Writer};
@@ -556,7 +557,48 @@ impl Store {
             "users": count(tables::USERS)?,
             "milestones": count(tables::MILESTONES)?,
             "journal_entries": count(tables::JOURNAL)?,
+            "reference_data": self.reference_data()?.name(),
         }))
+    }
+
+    /// Writes what a freshly installed TestRail has — priorities, case types, the three
+    /// templates, the system case fields each template uses, the five system statuses, the
+    /// step-results field and `user` as the store's own user — into a store that has no
+    /// reference data yet, as server base state (nothing is journaled). Answers `false`, and
+    /// writes nothing, when the store has reference data already: a store is never rewritten.
+    pub fn install_defaults(&self, user: &LocalUser) -> Result<bool> {
+        if self.reference_data()? != ReferenceData::None {
+            return Ok(false);
+        }
+        let mut batch = self.batch()?;
+        batch.import_snapshot(&crate::defaults::fresh_install(user))?;
+        batch.with_writer(|w| {
+            w.set_meta_u64(meta::REFERENCE_DEFAULTS, 1)?;
+            w.set_meta_u64(meta::USER_ID, user.id)
+        })?;
+        batch.commit()?;
+        Ok(true)
+    }
+
+    /// Where the store's reference data (priorities, case types, templates, case fields, users,
+    /// statuses) come from.
+    pub fn reference_data(&self) -> Result<ReferenceData> {
+        let rtx = self.begin_read()?;
+        let tx = Tx::Read(&rtx);
+        if tx.meta_u64(meta::REFERENCE_DEFAULTS)? == Some(1) {
+            return Ok(ReferenceData::Defaults);
+        }
+        let none = tx.is_empty::<Priority>()?
+            && tx.is_empty::<CaseType>()?
+            && tx.is_empty::<Template>()?
+            && tx.is_empty::<CaseField>()?
+            && tx.is_empty::<User>()?
+            && tx.is_empty::<Status>()?;
+        Ok(if none {
+            ReferenceData::None
+        } else {
+            ReferenceData::Server
+        })
     }
 
     /// Verifies every page checksum of the data file. Needs the only handle to the store.
@@ -587,6 +629,28 @@ impl Delta {
             fields_changed,
             changed,
             version,
+        }
+    }
+}
+
+/// Where a store's reference data come from (see [`Store::reference_data`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceData {
+    /// None at all: a store made with `init --empty`, or before `init` wrote defaults. Cases
+    /// get no template, type or priority, and a push of them is refused by a server.
+    None,
+    /// A fresh TestRail's defaults, until a pull or snapshot brings the server's lists.
+    Defaults,
+    /// A server's (or a snapshot's) lists.
+    Server,
+}
+
+impl ReferenceData {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReferenceData::None => "none",
+            ReferenceData::Defaults => "defaults",
+            ReferenceData::Server => "server",
         }
     }
 }

@@ -18,6 +18,8 @@ pub const PRIORITIES: TableDefinition<u64, &[u8]> = TableDefinition::new("priori
 pub const TEMPLATES: TableDefinition<u64, &[u8]> = TableDefinition::new("templates");
 pub const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
 pub const MILESTONES: TableDefinition<u64, &[u8]> = TableDefinition::new("milestones");
+pub const STATUSES: TableDefinition<u64, &[u8]> = TableDefinition::new("statuses");
+pub const RESULT_FIELDS: TableDefinition<u64, &[u8]> = TableDefinition::new("result_fields");
 
 /// (project_id, suite_id)
 pub const PROJECT_SUITES: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_suites");
@@ -47,6 +49,33 @@ pub const LOCAL_ALIASES: TableDefinition<(u64, u64), u64> = TableDefinition::new
 /// Open conflicts between local changes and the server: `kind/id/field` → conflict record.
 pub const CONFLICTS: TableDefinition<&str, &[u8]> = TableDefinition::new("conflicts");
 
+/// Every table keyed by an id with a record as its value (a new one is added here once).
+pub const RECORD_TABLES: &[TableDefinition<u64, &[u8]>] = &[
+    PROJECTS,
+    SUITES,
+    SECTIONS,
+    CASES,
+    CASE_FIELDS,
+    CASE_TYPES,
+    PRIORITIES,
+    TEMPLATES,
+    USERS,
+    MILESTONES,
+    STATUSES,
+    RESULT_FIELDS,
+    JOURNAL,
+];
+
+/// Every index table with a composite key and no value.
+pub const LINK_TABLES: &[TableDefinition<(u64, u64), ()>] = &[
+    PROJECT_SUITES,
+    SUITE_SECTIONS,
+    SECTION_CASES,
+    PROJECT_MILESTONES,
+    CASE_HISTORY,
+    CASE_CHANGES,
+];
+
 /// Keys of [`META`].
 pub mod meta {
     /// u32: the file format version.
@@ -72,6 +101,10 @@ pub mod meta {
     pub const PULL_WATERMARK: &str = "pull_watermark";
     /// i64: when the last pull finished.
     pub const LAST_PULL: &str = "last_pull";
+    /// u64: 1 while the reference data (priorities, types, templates, fields, statuses, users)
+    /// are a fresh TestRail's defaults from `init`; the first snapshot import or pull that
+    /// brings a server's lists replaces them and clears it.
+    pub const REFERENCE_DEFAULTS: &str = "reference_defaults";
     /// u64 per entity kind: the next local id, as `next_local_id.<kind>`.
     pub const NEXT_LOCAL_ID: &str = "next_local_id";
 }

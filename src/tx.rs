@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::Conflict;
 use crate::model::{
-    Case, CaseField, CaseType, Kind, Milestone, Priority, Project, Section, Suite, Template, User,
-    ID_MAX,
+    Case, CaseField, CaseType, Kind, Milestone, Priority, Project, ResultField, Section, Status,
+    Suite, Template, User, ID_MAX,
 };
 use crate::tables::{self, meta};
 
@@ -47,6 +47,14 @@ record!(Priority, Kind::Priority, tables::PRIORITIES);
 record!(Template, Kind::Template, tables::TEMPLATES);
 record!(User, Kind::User, tables::USERS);
 record!(Milestone, Kind::Milestone, tables::MILESTONES);
+record!(Status, Kind::Status, tables::STATUSES);
+impl Record for ResultField {
+    const KIND: Kind = Kind::ResultField;
+    const TABLE: TableDefinition<'static, u64, &'static [u8]> = tables::RESULT_FIELDS;
+    fn id(&self) -> u64 {
+        self.0.id
+    }
+}
 
 /// The table of an entity kind.
 pub(crate) fn table_of(kind: Kind) -> TableDefinition<'static, u64, &'static [u8]> {
@@ -61,6 +69,8 @@ pub(crate) fn table_of(kind: Kind) -> TableDefinition<'static, u64, &'static [u8
         Kind::Template => tables::TEMPLATES,
         Kind::User => tables::USERS,
         Kind::Milestone => tables::MILESTONES,
+        Kind::Status => tables::STATUSES,
+        Kind::ResultField => tables::RESULT_FIELDS,
     }
 }
 
@@ -369,29 +379,10 @@ impl<'a> Writer<'a> {
         .iter()
         .map(|n| n.to_string())
         .collect();
-        for def in [
-            tables::PROJECTS,
-            tables::SUITES,
-            tables::SECTIONS,
-            tables::CASES,
-            tables::CASE_FIELDS,
-            tables::CASE_TYPES,
-            tables::PRIORITIES,
-            tables::TEMPLATES,
-            tables::USERS,
-            tables::MILESTONES,
-            tables::JOURNAL,
-        ] {
+        for def in tables::RECORD_TABLES {
             out.push(def.name().to_string());
         }
-        for def in [
-            tables::PROJECT_SUITES,
-            tables::SUITE_SECTIONS,
-            tables::SECTION_CASES,
-            tables::PROJECT_MILESTONES,
-            tables::CASE_HISTORY,
-            tables::CASE_CHANGES,
-        ] {
+        for def in tables::LINK_TABLES {
             out.push(def.name().to_string());
         }
         out
@@ -400,33 +391,14 @@ impl<'a> Writer<'a> {
     pub fn create_all_tables(&mut self) -> Result<()> {
         self.wrote = true;
         self.wtx.open_table(tables::META)?;
-        for def in [
-            tables::PROJECTS,
-            tables::SUITES,
-            tables::SECTIONS,
-            tables::CASES,
-            tables::CASE_FIELDS,
-            tables::CASE_TYPES,
-            tables::PRIORITIES,
-            tables::TEMPLATES,
-            tables::USERS,
-            tables::MILESTONES,
-            tables::JOURNAL,
-        ] {
-            self.wtx.open_table(def)?;
+        for def in tables::RECORD_TABLES {
+            self.wtx.open_table(*def)?;
         }
         self.wtx.open_table(tables::CONFLICTS)?;
         self.wtx.open_table(tables::ID_MAP)?;
         self.wtx.open_table(tables::LOCAL_ALIASES)?;
-        for def in [
-            tables::PROJECT_SUITES,
-            tables::SUITE_SECTIONS,
-            tables::SECTION_CASES,
-            tables::PROJECT_MILESTONES,
-            tables::CASE_HISTORY,
-            tables::CASE_CHANGES,
-        ] {
-            self.wtx.open_table(def)?;
+        for def in tables::LINK_TABLES {
+            self.wtx.open_table(*def)?;
         }
         self.wtx.open_table(tables::SUITE_CASES)?;
         Ok(())
@@ -542,6 +514,18 @@ impl<'a> Writer<'a> {
         let bytes = codec::encode(record)?;
         let mut t = self.wtx.open_table(R::TABLE)?;
         t.insert(record.id(), bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Removes every record of a kind (reference data replaced as a whole).
+    pub fn clear<R: Record>(&mut self) -> Result<()> {
+        self.wrote = true;
+        self.data_version()?;
+        if R::KIND == Kind::CaseField {
+            self.touched_fields = true;
+        }
+        let mut t = self.wtx.open_table(R::TABLE)?;
+        t.retain(|_, _| false)?;
         Ok(())
     }
 

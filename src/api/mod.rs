@@ -191,6 +191,8 @@ methods! {
     GetUser = "get_user", false, ["user_id"], 1;
     GetUserByEmail = "get_user_by_email", false, [], 0;
     GetCurrentUser = "get_current_user", false, [], 0;
+    GetStatuses = "get_statuses", false, ["project_id"], 0;
+    GetResultFields = "get_result_fields", false, [], 0;
     GetMilestones = "get_milestones", false, ["project_id"], 1;
     GetMilestone = "get_milestone", false, ["milestone_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
@@ -550,6 +552,8 @@ fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetCaseFields => refdata::get_case_fields(cx, tx)?,
         GetCaseTypes => refdata::get_case_types(tx)?,
         GetPriorities => refdata::get_priorities(tx)?,
+        GetStatuses => refdata::get_statuses(tx, req)?,
+        GetResultFields => refdata::get_result_fields(tx)?,
         GetTemplates => refdata::get_templates(tx, req)?,
         GetUsers => refdata::get_users(tx, req)?,
         GetUser => refdata::get_user(tx, req)?,

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{
-    CaseField, CaseType, FieldConfig, FieldType, Kind, Milestone, Priority, Project, Template, User,
+    CaseField, CaseType, FieldConfig, FieldType, Kind, Milestone, Priority, Project, ResultField,
+    Status, Template, User,
 };
 use crate::tables;
 use crate::tx::{Tx, Writer};
@@ -64,6 +65,27 @@ pub(super) fn get_users(tx: &Tx<'_>, req: &Request) -> Result<Value> {
         return wrap_all(req, "users", users);
     }
     Ok(Value::Array(users))
+}
+
+/// `get_statuses`, also as `get_statuses/{project_id}` (trcli sends the project): a bare array
+/// of every status; statuses are global, so the project is only checked.
+pub(super) fn get_statuses(tx: &Tx<'_>, req: &Request) -> Result<Value> {
+    if let Some(pid) = req.id(0) {
+        super::projects::load(tx, pid)?;
+    }
+    Ok(Value::Array(
+        tx.all::<Status>()?.iter().map(Status::to_json).collect(),
+    ))
+}
+
+/// `get_result_fields`: a bare array, like `get_case_fields`.
+pub(super) fn get_result_fields(tx: &Tx<'_>) -> Result<Value> {
+    Ok(Value::Array(
+        tx.all::<ResultField>()?
+            .iter()
+            .map(ResultField::to_json)
+            .collect(),
+    ))
 }
 
 pub(super) fn get_user(tx: &Tx<'_>, req: &Request) -> Result<Value> {

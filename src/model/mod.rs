@@ -21,7 +21,7 @@ pub use conflict::{Conflict, DELETED};
 pub use field::{CaseField, FieldConfig, FieldType};
 pub use json::{AsJson, Json};
 pub use project::{Project, SuiteMode};
-pub use refdata::{CaseType, Milestone, Priority, Template, User};
+pub use refdata::{CaseType, Milestone, Priority, ResultField, Status, Template, User};
 pub use section::Section;
 pub use suite::Suite;
 
@@ -65,6 +65,9 @@ stored_enum! {
         Template = 7,
         User = 8,
         Milestone = 9,
+        Status = 10,
+        ResultField = 11,
+        // Last added: ResultField.
     }
 }
 
@@ -82,6 +85,8 @@ impl Kind {
             Kind::Template => "template",
             Kind::User => "user",
             Kind::Milestone => "milestone",
+            Kind::Status => "status",
+            Kind::ResultField => "result field",
         }
     }
 
@@ -98,6 +103,8 @@ impl Kind {
             Kind::Template => "template",
             Kind::User => "user",
             Kind::Milestone => "milestone",
+            Kind::Status => "status",
+            Kind::ResultField => "result_field",
         }
     }
 

@@ -59,7 +59,7 @@ fn kind_numbers() {
         assert_eq!(kind.code(), u64::from(kind.number()));
         assert_eq!(Kind::from_code(kind.code()), Some(kind));
     }
-    assert_eq!(Kind::from_code(10), None);
+    assert_eq!(Kind::from_code(12), None);
     unit_variants(
         &Kind::ALL,
         &[
@@ -73,6 +73,8 @@ fn kind_numbers() {
             (Kind::Template, 7, "Template"),
             (Kind::User, 8, "User"),
             (Kind::Milestone, 9, "Milestone"),
+            (Kind::Status, 10, "Status"),
+            (Kind::ResultField, 11, "ResultField"),
         ],
     );
 }

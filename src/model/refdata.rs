@@ -1,10 +1,11 @@
-//! Reference data: case types, priorities, templates, users and milestones. trailstore keeps them
+//! Reference data: case types, priorities, templates, users, milestones, statuses and result
+//! fields. trailstore keeps them
 //! to validate the ids cases point at; their content is whatever the server says.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{opt_id_value, opt_str_value, put_extra, Json, Obj};
+use super::{opt_id_value, opt_str_value, put_extra, CaseField, Json, Obj};
 use crate::error::Result;
 
 /// A case type (`get_case_types`).
@@ -227,5 +228,82 @@ impl Milestone {
         m.insert("url".into(), self.url.clone().into());
         put_extra(&mut m, &self.extra);
         Value::Object(m)
+    }
+}
+
+/// A test status (`get_statuses`): the five system ones (1 passed, 2 blocked, 3 untested,
+/// 4 retest, 5 failed) and custom ones (`custom_status1`…7). Colours are RGB integers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub id: u64,
+    pub name: String,
+    pub label: String,
+    pub color_dark: i64,
+    pub color_medium: i64,
+    pub color_bright: i64,
+    pub is_system: bool,
+    pub is_untested: bool,
+    pub is_final: bool,
+    pub extra: Vec<(String, Json)>,
+}
+
+const STATUS_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "label",
+    "color_dark",
+    "color_medium",
+    "color_bright",
+    "is_system",
+    "is_untested",
+    "is_final",
+];
+
+impl Status {
+    pub fn from_json(v: &Value) -> Result<Status> {
+        let o = Obj::new(v, "status")?;
+        let name = o.string("name")?;
+        Ok(Status {
+            id: o.id("id")?,
+            label: o.opt_string("label")?.unwrap_or_else(|| name.clone()),
+            name,
+            color_dark: o.int("color_dark", 0)?,
+            color_medium: o.int("color_medium", 0)?,
+            color_bright: o.int("color_bright", 0)?,
+            is_system: o.flag("is_system")?,
+            is_untested: o.flag("is_untested")?,
+            is_final: o.flag("is_final")?,
+            extra: o.extra(STATUS_KEYS),
+        })
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.into());
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("label".into(), self.label.clone().into());
+        m.insert("color_dark".into(), self.color_dark.into());
+        m.insert("color_medium".into(), self.color_medium.into());
+        m.insert("color_bright".into(), self.color_bright.into());
+        m.insert("is_system".into(), self.is_system.into());
+        m.insert("is_untested".into(), self.is_untested.into());
+        m.insert("is_final".into(), self.is_final.into());
+        put_extra(&mut m, &self.extra);
+        Value::Object(m)
+    }
+}
+
+/// A result field (`get_result_fields`): the shape of a case field, with the result types
+/// (11 Step Results, 13 Scenarios, 14 Scenario Results and the rest), kept in its own table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultField(pub CaseField);
+
+impl ResultField {
+    pub fn from_json(v: &Value) -> Result<ResultField> {
+        CaseField::from_json(v).map(ResultField)
+    }
+
+    pub fn to_json(&self) -> Value {
+        self.0.to_json()
     }
 }
