@@ -67,12 +67,14 @@ const CASE_FIELDS: &[(u64, &str, &str, i64, &[u64])] = &[
     (6, "goals", "Goals", 3, &[3]),
 ];
 
+type StatusRow = (u64, &'static str, &'static str, i64, i64, i64, bool, bool);
+
 /// The system statuses: `(id, name, label, color_dark, color_medium, color_bright, is_untested,
 /// is_final)`. Ids and names are documented; passed and failed are final in trcli's test data,
 /// and the others are chosen as not final (a retest or a blocked test is not done). Colours are
 /// RGB integers: green, grey, light grey, amber and red, chosen to match TestRail's palette (the
 /// exact values of a fresh install are not confirmed).
-const STATUSES: &[(u64, &str, &str, i64, i64, i64, bool, bool)] = &[
+const STATUSES: &[StatusRow] = &[
     (
         1, "passed", "Passed", 6667107, 9820525, 12709313, false, true,
     ),

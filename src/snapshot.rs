@@ -108,7 +108,12 @@ fn replace_defaults(w: &mut Writer<'_>, snapshot: &Value) -> Result<()> {
     if w.tx().meta_u64(meta::REFERENCE_DEFAULTS)? != Some(1) {
         return Ok(());
     }
-    let has = |key: &str| snapshot.get(key).is_some_and(|v| !v.is_null());
+    // An empty list says nothing (a server that would not list its users answers none).
+    let has = |key: &str| {
+        snapshot
+            .get(key)
+            .is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+    };
     let mut replaced = false;
     macro_rules! replace {
         ($key:literal, $ty:ty) => {

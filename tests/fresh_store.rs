@@ -305,3 +305,49 @@ fn an_empty_store_says_it_has_no_reference_data() {
     let (_dir, sample) = sample();
     assert_eq!(sample.reference_data().unwrap(), ReferenceData::Server);
 }
+
+#[test]
+fn a_pull_replaces_the_defaults_with_the_servers_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_path = dir.path().join("server");
+    {
+        let s = Store::open(&server_path).unwrap();
+        s.set_server_ids().unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+        // A custom status, as an administrator adds one.
+        let mut batch = s.batch().unwrap();
+        batch
+            .import_snapshot(&json!({"statuses": [
+                {"id": 1, "name": "passed", "label": "Passed", "is_system": true, "is_final": true},
+                {"id": 6, "name": "custom_status1", "label": "Flaky"}]}))
+            .unwrap();
+        batch.commit().unwrap();
+    }
+    let server = Serve::start(ServeOptions {
+        store: &server_path,
+        bind: "127.0.0.1:0".into(),
+        user: USER,
+        key: KEY,
+        faults: None,
+        capture_stderr: false,
+    });
+    let local = fresh(&dir.path().join("local"));
+    trailstore::pull(
+        &local,
+        &server.remote(USER, KEY),
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(local.reference_data().unwrap(), ReferenceData::Server);
+    let mut priorities = ids(ok(&local, "get_priorities", Value::Null)
+        .as_array()
+        .unwrap());
+    priorities.sort_unstable();
+    let mut want = ids(snapshot()["priorities"].as_array().unwrap());
+    want.sort_unstable();
+    assert_eq!(priorities, want);
+    let statuses = ok(&local, "get_statuses", Value::Null);
+    assert_eq!(names(&statuses, "name"), ["passed", "custom_status1"]);
+    assert_eq!(statuses[1]["label"], "Flaky");
+}

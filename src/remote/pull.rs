@@ -134,6 +134,15 @@ pub(super) fn run(
     let case_types = client.get_all("get_case_types", "case_types", &mut page)?;
     let priorities = client.get_all("get_priorities", "priorities", &mut page)?;
     let case_fields = client.get_all("get_case_fields", "case_fields", &mut page)?;
+    // Older servers have no such route (404); their store keeps what it has.
+    let optional = |r: Result<Vec<Value>>| match r {
+        Err(Error::Remote {
+            status: Some(404), ..
+        }) => Ok(None),
+        other => other.map(Some),
+    };
+    let statuses = optional(client.get_all("get_statuses", "statuses", &mut page))?;
+    let result_fields = optional(client.get_all("get_result_fields", "result_fields", &mut page))?;
     let mut projects = client.get_all("get_projects", "projects", &mut page)?;
     if !opts.projects.is_empty() {
         for want in &opts.projects {
@@ -311,6 +320,8 @@ pub(super) fn run(
         "case_types": case_types,
         "priorities": priorities,
         "case_fields": case_fields,
+        "statuses": statuses,
+        "result_fields": result_fields,
         "projects": projects,
         "templates": Value::Object(templates),
         "suites": suites,
