@@ -43,6 +43,8 @@ mod codec;
 mod conflicts;
 mod error;
 mod failpoint;
+// The fuzz targets' bodies, for fuzz/ and tests/fuzz_corpus.rs: not part of the API or of a product.
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod journal;

@@ -1,8 +1,10 @@
-//! The torture suite (issue 9, docs/reliability.md): kill -9 during a stream of writes, crashes
-//! at every seam between the data and the search index, damaged data and index files, boundary
-//! values, and many threads on one handle.
+//! The torture suite (docs/reliability.md): kill -9 during a stream of writes, crashes at every
+//! seam between the data and the search index, damaged data and index files, boundary values,
+//! and many threads on one handle.
 //!
-//! Short by default; `TRAILSTORE_TORTURE=long` runs the long versions (more kills, more damage).
+//! It arms the CLI's failpoints, so it is built only with the `testing` feature:
+//! `cargo test --features testing --test torture`. Short by default; `TRAILSTORE_TORTURE=long`
+//! runs the long versions (more kills, more damage).
 
 mod common;
 
@@ -403,7 +405,8 @@ fn crash_at(path: &Path, failpoint: &str, args: &[&str]) {
         .unwrap();
     assert!(
         !out.status.success() && out.status.code().is_none(),
-        "{failpoint}: expected an abort, got {:?} {}",
+        "{failpoint}: expected an abort (a CLI built without the `testing` feature has no \
+         failpoints), got {:?} {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
