@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The test machinery the Rust suites need: the core's failpoints and fuzz-target bodies (the
-# torture and fuzz_corpus tests require them). No release build has them.
-features="trailstore/testing"
+# torture and fuzz_corpus tests require them) and the Python module's panic hooks (linted here,
+# called by python/run-tests.sh's own build). No release build has them.
+features="trailstore/testing,trailstore-python/testing"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
