@@ -5,6 +5,8 @@
 # errors. The full runs and their results: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Release builds without the `testing` feature; tests/release-artifacts.sh checks these same files
+# (with this same command, so it builds nothing after this script).
 cargo build --release -p trailstore-bench -p trailstore-c
 dir="$(mktemp -d "${TMPDIR:-/tmp}/trailstore-bench.XXXXXX")"
 trap 'rm -rf "$dir"' EXIT

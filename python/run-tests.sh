@@ -2,6 +2,8 @@
 # Builds the trailstore wheel from source, installs it in a fresh virtual environment and runs
 # the Python tests against it: the stub check (mypy's stubtest, plus mypy --strict on the
 # package) and the pytest suite. Needs only Rust, Python 3.9+ and pip; the rest comes from PyPI.
+# The wheel is a test build (`--features testing`: the panic hooks the panic-boundary tests call);
+# tests/release-artifacts.sh checks the plain release wheel, which has none.
 # The pull and push tests run a real `trailstore serve`, so the CLI is built too (debug, in the
 # shared target/; TRAILSTORE_BIN picks another binary).
 #
@@ -22,12 +24,16 @@ vpy="$venv/bin/python"
 "$vpy" -m pip install --quiet --upgrade pip
 "$vpy" -m pip install --quiet pytest mypy
 
-echo "== python: building and installing the wheel (pip install ./python)"
+echo "== python: building and installing the test wheel (pip install ./python, --features testing)"
 # --force-reinstall: a local folder is rebuilt every time, so the tests see the current source.
-(cd "$repo" && "$vpy" -m pip install --quiet --force-reinstall --no-deps ./python)
+# maturin's PEP 517 backend passes MATURIN_PEP517_ARGS to its build (every maturin this
+# pyproject.toml allows).
+(cd "$repo" && MATURIN_PEP517_ARGS="--features testing" \
+    "$vpy" -m pip install --quiet --force-reinstall --no-deps ./python)
 
 echo "== python: building the CLI (cargo build --bin trailstore), the server of the sync tests"
-# The same shared target/ as every other build: an up-to-date binary costs nothing.
+# The same shared target/ as every other build: an up-to-date binary costs nothing. No failpoints
+# needed (a `--features testing` CLI of the torture tests is a separate artifact, kept as well).
 (cd "$repo" && cargo build --quiet --bin trailstore)
 export TRAILSTORE_BIN="${TRAILSTORE_BIN:-$repo/target/debug/trailstore}"
 

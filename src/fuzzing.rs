@@ -1,6 +1,6 @@
 //! The bodies of the fuzz targets (`fuzz/`), shared with the corpus replay in the test suite so
 //! that both run exactly the same code. Each takes arbitrary bytes and must return without
-//! panicking, whatever they are. Not part of the API.
+//! panicking, whatever they are. Not part of the API: compiled only with the `testing` feature.
 
 use std::sync::OnceLock;
 
@@ -8,6 +8,9 @@ use crate::codec;
 use crate::journal::JournalEntry;
 use crate::model::{Case, CaseField, Section};
 use crate::Store;
+
+/// The sample snapshot (tests/data), embedded once for the request target's store and the seeds.
+const SAMPLE_SNAPSHOT: &str = include_str!("../tests/data/sample_snapshot.json");
 
 /// The route parser: any text as a route with query parameters.
 pub fn route(data: &[u8]) {
@@ -34,8 +37,7 @@ fn store() -> &'static Store {
             let dir = tempfile_dir::Dir::new();
             let store = Store::open(dir.path()).expect("fuzz store");
             let sample: serde_json::Value =
-                serde_json::from_str(include_str!("../tests/data/sample_snapshot.json"))
-                    .expect("sample snapshot");
+                serde_json::from_str(SAMPLE_SNAPSHOT).expect("sample snapshot");
             store.import_snapshot(&sample).expect("sample import");
             (dir, store)
         })
@@ -66,9 +68,7 @@ pub fn request_with(store: &Store, data: &[u8]) {
 
 /// Encoded sample records, seeds for the decode target.
 pub fn decode_seeds() -> Vec<Vec<u8>> {
-    let sample: serde_json::Value =
-        serde_json::from_str(include_str!("../tests/data/sample_snapshot.json"))
-            .unwrap_or_default();
+    let sample: serde_json::Value = serde_json::from_str(SAMPLE_SNAPSHOT).unwrap_or_default();
     let mut out = Vec::new();
     for c in sample["cases"].as_array().into_iter().flatten().take(5) {
         if let Ok(case) = Case::from_json(c) {

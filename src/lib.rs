@@ -45,6 +45,8 @@ mod conflicts;
 mod defaults;
 mod error;
 mod failpoint;
+// The fuzz targets' bodies, for fuzz/ and tests/fuzz_corpus.rs: not part of the API or of a product.
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod journal;

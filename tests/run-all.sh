@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, the Rust suites (unit, integration, doctests,
 # property tests), the Python suite against the wheel built from source, and the C suite under
-# AddressSanitizer. CI runs exactly this (see .ci/run).
+# AddressSanitizer, then a check that the release artifacts carry none of the test machinery.
+# CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The test machinery the Rust suites need: the core's failpoints and fuzz-target bodies (the
+# torture and fuzz_corpus tests require them) and the Python module's panic hooks (linted here,
+# called by python/run-tests.sh's own build). No release artifact has them (see the last step).
+features="trailstore/testing,trailstore-python/testing"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test"
-cargo test --workspace
+cargo clippy --workspace --all-targets --features "$features" -- -D warnings
+step "cargo test (with the test machinery: --features $features)"
+cargo test --workspace --features "$features"
 step "TestRail clients against trailstore serve (testrail-api, curl)"
 bash tests/clients/run.sh
 step "Python: the wheel built from source, stubs checked, pytest"
@@ -21,3 +27,5 @@ step "C: the shared and static library under AddressSanitizer, header drift, C++
 bash tests/c/run.sh
 step "Benchmarks, quick mode (10k cases; keeps them working, asserts no timing)"
 bash benches/run-quick.sh
+step "Release artifacts: no failpoints, panic hooks or fuzzing sample in libtrailstore or the wheel"
+bash tests/release-artifacts.sh

@@ -48,14 +48,18 @@ pub(crate) mod fork {
     }
 }
 
-/// Panics inside the panic boundary, to test that it raises InternalError. Not for other use.
+/// Panics inside the panic boundary, to test that it raises InternalError. Only in the test build
+/// (`--features testing`), so that no release wheel can be made to panic on purpose.
+#[cfg(feature = "testing")]
 #[pyfunction]
 fn _test_panic(py: Python<'_>, message: String) -> PyResult<()> {
     errors::boundary(py, || -> PyResult<()> { panic!("{message}") })?;
     Ok(())
 }
 
-/// Panics inside core work run without the GIL, to test that it raises InternalError.
+/// Panics inside core work run without the GIL, to test that it raises InternalError (test build
+/// only, as `_test_panic`).
+#[cfg(feature = "testing")]
 #[pyfunction]
 fn _test_panic_detached(py: Python<'_>, message: String) -> PyResult<()> {
     errors::boundary(py, || {
@@ -73,7 +77,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::NativeStore>()?;
     m.add_class::<store::NativeBatch>()?;
     errors::register(m)?;
-    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
-    m.add_function(wrap_pyfunction!(_test_panic_detached, m)?)?;
+    // setattr, not add_function: test hooks stay out of `__all__`, which is then the same in every
+    // build and matches the stub's.
+    #[cfg(feature = "testing")]
+    {
+        m.setattr("_test_panic", wrap_pyfunction!(_test_panic, m)?)?;
+        m.setattr(
+            "_test_panic_detached",
+            wrap_pyfunction!(_test_panic_detached, m)?,
+        )?;
+    }
     Ok(())
 }
