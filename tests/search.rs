@@ -623,3 +623,52 @@ fn bulk_imports_stage_their_documents_and_stay_consistent() {
     assert_eq!(*store.index_report(), IndexAction::UpToDate);
     assert_eq!(fingerprint(&store), staged);
 }
+
+#[test]
+fn a_search_without_a_project_covers_every_project_and_names_each_hits_project() {
+    let (_dir, store) = sample();
+    let projects = ok(&store, "get_projects", Value::Null)["projects"].clone();
+    let mut want = Vec::new();
+    for p in projects.as_array().unwrap() {
+        let pid = p["id"].as_u64().unwrap();
+        let suites = ok(&store, &format!("get_suites/{pid}"), Value::Null);
+        let suite = suites["suites"][0]["id"].as_u64().unwrap();
+        let section = ok(
+            &store,
+            &format!("add_section/{pid}"),
+            json!({"suite_id": suite, "name": "Everywhere"}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        let case = ok(
+            &store,
+            &format!("add_case/{section}"),
+            json!({"title": "Zyzzyva appears in every project", "custom_component": 1, "custom_platforms": [1]}),
+        );
+        want.push((pid, case["id"].as_u64().unwrap()));
+    }
+    assert_eq!(want.len(), 2, "the sample has two projects");
+    let page = ok(&store, "x_search_cases&q=zyzzyva", Value::Null);
+    let mut got: Vec<(u64, u64)> = page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["project_id"].as_u64().unwrap(),
+                h["case"]["id"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    // One project's search still sees only its own.
+    let one = ok(
+        &store,
+        &format!("x_search_cases/{}&q=zyzzyva", want[0].0),
+        Value::Null,
+    );
+    assert_eq!(one["size"], 1);
+    assert_eq!(one["results"][0]["project_id"], want[0].0);
+}

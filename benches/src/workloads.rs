@@ -65,7 +65,7 @@ struct Query {
 impl Query {
     fn request(&self, highlight: bool) -> SearchRequest {
         SearchRequest {
-            project_id: 1,
+            project_id: Some(1),
             query: self.text.clone(),
             section_id: self.section,
             priority_id: self.priority.clone(),
@@ -1097,7 +1097,7 @@ fn w8_ts(
             while !stop.load(Ordering::Relaxed) {
                 if search {
                     let q = SearchRequest {
-                        project_id: 1,
+                        project_id: Some(1),
                         query: words[rng.below(words.len() as u64) as usize].clone(),
                         limit: 50,
                         ..Default::default()

@@ -196,7 +196,7 @@ methods! {
     GetMilestones = "get_milestones", false, ["project_id"], 1;
     GetMilestone = "get_milestone", false, ["milestone_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
-    XSearchCases = "x_search_cases", false, ["project_id"], 1;
+    XSearchCases = "x_search_cases", false, ["project_id"], 0;
     XGetConflicts = "x_get_conflicts", false, [], 0;
     XResolveConflict = "x_resolve_conflict", true, [], 0;
 }

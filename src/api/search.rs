@@ -1,5 +1,6 @@
 //! `x_search_cases/{project_id}`: full-text search through the dispatcher. Not a TestRail
-//! method (hence the `x_` prefix); its parameters follow get_cases.
+//! method (hence the `x_` prefix); its parameters follow get_cases. Without a project id
+//! (`x_search_cases&q=…`) it searches every project; each result names its `project_id`.
 //!
 //! `q` is the query; `suite_id`, `section_id` (with its subsections), `priority_id`, `type_id`,
 //! `template_id`, `milestone_id`, `created_by`, `updated_by` (comma-separated lists),
@@ -26,13 +27,17 @@ const DEFAULT_LIMIT: u64 = 50;
 
 /// Reads a search request from a route's parameters.
 pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
-    let project = super::projects::load(tx, req.ids[0])?;
+    let project = req
+        .id(0)
+        .map(|id| super::projects::load(tx, id))
+        .transpose()?
+        .map(|p| p.id);
     let suite_id = match req.param("suite_id").filter(|s| !s.trim().is_empty()) {
         None => None,
         Some(s) => {
             let id = validate::id_text("suite_id", s.trim())?;
             let suite = super::suites::load(tx, "suite_id", id)?;
-            if suite.project_id != project.id {
+            if project.is_some_and(|p| p != suite.project_id) {
                 return Err(msg::unknown("suite_id", Kind::Suite));
             }
             Some(id)
@@ -43,7 +48,7 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
         Some(s) => {
             let id = validate::id_text("section_id", s.trim())?;
             match tx.get::<Section>(id)? {
-                Some(sec) if sec.project_id == project.id => Some(id),
+                Some(sec) if project.is_none_or(|p| p == sec.project_id) => Some(id),
                 _ => return Err(msg::unknown("section_id", Kind::Section)),
             }
         }
@@ -64,7 +69,7 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
         Some(v) => validate::flag(k, &Value::String(v.into())),
     };
     Ok(SearchRequest {
-        project_id: project.id,
+        project_id: project,
         query: req.param("q").unwrap_or("").to_string(),
         suite_id,
         section_id,
@@ -95,6 +100,7 @@ pub(super) fn search_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<V
         .iter()
         .map(|h| {
             json!({
+                "project_id": h.case.project_id,
                 "score": h.score,
                 "highlights": h.highlights,
                 "case": super::cases::render(&fields, &h.case),

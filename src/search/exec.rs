@@ -108,7 +108,9 @@ impl SearchIndex {
                 )),
             }
         };
-        out.push(set(s.project_id, &[req.project_id]));
+        if let Some(p) = req.project_id {
+            out.push(set(s.project_id, &[p]));
+        }
         if let Some(v) = req.suite_id {
             out.push(set(s.suite_id, &[v]));
         }

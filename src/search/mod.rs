@@ -73,7 +73,8 @@ impl std::fmt::Display for IndexAction {
 /// A search: a query string plus filters, all applied inside the index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchRequest {
-    pub project_id: u64,
+    /// The project searched; `None` searches every project.
+    pub project_id: Option<u64>,
     /// The query (see the query language in the README); empty matches every case.
     pub query: String,
     pub suite_id: Option<u64>,
