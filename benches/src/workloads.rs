@@ -725,7 +725,7 @@ impl Run {
                     .expect("update");
                 let (t, _) = timed(|| {
                     let mut r = q.request(false);
-                    r.project_id = if proj1 { 1 } else { 2 };
+                    r.project_id = Some(if proj1 { 1 } else { 2 });
                     if store.search(&r).expect("search").hits.is_empty() {
                         *missed += 1;
                     }
