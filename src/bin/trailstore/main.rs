@@ -8,6 +8,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod serve;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -694,19 +696,19 @@ fn run(cli: Cli) -> Result<(), Error> {
             faults,
         } => {
             let faults = faults
-                .map(|p| trailstore::serve::FaultPlan::load(&p))
+                .map(|p| serve::FaultPlan::load(&p))
                 .transpose()?;
             if faults.is_some() {
                 eprintln!("WARNING: fault plan active: this server drops, delays and refuses requests on purpose.");
             }
-            let config = trailstore::serve::ServeConfig {
+            let config = serve::ServeConfig {
                 bind,
                 user,
                 key,
                 faults,
             };
             let path = store.path().display().to_string();
-            trailstore::serve::run(store, config, |addr| {
+            serve::run(store, config, |addr| {
                 out!("Serving {path} at http://{addr}/ (TestRail API v2 at /index.php?/api/v2/). Ctrl-C stops.");
             })?;
         }
