@@ -4,7 +4,6 @@
 /// mimalloc instead of the system allocator: a case record decodes into some sixty small
 /// allocations, and with glibc's malloc they were a third of a rare-word search and a fifth of a
 /// `get_case` (docs/benchmarks.md). The library leaves the choice to whoever links it.
-#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
