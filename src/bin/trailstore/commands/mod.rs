@@ -1,0 +1,63 @@
+//! One function per command: each reads the store through the public API, then prints JSON
+//! (`--json`) or hands the answer to [`crate::render`].
+
+pub mod bundle;
+pub mod call;
+pub mod cases;
+pub mod fields;
+pub mod journal;
+pub mod search;
+pub mod sections;
+pub mod serve;
+pub mod store;
+pub mod sync;
+
+use std::io::Read;
+
+use serde_json::{Map, Value};
+use trailstore::{Error, Store};
+
+use crate::args::FieldArgs;
+
+/// The text of a `--data` argument: itself, or the file after `@` (`@-` is standard input).
+pub fn read_data(arg: &str) -> Result<String, Error> {
+    if arg == "@-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        Ok(s)
+    } else if let Some(path) = arg.strip_prefix('@') {
+        Ok(std::fs::read_to_string(path)?)
+    } else {
+        Ok(arg.to_string())
+    }
+}
+
+/// A request body from `--data` and the `--field KEY=VALUE`s, on top of `base`; a value is
+/// JSON when it parses, else text.
+pub fn body_from(fields: &FieldArgs, mut base: Map<String, Value>) -> Result<Value, Error> {
+    if let Some(d) = &fields.data {
+        if let Some(Value::Object(m)) = trailstore::parse_body(&read_data(d)?)? {
+            base.extend(m);
+        }
+    }
+    for f in &fields.field {
+        let (k, v) = f.split_once('=').ok_or_else(|| Error::BadRequest {
+            message: format!("--field takes KEY=VALUE, got \"{f}\"."),
+        })?;
+        let value = serde_json::from_str::<Value>(v).unwrap_or_else(|_| Value::String(v.into()));
+        base.insert(k.trim().to_string(), value);
+    }
+    Ok(Value::Object(base))
+}
+
+/// Follows `_links.next` to collect every item of a paged route.
+pub fn all_pages(store: &Store, route: &str, key: &str) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    let mut next = Some(route.to_string());
+    while let Some(r) = next {
+        let page = store.call(&r, None)?.into_value();
+        out.extend(page[key].as_array().into_iter().flatten().cloned());
+        next = page["_links"]["next"].as_str().map(str::to_string);
+    }
+    Ok(out)
+}
