@@ -1,19 +1,19 @@
 //! `trailstore journal` and `trailstore history`: what changed, locally and per case.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use trailstore::{Error, Store};
 
-use super::all_pages;
+use super::list_all;
 use crate::args::{HistoryArgs, JournalArgs};
 use crate::render;
 
 /// `trailstore journal`: every local change in order, with its push state.
 pub fn journal(store: &Store, a: JournalArgs, human: bool) -> Result<(), Error> {
-    let mut route = format!("x_get_journal&since={}", a.since);
-    if let Some(s) = a.state {
-        route.push_str(&format!("&state={s}"));
-    }
-    let entries = all_pages(store, &route, "journal")?;
+    let entries = list_all(
+        store,
+        "x_get_journal",
+        json!({ "since": a.since, "state": a.state }),
+    )?;
     if human {
         render::journal(&entries, a.since);
     } else {
@@ -24,10 +24,10 @@ pub fn journal(store: &Store, a: JournalArgs, human: bool) -> Result<(), Error> 
 
 /// `trailstore history CASE_ID`: TestRail's get_history_for_case, every page.
 pub fn history(store: &Store, a: HistoryArgs, human: bool) -> Result<(), Error> {
-    let history = all_pages(
+    let history = list_all(
         store,
         &format!("get_history_for_case/{}", a.case_id),
-        "history",
+        json!({}),
     )?;
     if human {
         render::history(&history);

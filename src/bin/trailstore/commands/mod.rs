@@ -15,7 +15,7 @@ pub mod sync;
 use std::io::Read;
 
 use serde_json::{Map, Value};
-use trailstore::{Error, Store};
+use trailstore::{Error, Request, Store};
 
 use crate::args::FieldArgs;
 
@@ -50,14 +50,16 @@ pub fn body_from(fields: &FieldArgs, mut base: Map<String, Value>) -> Result<Val
     Ok(Value::Object(base))
 }
 
-/// Follows `_links.next` to collect every item of a paged route.
-pub fn all_pages(store: &Store, route: &str, key: &str) -> Result<Vec<Value>, Error> {
-    let mut out = Vec::new();
-    let mut next = Some(route.to_string());
-    while let Some(r) = next {
-        let page = store.call(&r, None)?.into_value();
-        out.extend(page[key].as_array().into_iter().flatten().cloned());
-        next = page["_links"]["next"].as_str().map(str::to_string);
+/// Query parameters as typed values, written `query(json!({"suite_id": suite}))`: the core
+/// encodes them (`null` is left out, `true` is `1`, a list is `3,4`).
+pub fn query(params: Value) -> Map<String, Value> {
+    match params {
+        Value::Object(m) => m,
+        _ => Map::new(),
     }
-    Ok(out)
+}
+
+/// Every item of a list route, every page read on one snapshot.
+pub fn list_all(store: &Store, endpoint: &str, params: Value) -> Result<Vec<Value>, Error> {
+    store.list_all(&Request::with_params(endpoint, &query(params), None)?)
 }

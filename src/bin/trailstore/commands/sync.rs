@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use trailstore::{Error, PullOptions, PullProgress, PushOptions, PushProgress, Remote, Store};
 
-use super::all_pages;
+use super::list_all;
 use crate::args::{PullArgs, PushArgs, ResolveArgs};
 use crate::render;
 
@@ -103,7 +103,7 @@ pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<(), Error> {
 
 /// `trailstore conflicts`: every field changed both here and on the server.
 pub fn conflicts(store: &Store, human: bool) -> Result<(), Error> {
-    let list = all_pages(store, "x_get_conflicts", "conflicts")?;
+    let list = list_all(store, "x_get_conflicts", json!({}))?;
     if human {
         render::conflicts(&list);
     } else {
