@@ -3,29 +3,24 @@
 use serde_json::{json, Map};
 use trailstore::{Error, Store};
 
-use super::body_from;
+use super::{body_from, query};
 use crate::args::{FieldArgs, ListArgs};
 use crate::render;
 
 /// `trailstore cases list`: one page of a project's cases, filtered as `get_cases` filters.
 pub fn list(store: &Store, a: ListArgs, human: bool) -> Result<(), Error> {
-    let mut route = format!(
-        "get_cases/{}&limit={}&offset={}",
-        a.project, a.limit, a.offset
-    );
-    for (k, v) in [
-        ("suite_id", a.suite.map(|s| s.to_string())),
-        ("section_id", a.section.map(|s| s.to_string())),
-        ("filter", a.filter),
-        ("priority_id", a.priority),
-        ("type_id", a.type_id),
-    ] {
-        if let Some(v) = v {
-            let enc = percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC);
-            route.push_str(&format!("&{k}={enc}"));
-        }
-    }
-    let page = store.call(&route, None)?.into_value();
+    let params = query(json!({
+        "limit": a.limit,
+        "offset": a.offset,
+        "suite_id": a.suite,
+        "section_id": a.section,
+        "filter": a.filter,
+        "priority_id": a.priority,
+        "type_id": a.type_id,
+    }));
+    let page = store
+        .call_with(&format!("get_cases/{}", a.project), &params, None)?
+        .into_value();
     if human {
         render::case_table(&page, a.offset + a.limit);
     } else {
