@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use trailstore::CaseField;
 
 /// Prints a line to standard output; a closed pipe (`trailstore ... | head`) ends the program
 /// quietly instead of panicking.
@@ -226,38 +227,19 @@ pub fn search_results(page: &Value) {
 }
 
 /// The case fields, one a line: system name, type, label, and whether required or inactive.
-pub fn fields(list: &[&Value]) {
-    const TYPES: [&str; 13] = [
-        "?",
-        "String",
-        "Integer",
-        "Text",
-        "URL",
-        "Checkbox",
-        "Dropdown",
-        "User",
-        "Date",
-        "Milestone",
-        "Steps",
-        "?",
-        "Multi-select",
-    ];
+pub fn fields(list: &[CaseField]) {
     for f in list {
-        let t = f["type_id"].as_u64().unwrap_or(0) as usize;
-        let required = f["configs"]
-            .as_array()
-            .is_some_and(|cs| cs.iter().any(|c| c["options"]["is_required"] == true));
         out!(
             "{:<28} {:<13} {}{}{}",
-            f["system_name"].as_str().unwrap_or(""),
-            TYPES.get(t).copied().unwrap_or("?"),
-            f["label"].as_str().unwrap_or(""),
-            if required { "  (required)" } else { "" },
-            if f["is_active"] == false {
-                "  (inactive)"
+            f.system_name,
+            f.field_type().name(),
+            f.label,
+            if f.is_required_anywhere() {
+                "  (required)"
             } else {
                 ""
             },
+            if f.is_active { "" } else { "  (inactive)" },
         );
     }
 }
