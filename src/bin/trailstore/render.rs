@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use trailstore::CaseField;
+use trailstore::{CaseField, SYSTEM_FIELDS};
 
 /// Prints a line to standard output; a closed pipe (`trailstore ... | head`) ends the program
 /// quietly instead of panicking.
@@ -36,7 +36,8 @@ pub fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// One case: its id and title, its system fields, then its custom fields (steps numbered).
+/// One case: its id and title, its other system fields in TestRail's order, then its custom
+/// fields (steps numbered).
 pub fn case(c: &Value) {
     let s = |k: &str| match &c[k] {
         Value::Null => "-".to_string(),
@@ -44,20 +45,10 @@ pub fn case(c: &Value) {
         v => v.to_string(),
     };
     out!("C{}  {}", s("id"), s("title"));
-    for k in [
-        "section_id",
-        "suite_id",
-        "template_id",
-        "type_id",
-        "priority_id",
-        "milestone_id",
-        "refs",
-        "estimate",
-        "created_by",
-        "created_on",
-        "updated_by",
-        "updated_on",
-    ] {
+    for k in SYSTEM_FIELDS
+        .iter()
+        .filter(|k| !matches!(**k, "id" | "title"))
+    {
         out!("  {k:<22} {}", s(k));
     }
     if let Some(m) = c.as_object() {
