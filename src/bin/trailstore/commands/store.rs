@@ -80,19 +80,20 @@ pub fn reindex(store: &Store, human: bool) -> Result<(), Error> {
 /// `trailstore check`: verifies every page of the data file; it needs the only handle.
 pub fn check(store: Store, human: bool) -> Result<(), Error> {
     let path = store.path().to_path_buf();
-    let repaired = store.check_integrity()?;
+    // True when every page passed; false when redb found damage and repaired it.
+    let intact = store.check_integrity()?;
     if human {
         out!(
             "{}: every page checked; {}",
             path.display(),
-            if repaired {
+            if intact {
                 "no damage found."
             } else {
                 "damage was found and repaired."
             }
         );
     } else {
-        render::json(&json!({"ok": repaired}));
+        render::json(&json!({"ok": intact}));
     }
     Ok(())
 }
