@@ -20,23 +20,26 @@ mod serve;
 use std::process::ExitCode;
 
 use clap::Parser;
-use trailstore::{Error, IndexAction, Store};
+use trailstore::{IndexAction, Store};
 
 use args::{BundleCmd, CasesCmd, Cli, Command, SectionsCmd};
-use commands::{bundle, call, cases, fields, journal, search, sections, store, sync};
+use commands::{bundle, call, cases, fields, journal, search, sections, store, sync, Failure};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json_errors = cli.json;
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure { error: e, hint }) => {
             if json_errors {
                 out!("{}", e.to_json());
             } else {
                 eprintln!("error: {e}");
                 if let Some(field) = e.field() {
                     eprintln!("       (field: {field}, code: {})", e.code().name());
+                }
+                if let Some(hint) = hint {
+                    eprintln!("       ({hint})");
                 }
             }
             ExitCode::from(match e.code().http_status() {
@@ -48,45 +51,46 @@ fn main() -> ExitCode {
 }
 
 /// Opens the store and runs the one command asked for.
-fn try_main(cli: Cli) -> Result<(), Error> {
+fn try_main(cli: Cli) -> Result<(), Failure> {
     let store = Store::open(&cli.store)?;
     if *store.index_report() != IndexAction::UpToDate {
         eprintln!("note: {}", store.index_report());
     }
     let human = !cli.json;
     match cli.command {
-        Command::Init(a) => store::init(&store, a, human),
-        Command::Import(a) => store::import(&store, a, human),
-        Command::Status => store::status(&store, human),
-        Command::Reindex => store::reindex(&store, human),
-        Command::Check => store::check(store, human),
-        Command::Call(a) => call::call(&store, a),
-        Command::Cases(CasesCmd::List(a)) => cases::list(&store, a, human),
-        Command::Cases(CasesCmd::Show { id }) => cases::show(&store, id, human),
+        Command::Init(a) => store::init(&store, a, human)?,
+        Command::Import(a) => store::import(&store, a, human)?,
+        Command::Status => store::status(&store, human)?,
+        Command::Reindex => store::reindex(&store, human)?,
+        Command::Check => store::check(store, human)?,
+        Command::Call(a) => call::call(&store, a)?,
+        Command::Cases(CasesCmd::List(a)) => cases::list(&store, a, human)?,
+        Command::Cases(CasesCmd::Show { id }) => cases::show(&store, id, human)?,
         Command::Cases(CasesCmd::Add {
             section,
             title,
             fields,
-        }) => cases::add(&store, section, title, fields, human),
+        }) => cases::add(&store, section, title, fields, human)?,
         Command::Cases(CasesCmd::Edit { id, title, fields }) => {
-            cases::edit(&store, id, title, fields, human)
+            cases::edit(&store, id, title, fields, human)?
         }
-        Command::Cases(CasesCmd::Delete { id }) => cases::delete(&store, id, human),
+        Command::Cases(CasesCmd::Delete { id }) => cases::delete(&store, id, human)?,
         Command::Sections(SectionsCmd::Tree { project, suite }) => {
-            sections::tree(&store, project, suite, human)
+            sections::tree(&store, project, suite, human)?
         }
-        Command::Fields(a) => fields::fields(&store, a, human),
-        Command::Journal(a) => journal::journal(&store, a, human),
-        Command::History(a) => journal::history(&store, a, human),
-        Command::Search(a) => search::search(&store, a, human),
-        Command::Serve(a) => commands::serve::serve(store, a),
-        Command::Pull(a) => sync::pull(&store, a, human),
-        Command::Push(a) => sync::push(&store, a, human),
-        Command::Conflicts => sync::conflicts(&store, human),
-        Command::Resolve(a) => sync::resolve(&store, a, human),
+        Command::Fields(a) => fields::fields(&store, a, human)?,
+        Command::Journal(a) => journal::journal(&store, a, human)?,
+        Command::History(a) => journal::history(&store, a, human)?,
+        Command::Search(a) => search::search(&store, a, human)?,
+        Command::Serve(a) => commands::serve::serve(store, a)?,
+        Command::Pull(a) => sync::pull(&store, a, human)?,
+        Command::Push(a) => sync::push(&store, a, human)?,
+        Command::Conflicts => sync::conflicts(&store, human)?,
+        Command::Resolve(a) => sync::resolve(&store, a, human)?,
         Command::Bundle(BundleCmd::Export { file, snapshot }) => {
-            bundle::export(&store, &file, snapshot, human)
+            bundle::export(&store, &file, snapshot, human)?
         }
-        Command::Bundle(BundleCmd::Import { file }) => bundle::import(&store, &file, human),
+        Command::Bundle(BundleCmd::Import { file }) => bundle::import(&store, &file, human)?,
     }
+    Ok(())
 }

@@ -19,6 +19,30 @@ use trailstore::{Error, Request, Store};
 
 use crate::args::FieldArgs;
 
+/// A command that failed: the store's error, and a hint only the command line can give (the core
+/// names no command or flag, since C and Python callers read its messages too).
+pub struct Failure {
+    pub error: Error,
+    pub hint: Option<&'static str>,
+}
+
+impl Failure {
+    pub fn with_hint(error: Error, hint: &'static str) -> Failure {
+        Failure {
+            error,
+            hint: Some(hint),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        let hint = matches!(error, Error::Internal { .. })
+            .then_some("run `trailstore check` to verify every page of the store");
+        Failure { error, hint }
+    }
+}
+
 /// The text of a `--data` argument: itself, or the file after `@` (`@-` is standard input).
 pub fn read_data(arg: &str) -> Result<String, Error> {
     if arg == "@-" {

@@ -1,14 +1,31 @@
 //! Sync with a TestRail server: pull, push, and the conflicts they leave.
 
+use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use trailstore::{Error, PullOptions, PullProgress, PushOptions, PushProgress, Remote, Store};
 
-use super::list_all;
+use super::{list_all, Failure};
 use crate::args::{PullArgs, PushArgs, ResolveArgs};
 use crate::render;
+
+/// Where pull and push take the server and credentials from, for a person who gave none.
+const CREDENTIALS_HINT: &str = "the flags are --url, --user, --key and --config FILE";
+
+/// The server to talk to, from the flags, the environment or the config file.
+fn remote(
+    url: Option<String>,
+    user: Option<String>,
+    key: Option<String>,
+    config: Option<&Path>,
+) -> Result<Remote, Failure> {
+    Remote::resolve(url, user, key, config).map_err(|e| match e {
+        Error::BadRequest { .. } => Failure::with_hint(e, CREDENTIALS_HINT),
+        e => e.into(),
+    })
+}
 
 /// A progress bar on standard error, only when a person watches it.
 fn progress(make: impl FnOnce() -> ProgressBar) -> Option<ProgressBar> {
@@ -16,8 +33,8 @@ fn progress(make: impl FnOnce() -> ProgressBar) -> Option<ProgressBar> {
 }
 
 /// `trailstore pull`: the server's projects, suites, sections, cases and fields, merged in.
-pub fn pull(store: &Store, a: PullArgs, human: bool) -> Result<(), Error> {
-    let remote = Remote::resolve(a.url, a.user, a.key, a.config.as_deref())?;
+pub fn pull(store: &Store, a: PullArgs, human: bool) -> Result<(), Failure> {
+    let remote = remote(a.url, a.user, a.key, a.config.as_deref())?;
     let opts = PullOptions {
         projects: a.projects,
         scan: !a.no_scan,
@@ -56,8 +73,8 @@ pub fn pull(store: &Store, a: PullArgs, human: bool) -> Result<(), Error> {
 }
 
 /// `trailstore push [--dry-run]`: the pending journal, in order, each entry exactly once.
-pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<(), Error> {
-    let remote = Remote::resolve(a.url, a.user, a.key, a.config.as_deref())?;
+pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<(), Failure> {
+    let remote = remote(a.url, a.user, a.key, a.config.as_deref())?;
     let opts = PushOptions {
         dry_run: a.dry_run,
         ..Default::default()
