@@ -127,28 +127,8 @@ async fn handle(
         return error_response(e.http_status(), &e.to_string());
     }
     if method == Method::POST {
-        match headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        {
-            None => {
-                return error_response(
-                    400,
-                    "Content-Type header missing (use Content-Type: application/json)",
-                )
-            }
-            Some(ct)
-                if !ct
-                    .trim()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json") =>
-            {
-                return error_response(
-                    400,
-                    "Content-Type header invalid (use Content-Type: application/json)",
-                )
-            }
-            Some(_) => {}
+        if let Some(refusal) = refuse_content_type(&headers) {
+            return refusal;
         }
     }
     let fault = app
@@ -192,6 +172,26 @@ async fn handle(
             .unwrap_or_default(),
         Err(e) => error_response(e.http_status(), &e.to_string()),
     }
+}
+
+/// TestRail's 400 for a POST whose body is not declared as JSON.
+fn refuse_content_type(headers: &HeaderMap) -> Option<Response> {
+    let message = match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => "Content-Type header missing (use Content-Type: application/json)",
+        Some(ct)
+            if !ct
+                .trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json") =>
+        {
+            "Content-Type header invalid (use Content-Type: application/json)"
+        }
+        Some(_) => return None,
+    };
+    Some(error_response(400, message))
 }
 
 /// Serves `store` until Ctrl-C or SIGTERM. `ready` is told the bound address (useful with
