@@ -54,8 +54,6 @@ mod messages;
 mod model;
 mod remote;
 mod search;
-#[cfg(feature = "server")]
-pub mod serve;
 mod snapshot;
 mod store;
 mod tables;

@@ -83,16 +83,16 @@ pub struct FaultRule {
 
 impl FaultPlan {
     /// Reads a plan, refusing it unless [`ENABLE_VAR`] is `yes`.
-    pub fn load(path: &std::path::Path) -> crate::Result<FaultPlan> {
+    pub fn load(path: &std::path::Path) -> trailstore::Result<FaultPlan> {
         if std::env::var(ENABLE_VAR).as_deref() != Ok("yes") {
-            return Err(crate::Error::Forbidden {
+            return Err(trailstore::Error::Forbidden {
                 message: format!(
                     "--faults makes the server misbehave on purpose, for testing sync. Set {ENABLE_VAR}=yes to confirm."
                 ),
             });
         }
         let text = std::fs::read_to_string(path)?;
-        serde_json::from_str(&text).map_err(|e| crate::Error::BadRequest {
+        serde_json::from_str(&text).map_err(|e| trailstore::Error::BadRequest {
             message: format!("The fault plan {} is not valid: {e}", path.display()),
         })
     }

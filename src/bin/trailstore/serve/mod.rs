@@ -20,9 +20,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use base64::Engine as _;
+use trailstore::{Error, Request, Result, Store};
 
-use crate::error::{Error, Result};
-use crate::store::Store;
 pub use faults::FaultPlan;
 
 /// TestRail's answer to bad credentials (401).
@@ -113,55 +112,29 @@ async fn handle(
             return json_response(200, f.stats().to_string());
         }
     }
-    let parsed = match crate::api::Request::parse(route, None) {
+    let request = match Request::parse(route, None) {
         Ok(r) => r,
         Err(e) => return error_response(e.http_status(), &e.to_string()),
     };
-    let write = parsed.method.is_write();
-    match (write, &method) {
-        (true, &Method::POST) | (false, &Method::GET) => {}
-        (true, _) => {
-            return error_response(
-                400,
-                &crate::messages::wrong_http_method(parsed.method.name(), "POST").to_string(),
-            )
-        }
-        (false, _) => {
-            return error_response(
-                400,
-                &crate::messages::wrong_http_method(parsed.method.name(), "GET").to_string(),
-            )
-        }
+    let write = request.method.is_write();
+    // TestRail knows only GET and POST, so any other verb is the wrong one for every method.
+    let post = match method {
+        Method::GET => false,
+        Method::POST => true,
+        _ => !write,
+    };
+    if let Err(e) = request.method.check_verb(post) {
+        return error_response(e.http_status(), &e.to_string());
     }
     if method == Method::POST {
-        match headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        {
-            None => {
-                return error_response(
-                    400,
-                    "Content-Type header missing (use Content-Type: application/json)",
-                )
-            }
-            Some(ct)
-                if !ct
-                    .trim()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json") =>
-            {
-                return error_response(
-                    400,
-                    "Content-Type header invalid (use Content-Type: application/json)",
-                )
-            }
-            Some(_) => {}
+        if let Some(refusal) = refuse_content_type(&headers) {
+            return refusal;
         }
     }
     let fault = app
         .faults
         .as_ref()
-        .map(|f| f.decide(parsed.method.name(), write, &headers))
+        .map(|f| f.decide(request.method.name(), write, &headers))
         .unwrap_or_default();
     if let Some(d) = fault.delay {
         tokio::time::sleep(d).await;
@@ -174,11 +147,18 @@ async fn handle(
         Err(_) => return error_response(400, "The request body is not valid UTF-8."),
     };
     let store = app.store.clone();
-    let route = route.to_string();
-    let result = tokio::task::spawn_blocking(move || store.answer_text(&route, &text)).await;
+    // The body is parsed inside the task so that a bad body meets a `drop_after` fault as any
+    // other failed call does.
+    let result = tokio::task::spawn_blocking(move || {
+        let body = trailstore::parse_body(&text)?;
+        store.answer_request(&request.with_body(body.as_ref())?)
+    })
+    .await;
     let result = match result {
         Ok(r) => r,
-        Err(_) => Err(Error::internal("the request handler panicked")),
+        Err(_) => Err(Error::Internal {
+            detail: "the request handler panicked".into(),
+        }),
     };
     if fault.drop_after {
         return faults::dropped_response();
@@ -192,6 +172,26 @@ async fn handle(
             .unwrap_or_default(),
         Err(e) => error_response(e.http_status(), &e.to_string()),
     }
+}
+
+/// TestRail's 400 for a POST whose body is not declared as JSON.
+fn refuse_content_type(headers: &HeaderMap) -> Option<Response> {
+    let message = match headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => "Content-Type header missing (use Content-Type: application/json)",
+        Some(ct)
+            if !ct
+                .trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json") =>
+        {
+            "Content-Type header invalid (use Content-Type: application/json)"
+        }
+        Some(_) => return None,
+    };
+    Some(error_response(400, message))
 }
 
 /// Serves `store` until Ctrl-C or SIGTERM. `ready` is told the bound address (useful with

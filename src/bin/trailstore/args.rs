@@ -1,0 +1,355 @@
+//! The command line: every command, flag and help text of `trailstore`, as clap types.
+//!
+//! Each command's arguments are one struct, so that its function in [`crate::commands`] takes
+//! them whole. Help texts teach by example; `trailstore <command> --help` prints them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  trailstore init
+  trailstore import tests/data/sample_snapshot.json
+  trailstore sections tree --project 1
+  trailstore cases list --project 1 --section 5 --priority 3,4
+  trailstore cases add --section 5 --title \"Refund after 30 days is rejected\" \\
+      --field custom_component=2 --field custom_steps_separated='[{\"content\":\"Open order\",\"expected\":\"Shown\"}]'
+  trailstore call 'get_cases/1&priority_id=3,4&limit=50'
+  trailstore call add_case/5 --data '{\"title\": \"Checkout with PayPal\"}'
+  trailstore journal --state pending
+
+The store is a folder: --store, else $TRAILSTORE_PATH, else ./trailstore.";
+
+/// An offline store for TestRail test cases: TestRail's entities, rules and API, on your disk.
+#[derive(Parser)]
+#[command(name = "trailstore", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The store folder.
+    #[arg(
+        long,
+        global = true,
+        env = "TRAILSTORE_PATH",
+        default_value = "trailstore"
+    )]
+    pub store: PathBuf,
+    /// Print TestRail JSON instead of tables and trees.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create an empty store (or check an existing one).
+    Init(InitArgs),
+    /// Load a TestRail snapshot (JSON; see README "Snapshots") as server base state.
+    Import(ImportArgs),
+    /// Call a TestRail API route, exactly as TestRail's HTTP API takes it.
+    #[command(
+        after_help = "Examples:\n  trailstore call get_case/12\n  trailstore call 'get_cases/2&suite_id=3&priority_id=3,4&limit=50&offset=100'\n  trailstore call update_case/12 --data '{\"priority_id\": 4}'\n  trailstore call add_case/5 --data @case.json"
+    )]
+    Call(CallArgs),
+    /// What the store holds.
+    Status,
+    /// List, show, add, edit and delete cases.
+    #[command(subcommand)]
+    Cases(CasesCmd),
+    /// The section tree.
+    #[command(subcommand)]
+    Sections(SectionsCmd),
+    /// The custom case fields (of one project with --project).
+    Fields(FieldsArgs),
+    /// The change journal: every local change, in order, with its push state.
+    Journal(JournalArgs),
+    /// The history of a case (TestRail's get_history_for_case).
+    History(HistoryArgs),
+    /// Full-text search over a project's cases, best matches first (BM25).
+    #[command(after_help = "Query language:
+  checkout payment            both words (AND is the default)
+  checkout OR paypal          either word
+  checkout NOT paypal         without the second (also: checkout -paypal)
+  \"saved card\"                a phrase
+  refund*                     a prefix
+  title:refund steps:declined a field: title, refs, text (custom text fields), steps, options
+  (card OR paypal) AND refund grouping
+
+Examples:
+  trailstore search --project 1 'saved card'
+  trailstore search --project 2 --suite 3 --priority 3,4 'sync AND offline'
+  trailstore search --project 1 --section 5 --choice custom_component=2 'refund*'")]
+    Search(SearchArgs),
+    /// Rebuild the search index from the data.
+    Reindex,
+    /// Verify every page checksum of the data file (reads it all), and repair what redb can.
+    Check,
+    /// Serve the store as a TestRail API v2 server, for TestRail clients that must work offline.
+    #[command(
+        after_help = "Point a TestRail client at http://HOST:PORT/ (the API is at /index.php?/api/v2/):
+  trailstore serve --bind 127.0.0.1:8080 --user me@example.com --key secret
+  curl -u me@example.com:secret 'http://127.0.0.1:8080/index.php?/api/v2/get_case/1'
+  python: TestRailAPI('http://127.0.0.1:8080/', 'me@example.com', 'secret', warn_ignore=True)
+The key may also come from $TRAILSTORE_SERVE_KEY (it then stays out of the process list)."
+    )]
+    Serve(ServeArgs),
+    /// Pull a TestRail server's projects, suites, sections, cases and fields into the store.
+    #[command(
+        after_help = "Credentials come from the flags, then TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then a
+config file readable only by you ($XDG_CONFIG_HOME/trailstore/config.json or ~/.config/trailstore/config.json,
+or --config): {\"url\": \"https://x.testrail.io/\", \"user\": \"me@x.io\", \"key\": \"...\", \"ca_file\": \"optional.pem\"}.
+They are never written to the store, the journal or any log.
+
+The first pull takes everything; later pulls fetch cases changed since the last one and scan case ids to
+find deletions and moves. Cases you changed locally are merged field by field; a field changed on both
+sides becomes a conflict (trailstore conflicts) instead of being overwritten."
+    )]
+    Pull(PullArgs),
+    /// Send the journal's pending changes to a TestRail server, exactly once.
+    #[command(
+        after_help = "Credentials as for pull (flags, TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, or the config file).
+
+Entries go in journal order; edits of one case are sent as one update, an add then a delete sends nothing.
+Each entry is marked in flight before its request, so a push that is killed or loses its connection can
+simply be run again: creates that may have reached the server are looked up before anything is resent.
+A field changed here and on the server becomes a conflict (trailstore conflicts) and is not overwritten."
+    )]
+    Push(PushArgs),
+    /// Carry work across an air gap: export the pending journal (or the server data) to one
+    /// file, import it on the other side.
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+    /// Fields changed both locally and on the server, with both values.
+    Conflicts,
+    /// Settle a conflict: keep your value, take the server's, or give a new one.
+    #[command(
+        after_help = "Examples:\n  trailstore resolve case/250/title --local\n  trailstore resolve case/250/title --server\n  trailstore resolve case/250/priority_id --value 4"
+    )]
+    Resolve(ResolveArgs),
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// The TestRail user id local changes are recorded as (created_by, updated_by).
+    #[arg(long)]
+    pub user_id: Option<u64>,
+    /// Hand out ids as a TestRail server does (from the highest id up) instead of local ids:
+    /// for a store that stands in for a TestRail server, e.g. to try pull and push.
+    #[arg(long)]
+    pub server_ids: bool,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The snapshot file, or - for standard input.
+    pub file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct CallArgs {
+    /// The route: get_cases/1&suite_id=2 (a leading /api/v2/ or index.php?/api/v2/ is fine).
+    pub route: String,
+    /// The JSON body, or @FILE to read it from a file (- for standard input).
+    #[arg(long, short = 'd')]
+    pub data: Option<String>,
+}
+
+#[derive(Args)]
+pub struct FieldsArgs {
+    #[arg(long)]
+    pub project: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct JournalArgs {
+    /// Only entries after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub since: u64,
+    /// Only entries in this push state (pending, in_flight, done, rejected, conflict, blocked).
+    #[arg(long)]
+    pub state: Option<String>,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    pub case_id: u64,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    #[arg(long)]
+    pub project: u64,
+    /// The query (empty: every case that passes the filters).
+    #[arg(default_value = "")]
+    pub query: String,
+    #[arg(long)]
+    pub suite: Option<u64>,
+    /// A section; its subsections are searched too.
+    #[arg(long)]
+    pub section: Option<u64>,
+    /// Priority ids, comma-separated.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Type ids, comma-separated.
+    #[arg(long = "type")]
+    pub type_id: Option<String>,
+    /// A Dropdown, Multi-select or Checkbox value: custom_component=2 (repeatable).
+    #[arg(long = "choice", value_name = "FIELD=IDS")]
+    pub choice: Vec<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address and port (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The user clients must authenticate as (HTTP Basic); no authentication without it.
+    #[arg(long, requires = "key")]
+    pub user: Option<String>,
+    /// The password or API key clients must send.
+    #[arg(long, env = "TRAILSTORE_SERVE_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+    /// A fault plan for testing sync (also needs TRAILSTORE_ENABLE_FAULTS=yes).
+    #[arg(long, value_name = "PLAN.json")]
+    pub faults: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct PullArgs {
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub user: Option<String>,
+    /// API key or password (prefer TESTRAIL_KEY or the config file).
+    #[arg(long)]
+    pub key: Option<String>,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Only this project (repeatable).
+    #[arg(long = "project")]
+    pub projects: Vec<u64>,
+    /// Skip the id scan (faster; deletions on the server are not seen).
+    #[arg(long)]
+    pub no_scan: bool,
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long)]
+    pub key: Option<String>,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the requests a push would make, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args)]
+pub struct ResolveArgs {
+    /// The conflict's key, as `trailstore conflicts` shows it (case/250/title).
+    pub key: String,
+    #[arg(long, conflicts_with_all = ["server", "value"])]
+    pub local: bool,
+    #[arg(long, conflicts_with = "value")]
+    pub server: bool,
+    /// A new value (JSON when it parses, else text).
+    #[arg(long)]
+    pub value: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum CasesCmd {
+    /// List cases of a project (filters as in get_cases).
+    List(ListArgs),
+    /// Show one case.
+    Show { id: u64 },
+    /// Add a case to a section.
+    Add {
+        #[arg(long)]
+        section: u64,
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Change fields of a case (only what you give changes; --field section_id=N moves it).
+    Edit {
+        id: u64,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        fields: FieldArgs,
+    },
+    /// Delete a case.
+    Delete { id: u64 },
+}
+
+#[derive(Args)]
+pub struct FieldArgs {
+    /// A field as KEY=VALUE; VALUE is read as JSON when it parses (3, true, [1,2]), else as text.
+    /// Repeatable: --field priority_id=4 --field custom_component=2
+    #[arg(long = "field", short = 'f', value_name = "KEY=VALUE")]
+    pub field: Vec<String>,
+    /// More fields as a JSON object (or @FILE).
+    #[arg(long)]
+    pub data: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub project: u64,
+    #[arg(long)]
+    pub suite: Option<u64>,
+    #[arg(long)]
+    pub section: Option<u64>,
+    /// Title contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Priority ids, comma-separated.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Type ids, comma-separated.
+    #[arg(long = "type")]
+    pub type_id: Option<String>,
+    #[arg(long, default_value_t = 250)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Subcommand)]
+pub enum BundleCmd {
+    /// Write the pending journal (and what it needs) to FILE; with --snapshot, the server data.
+    #[command(after_help = "The offline workflow:
+  connected:  trailstore pull && trailstore bundle export --snapshot data.tsb
+  offline:    trailstore bundle import data.tsb ... work ... trailstore bundle export changes.tsb
+  connected:  trailstore bundle import changes.tsb && trailstore push")]
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        snapshot: bool,
+    },
+    /// Import a bundle: verified before anything is written; importing it again does nothing.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum SectionsCmd {
+    /// Print the section tree of a suite, with case counts.
+    Tree {
+        #[arg(long)]
+        project: u64,
+        #[arg(long)]
+        suite: Option<u64>,
+    },
+}
