@@ -351,3 +351,129 @@ fn a_pull_replaces_the_defaults_with_the_servers_lists() {
     assert_eq!(names(&statuses, "name"), ["passed", "custom_status1"]);
     assert_eq!(statuses[1]["label"], "Flaky");
 }
+
+/// Runs the CLI on a store; its exit code and standard output.
+fn cli(store: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trailstore"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("TESTRAIL_URL")
+        .env_remove("TESTRAIL_USER")
+        .env_remove("TESTRAIL_KEY")
+        .env("XDG_CONFIG_HOME", store.with_extension("no-config"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn init_makes_a_fresh_testrail_and_a_push_with_a_rejected_entry_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_path = dir.path().join("server");
+    assert_eq!(cli(&server_path, &["init", "--server-ids"]).0, 0);
+    let server = Serve::start(ServeOptions {
+        store: &server_path,
+        bind: "127.0.0.1:0".into(),
+        user: USER,
+        key: KEY,
+        faults: None,
+        capture_stderr: false,
+    });
+
+    // `init --empty` is today's empty store: its case has no template, and the server refuses it.
+    let empty = dir.path().join("empty");
+    assert_eq!(cli(&empty, &["init", "--empty"]).0, 0);
+    {
+        let store = Store::open(&empty).unwrap();
+        assert_eq!(store.reference_data().unwrap(), ReferenceData::None);
+        let pid = ok(
+            &store,
+            "add_project",
+            json!({"name": "Lab", "suite_mode": 1}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        let sid = ok(
+            &store,
+            &format!("add_section/{pid}"),
+            json!({"name": "Rig"}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        let case = ok(
+            &store,
+            &format!("add_case/{sid}"),
+            json!({"title": "No template"}),
+        );
+        assert_eq!(case["template_id"], 0);
+    }
+    let url = server.url();
+    let push = [
+        "--json", "push", "--url", &url, "--user", USER, "--key", KEY,
+    ];
+    let (code, out) = cli(&empty, &push);
+    assert_eq!(code, 3, "a push that left a rejected entry fails: {out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert_eq!(report["created"], 2, "the project and the section went");
+
+    // `init` with a user: the store's own user answers get_current_user.
+    let local = dir.path().join("local");
+    let (code, _) = cli(
+        &local,
+        &[
+            "init",
+            "--user-id",
+            "7",
+            "--user-name",
+            "Ada",
+            "--user-email",
+            "ada@lab.example",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (_, me) = cli(&local, &["call", "get_current_user"]);
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!(
+        (me["id"].clone(), me["email"].clone()),
+        (json!(7), json!("ada@lab.example"))
+    );
+    {
+        let store = Store::open(&local).unwrap();
+        let pid = ok(
+            &store,
+            "add_project",
+            json!({"name": "Lab", "suite_mode": 1}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        let sid = ok(
+            &store,
+            &format!("add_section/{pid}"),
+            json!({"name": "Rig"}),
+        )["id"]
+            .as_u64()
+            .unwrap();
+        let case = ok(
+            &store,
+            &format!("add_case/{sid}"),
+            json!({"title": "Assigned", "priority_id": 2, "template_id": 2}),
+        );
+        assert_eq!(case["created_by"], 7);
+    }
+    let (code, out) = cli(&local, &push);
+    assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (report["rejected"].clone(), report["created"].clone()),
+        (json!(0), json!(3))
+    );
+    // A store with reference data is left as it is by a second init.
+    let before = Store::open(&local).unwrap().stats().unwrap();
+    assert_eq!(cli(&local, &["init"]).0, 0);
+    assert_eq!(Store::open(&local).unwrap().stats().unwrap(), before);
+}

@@ -66,7 +66,7 @@ pub enum Command {
     Journal(JournalArgs),
     /// The history of a case (TestRail's get_history_for_case).
     History(HistoryArgs),
-    /// Full-text search over a project's cases, best matches first (BM25).
+    /// Full-text search over a project's cases (or every project's), best matches first (BM25).
     #[command(after_help = "Query language:
   checkout payment            both words (AND is the default)
   checkout OR paypal          either word
@@ -131,9 +131,20 @@ A field changed here and on the server becomes a conflict (trailstore conflicts)
 
 #[derive(Args)]
 pub struct InitArgs {
-    /// The TestRail user id local changes are recorded as (created_by, updated_by).
+    /// The TestRail user id local changes are recorded as (created_by, updated_by); the
+    /// store's own user has it [default: 1].
     #[arg(long)]
     pub user_id: Option<u64>,
+    /// The name of the store's own user.
+    #[arg(long, default_value = "trailstore")]
+    pub user_name: String,
+    /// The email of the store's own user (get_user_by_email, get_current_user).
+    #[arg(long, default_value = "trailstore@localhost")]
+    pub user_email: String,
+    /// Leave the store empty: no priorities, case types, templates, fields, statuses or user
+    /// (cases then get no template, type or priority until a snapshot or pull brings them).
+    #[arg(long)]
+    pub empty: bool,
     /// Hand out ids as a TestRail server does (from the highest id up) instead of local ids:
     /// for a store that stands in for a TestRail server, e.g. to try pull and push.
     #[arg(long)]
@@ -178,8 +189,9 @@ pub struct HistoryArgs {
 
 #[derive(Args)]
 pub struct SearchArgs {
+    /// The project to search; every project when left out (each hit then names its project).
     #[arg(long)]
-    pub project: u64,
+    pub project: Option<u64>,
     /// The query (empty: every case that passes the filters).
     #[arg(default_value = "")]
     pub query: String,

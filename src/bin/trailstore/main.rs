@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let json_errors = cli.json;
     match try_main(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(Failure { error: e, hint }) => {
             if json_errors {
                 out!("{}", e.to_json());
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
 }
 
 /// Opens the store and runs the one command asked for.
-fn try_main(cli: Cli) -> Result<(), Failure> {
+fn try_main(cli: Cli) -> Result<ExitCode, Failure> {
     let store = Store::open(&cli.store)?;
     if *store.index_report() != IndexAction::UpToDate {
         eprintln!("note: {}", store.index_report());
@@ -84,7 +84,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Search(a) => search::search(&store, a, human)?,
         Command::Serve(a) => commands::serve::serve(store, a)?,
         Command::Pull(a) => sync::pull(&store, a, human)?,
-        Command::Push(a) => sync::push(&store, a, human)?,
+        Command::Push(a) => return sync::push(&store, a, human),
         Command::Conflicts => sync::conflicts(&store, human)?,
         Command::Resolve(a) => sync::resolve(&store, a, human)?,
         Command::Bundle(BundleCmd::Export { file, snapshot }) => {
@@ -92,5 +92,5 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }
         Command::Bundle(BundleCmd::Import { file }) => bundle::import(&store, &file, human)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -177,7 +177,7 @@ pub fn history(entries: &[Value]) {
 }
 
 /// A page of search results: id, score and title, then each field's highlighted snippet.
-pub fn search_results(page: &Value) {
+pub fn search_results(page: &Value, show_project: bool) {
     let results = page["results"].as_array().cloned().unwrap_or_default();
     let (on, off) = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         ("\x1b[1m", "\x1b[0m")
@@ -186,8 +186,13 @@ pub fn search_results(page: &Value) {
     };
     for r in &results {
         let c = &r["case"];
+        let project = if show_project {
+            format!("P{}  ", r["project_id"])
+        } else {
+            String::new()
+        };
         out!(
-            "{:>11}  {:>6.2}  {}",
+            "{:>11}  {:>6.2}  {project}{}",
             format!("C{}", c["id"]),
             r["score"].as_f64().unwrap_or(0.0),
             cut(c["title"].as_str().unwrap_or(""), 80)

@@ -1,4 +1,4 @@
-//! `trailstore search`: full-text search over a project's cases.
+//! `trailstore search`: full-text search over a project's cases, or every project's.
 
 use serde_json::json;
 use trailstore::{Error, Request, Store};
@@ -7,7 +7,8 @@ use super::query;
 use crate::args::SearchArgs;
 use crate::render;
 
-/// `trailstore search --project P [QUERY]`: one page of hits, best first, with the total.
+/// `trailstore search [--project P] [QUERY]`: one page of hits, best first, with the total;
+/// without a project, over every project.
 pub fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
     let params = query(json!({
         "q": a.query,
@@ -19,8 +20,11 @@ pub fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
         "priority_id": a.priority,
         "type_id": a.type_id,
     }));
-    let mut request =
-        Request::with_params(&format!("x_search_cases/{}", a.project), &params, None)?;
+    let endpoint = match a.project {
+        Some(p) => format!("x_search_cases/{p}"),
+        None => "x_search_cases".to_string(),
+    };
+    let mut request = Request::with_params(&endpoint, &params, None)?;
     // Each --choice is a filter of its own, even when two name the same field, so each is added
     // to the route in turn rather than put in one map.
     for c in &a.choice {
@@ -32,7 +36,7 @@ pub fn search(store: &Store, a: SearchArgs, human: bool) -> Result<(), Error> {
     }
     let page = store.answer_request(&request)?.into_response().into_value();
     if human {
-        render::search_results(&page);
+        render::search_results(&page, a.project.is_none());
     } else {
         render::json(&page);
     }

@@ -2,14 +2,25 @@
 //! index, check its file.
 
 use serde_json::{json, Value};
-use trailstore::{Error, Store};
+use trailstore::{Error, LocalUser, ReferenceData, Store};
 
 use super::read_data;
 use crate::args::{ImportArgs, InitArgs};
 use crate::render;
 
-/// `trailstore init`: records the local user and the id mode, then says where the store is.
+/// `trailstore init`: writes a fresh TestRail's reference data (unless `--empty`, or the store
+/// has reference data already), records the local user and the id mode, then says where the
+/// store is.
 pub fn init(store: &Store, a: InitArgs, human: bool) -> Result<(), Error> {
+    let installed = if a.empty {
+        false
+    } else {
+        store.install_defaults(&LocalUser {
+            id: a.user_id.unwrap_or(1),
+            name: a.user_name,
+            email: a.user_email,
+        })?
+    };
     if let Some(u) = a.user_id {
         store.set_user_id(u)?;
     }
@@ -22,6 +33,15 @@ pub fn init(store: &Store, a: InitArgs, human: bool) -> Result<(), Error> {
             store.path().display(),
             store.user_id()?
         );
+        match store.reference_data()? {
+            _ if installed => out!(
+                "It has a fresh TestRail's priorities, case types, templates, case fields and statuses; a pull or an import replaces them with your server's."
+            ),
+            ReferenceData::None => out!(
+                "It has no reference data: import a snapshot or pull before adding cases."
+            ),
+            _ => {}
+        }
     } else {
         render::json(&store.stats()?);
     }
@@ -80,6 +100,8 @@ pub fn reindex(store: &Store, human: bool) -> Result<(), Error> {
 /// `trailstore check`: verifies every page of the data file; it needs the only handle.
 pub fn check(store: Store, human: bool) -> Result<(), Error> {
     let path = store.path().to_path_buf();
+    let note = reference_note(&store)?;
+    let reference = store.reference_data()?.name();
     // True when every page passed; false when redb found damage and repaired it.
     let intact = store.check_integrity()?;
     if human {
@@ -92,8 +114,21 @@ pub fn check(store: Store, human: bool) -> Result<(), Error> {
                 "damage was found and repaired."
             }
         );
+        if let Some(n) = note {
+            out!("{n}");
+        }
     } else {
-        render::json(&json!({"ok": intact}));
+        render::json(&json!({"ok": intact, "reference_data": reference}));
     }
     Ok(())
+}
+
+/// What `check` adds about reference data: a store without any cannot take valid cases.
+fn reference_note(store: &Store) -> Result<Option<&'static str>, Error> {
+    Ok(match store.reference_data()? {
+        ReferenceData::None => Some(
+            "The store has no reference data (priorities, case types, templates, case fields, statuses, users): new cases get no template, type or priority, and a server refuses them. Run `trailstore init` on it, import a snapshot, or pull.",
+        ),
+        _ => None,
+    })
 }

@@ -1,6 +1,7 @@
 //! Sync with a TestRail server: pull, push, and the conflicts they leave.
 
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -73,7 +74,10 @@ pub fn pull(store: &Store, a: PullArgs, human: bool) -> Result<(), Failure> {
 }
 
 /// `trailstore push [--dry-run]`: the pending journal, in order, each entry exactly once.
-pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<(), Failure> {
+///
+/// Exits 3 when the push finished but left entries rejected, conflicted or blocked, so that a CI
+/// job notices (the report, and `--json`, count them).
+pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<ExitCode, Failure> {
     let remote = remote(a.url, a.user, a.key, a.config.as_deref())?;
     let opts = PushOptions {
         dry_run: a.dry_run,
@@ -115,7 +119,17 @@ pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<(), Failure> {
             out!("See the conflicts with: trailstore conflicts");
         }
     }
-    Ok(())
+    let left = report.rejected + report.conflicts + report.blocked;
+    if left == 0 || a.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if human {
+        eprintln!(
+            "error: {left} entries were not pushed ({} rejected, {} conflicted, {} blocked); see trailstore journal",
+            report.rejected, report.conflicts, report.blocked
+        );
+    }
+    Ok(ExitCode::from(3))
 }
 
 /// `trailstore conflicts`: every field changed both here and on the server.
