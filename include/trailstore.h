@@ -334,10 +334,9 @@ trailstore_status trailstore_case_get_history(const trailstore_store *store,
 
 /**
  * Every case of a section (not of its subsections), in TestRail's order, as a JSON array in
- * `*out_json`: `get_cases/{project_id}&suite_id=..&section_id={section_id}`, every page.
- *
- * Each page is read on its own snapshot: a write made while the pages are read may show on one
- * page and not on another.
+ * `*out_json`: what `get_cases/{project_id}&suite_id=..&section_id={section_id}` lists, every
+ * page. The section, its suite and its cases are read on one snapshot, so a write made
+ * meanwhile shows in the whole list or not at all.
  *
  * # Safety
  * `store` is NULL or a live handle; `out_json` is NULL or writable.

@@ -273,8 +273,7 @@ pub unsafe extern "C" fn trailstore_conflicts_list(
         // SAFETY: forwarded from the caller.
         let store = unsafe { arg_ref(store, "store") }?;
         let out = Out::new(out_json, "out_json")?;
-        let all = crate::cases::all_pages(&store.store, "x_get_conflicts".into(), "conflicts")?;
-        out.set_string(all.to_string());
+        out.set_string(crate::cases::list_all(&store.store, "x_get_conflicts")?);
         Ok(())
     })
 }
