@@ -369,13 +369,13 @@ trailstore_status trailstore_journal_get_pending(const trailstore_store *store,
  *
  * `options_json` is NULL (or `""`) or a JSON object of the route's other parameters:
  * `{"section_id": 5, "priority_id": [3, 4], "limit": 20, "count": true}`. Each member becomes
- * a query parameter as TestRail clients send them: a list as `3,4`, `true`/`false` as `1`/`0`,
- * `null` left out. The parameters are `suite_id`, `section_id` (with its subsections),
- * `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`, `updated_by`,
- * `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX seconds, strict),
- * `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by default, at most 250),
- * `offset`, `count` (adds `total`) and `highlight` (`false` leaves out the snippets). Others are
- * ignored, as the route ignores them.
+ * a query parameter, encoded by the core as TestRail clients send them: a list as `3,4`,
+ * `true`/`false` as `1`/`0`, `null` left out. The parameters are `suite_id`, `section_id` (with
+ * its subsections), `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`,
+ * `updated_by`, `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX
+ * seconds, strict), `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by
+ * default, at most 250), `offset`, `count` (adds `total`) and `highlight` (`false` leaves out
+ * the snippets). Others are ignored, as the route ignores them.
  *
  * A search sees every write that returned before it. Inside a batch it sees what was committed
  * before the batch.
