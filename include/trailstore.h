@@ -418,7 +418,8 @@ trailstore_status trailstore_cases_search(const trailstore_store *store,
  * with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login or cannot be reached,
  * `_BAD_REQUEST` when a credential is missing or the store pulls from another server,
  * `_FORBIDDEN` for a config file others can read, `_VALIDATION` naming an option that is unknown
- * or of the wrong type. Nothing is written on a failure.
+ * or of the wrong type, `_BUSY` when this thread has a batch open (before anything is fetched).
+ * Nothing is written on a failure.
  *
  * # Safety
  * `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or
@@ -450,7 +451,7 @@ trailstore_status trailstore_store_pull(const trailstore_store *store,
  *
  * Fails with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login (401, 403) or cannot
  * be reached (the journal stays as it was), `_BAD_REQUEST` for a missing credential,
- * `_VALIDATION` naming an option that is unknown or of the wrong type.
+ * `_VALIDATION` naming an option that is unknown or of the wrong type, `_BUSY` as for pull.
  *
  * # Safety
  * `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or
