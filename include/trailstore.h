@@ -339,10 +339,9 @@ trailstore_status trailstore_case_get_history(const trailstore_store *store,
 
 /**
  * Every case of a section (not of its subsections), in TestRail's order, as a JSON array in
- * `*out_json`: `get_cases/{project_id}&suite_id=..&section_id={section_id}`, every page.
- *
- * Each page is read on its own snapshot: a write made while the pages are read may show on one
- * page and not on another.
+ * `*out_json`: what `get_cases/{project_id}&suite_id=..&section_id={section_id}` lists, every
+ * page. The section, its suite and its cases are read on one snapshot, so a write made
+ * meanwhile shows in the whole list or not at all.
  *
  * # Safety
  * `store` is NULL or a live handle; `out_json` is NULL or writable.
@@ -375,13 +374,13 @@ trailstore_status trailstore_journal_get_pending(const trailstore_store *store,
  *
  * `options_json` is NULL (or `""`) or a JSON object of the route's other parameters:
  * `{"section_id": 5, "priority_id": [3, 4], "limit": 20, "count": true}`. Each member becomes
- * a query parameter as TestRail clients send them: a list as `3,4`, `true`/`false` as `1`/`0`,
- * `null` left out. The parameters are `suite_id`, `section_id` (with its subsections),
- * `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`, `updated_by`,
- * `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX seconds, strict),
- * `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by default, at most 250),
- * `offset`, `count` (adds `total`) and `highlight` (`false` leaves out the snippets). Others are
- * ignored, as the route ignores them.
+ * a query parameter, encoded by the core as TestRail clients send them: a list as `3,4`,
+ * `true`/`false` as `1`/`0`, `null` left out. The parameters are `suite_id`, `section_id` (with
+ * its subsections), `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`,
+ * `updated_by`, `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX
+ * seconds, strict), `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by
+ * default, at most 250), `offset`, `count` (adds `total`) and `highlight` (`false` leaves out
+ * the snippets). Others are ignored, as the route ignores them.
  *
  * A search sees every write that returned before it. Inside a batch it sees what was committed
  * before the batch.
@@ -424,7 +423,8 @@ trailstore_status trailstore_cases_search(const trailstore_store *store,
  * with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login or cannot be reached,
  * `_BAD_REQUEST` when a credential is missing or the store pulls from another server,
  * `_FORBIDDEN` for a config file others can read, `_VALIDATION` naming an option that is unknown
- * or of the wrong type. Nothing is written on a failure.
+ * or of the wrong type, `_BUSY` when this thread has a batch open (before anything is fetched).
+ * Nothing is written on a failure.
  *
  * # Safety
  * `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or
@@ -456,7 +456,7 @@ trailstore_status trailstore_store_pull(const trailstore_store *store,
  *
  * Fails with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login (401, 403) or cannot
  * be reached (the journal stays as it was), `_BAD_REQUEST` for a missing credential,
- * `_VALIDATION` naming an option that is unknown or of the wrong type.
+ * `_VALIDATION` naming an option that is unknown or of the wrong type, `_BUSY` as for pull.
  *
  * # Safety
  * `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or

@@ -99,6 +99,31 @@ def test_get_cases_bulk_reads_every_page(store: trailstore.Store) -> None:
         store.cases.get_cases_bulk(1, limit=10)
 
 
+def test_get_cases_bulk_in_a_batch_sees_the_batch(store: trailstore.Store) -> None:
+    with store.batch() as batch:
+        for i in range(3):
+            store.cases.add_case(9, f"Batched {i}", **case_fields_for(1))
+        titles = [c["title"] for c in store.cases.get_cases_bulk(1, section_id=9)]
+        assert titles == ["Batched 0", "Batched 1", "Batched 2"]
+        batch.rollback()
+    assert store.cases.get_cases_bulk(1, section_id=9) == []
+
+
+def test_query_parameters_are_encoded_by_the_core(store: trailstore.Store) -> None:
+    # A nested list is no query parameter: the core's refusal, the same as C's.
+    with pytest.raises(trailstore.ValidationError) as info:
+        store.cases.get_cases(1, priority_id=[[3]])
+    assert info.value.field == "priority_id"
+    assert str(info.value) == (
+        "Field :priority_id must be a number, a string, a boolean, or a list of them."
+    )
+    # None leaves a parameter out; a frozenset is a list like any other.
+    every = store.cases.get_cases_bulk(1, priority_id=None)
+    assert len(every) == 198
+    high = store.cases.get_cases_bulk(1, priority_id=frozenset({4, 3}))
+    assert high == [c for c in every if c["priority_id"] in (3, 4)]
+
+
 def test_add_case(store: trailstore.Store) -> None:
     case = store.cases.add_case(
         3,

@@ -216,6 +216,35 @@ def test_sync_is_refused_inside_a_batch(pulled: trailstore.Store, server: Server
     assert pulled.pull(**server.credentials())["first"] is False
 
 
+def test_sync_is_refused_inside_a_batch_before_any_request(local: trailstore.Store) -> None:
+    # Nothing listens on the URL: a refusal that came after the first request would be a
+    # RemoteError.
+    with local.batch():
+        with pytest.raises(trailstore.BusyError, match="before pull"):
+            local.pull("http://127.0.0.1:9/", "someone@example.com", SERVER_KEY)
+        with pytest.raises(trailstore.BusyError, match="before push"):
+            local.push("http://127.0.0.1:9/", "someone@example.com", SERVER_KEY)
+
+
+def test_a_key_the_server_echoes_is_hidden(local: trailstore.Store, server: Server) -> None:
+    # The URL puts the key where the server reads the method's name, and the server's 404
+    # names that method: the server echoes the key.
+    url = f"{server.url}index.php?/api/v2/{server.key}&echo="
+    with pytest.raises(AssertionError, match=f"Unknown method '{SERVER_KEY}'"):
+        server.request(f"{server.key}&echo=")
+    # The core scrubs every error of pull and push of the key before Python sees it (a pending
+    # change makes push send a request too).
+    local.projects.add_project("Pending locally")
+    for sync in (local.pull, local.push):
+        with pytest.raises(trailstore.RemoteError) as info:
+            sync(url, server.user, server.key)
+        err = info.value
+        assert "Unknown method '<hidden>'" in str(err)
+        for text in (str(err), repr(err), repr(err.args)):
+            assert SERVER_KEY not in text
+    assert files_containing(Path(local.path), SERVER_KEY) == []
+
+
 # -- Push ---------------------------------------------------------------------------------------
 
 

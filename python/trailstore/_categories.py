@@ -2,23 +2,18 @@
 
 ``store.cases.get_case(1)`` here is ``api.cases.get_case(1)`` there: the same method names,
 arguments and return shapes, so harness code written for that client runs against a local store by
-swapping the constructor. Each method only builds the TestRail route and body; the store applies
-TestRail's rules.
+swapping the constructor. Each method only names the TestRail endpoint, its query parameters and
+its body; the store applies TestRail's rules.
 
-Query parameters are converted as that client converts them: ``True``/``False`` to ``1``/``0``, a
-list, tuple or set to ``"1,2,3"``, a ``datetime`` to its UNIX time rounded to an int, an ``Enum``
-to its value; ``None`` leaves the parameter out. Body values are converted the same way by the
-native module (``datetime`` to int, ``Enum`` to its value).
+Query parameters and bodies are converted by the native module as that client converts them (a
+``datetime`` to its UNIX time rounded to an int, an ``Enum`` to its value, a set to its items in
+order) and encoded by the core: ``True``/``False`` as ``1``/``0``, a list as ``"1,2,3"``, ``None``
+left out. The ``*_bulk`` methods get every page from the core, read on one snapshot.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import Enum
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
-from urllib.parse import quote
-
-from ._native import PAGE_MAX
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 __all__ = [
     "JSONDict",
@@ -39,65 +34,31 @@ __all__ = [
 #: A TestRail entity or page, as the JSON object TestRail answers with.
 JSONDict = Dict[str, Any]
 
-#: ``call(route, body)``: how a category reaches the store (through the thread's batch, if any).
+#: ``call(endpoint, params=None, body=None)``: how a category calls the store (in the thread's
+#: batch, if any).
 Caller = Callable[..., Any]
+#: ``list_all(endpoint, params=None)``: every item of a list endpoint, across all its pages.
+Lister = Callable[..., List[JSONDict]]
 
 
-def _query_value(value: Any) -> str:
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-        return ",".join(str(i.value if isinstance(i, Enum) else i) for i in items)
-    if isinstance(value, datetime):
-        return str(round(value.timestamp()))
-    return str(value)
-
-
-def route(endpoint: str, params: Optional[Dict[str, Any]] = None) -> str:
-    """The TestRail route for ``endpoint`` with query ``params`` (``get_cases/1&suite_id=2``).
-
-    Values are converted as ``testrail-api`` converts GET parameters and percent-encoded;
-    ``None`` values are left out.
-    """
-    if not params:
-        return endpoint
-    parts = [endpoint]
-    for key, value in params.items():
-        if value is None:
-            continue
-        parts.append(f"{quote(str(key), safe='')}={quote(_query_value(value), safe=',')}")
-    return "&".join(parts)
-
-
-def _bulk(fetch: Callable[..., Any], key: str, *args: Any, **kwargs: Any) -> List[JSONDict]:
-    """Every item of a paged list: pages of ``PAGE_MAX`` until a short page, as testrail-api's
-    ``*_bulk`` methods do."""
+def _unpaged(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The filters of a ``*_bulk`` method, which pages for itself (testrail-api's rule)."""
     if "limit" in kwargs or "offset" in kwargs:
         raise TypeError(
             "limit and offset are managed automatically by *_bulk methods, "
             "use the regular method instead"
         )
-    items: List[JSONDict] = []
-    offset = 0
-    while True:
-        page = fetch(*args, **kwargs, offset=offset, limit=PAGE_MAX)
-        chunk = page[key] or []
-        items.extend(chunk)
-        if len(chunk) < PAGE_MAX:
-            return items
-        offset += PAGE_MAX
+    return kwargs
 
 
 class _Category:
     """One group of API methods bound to a store."""
 
-    __slots__ = ("_call",)
+    __slots__ = ("_call", "_all")
 
-    def __init__(self, call: Caller) -> None:
+    def __init__(self, call: Caller, list_all: Lister) -> None:
         self._call = call
+        self._all = list_all
 
 
 class Cases(_Category):
@@ -119,17 +80,15 @@ class Cases(_Category):
         ``refs``, ``filter`` (text in the title), ``limit`` (at most 250) and ``offset``. The page
         is ``{"offset", "limit", "size", "_links", "cases": [...]}``.
         """
-        return self._call(route(f"get_cases/{project_id}", kwargs))
+        return self._call(f"get_cases/{project_id}", kwargs)
 
     def get_cases_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
         """Returns every case matching the filters of :meth:`get_cases`, across all pages."""
-        return _bulk(self.get_cases, "cases", project_id, **kwargs)
+        return self._all(f"get_cases/{project_id}", _unpaged(kwargs))
 
     def get_history_for_case(self, case_id: int, limit: int = 250, offset: int = 0) -> JSONDict:
         """Returns one page of a case's change history, newest first, under ``history``."""
-        return self._call(
-            route(f"get_history_for_case/{case_id}", {"limit": limit, "offset": offset})
-        )
+        return self._call(f"get_history_for_case/{case_id}", {"limit": limit, "offset": offset})
 
     def add_case(self, section_id: int, title: str, **kwargs: Any) -> JSONDict:
         """Adds a case to section ``section_id`` and returns it.
@@ -137,12 +96,12 @@ class Cases(_Category):
         ``kwargs`` are the case's fields in TestRail's names: ``type_id``, ``priority_id``,
         ``estimate``, ``milestone_id``, ``refs``, ``template_id`` and ``custom_*`` fields.
         """
-        return self._call(f"add_case/{section_id}", dict(title=title, **kwargs))
+        return self._call(f"add_case/{section_id}", body=dict(title=title, **kwargs))
 
     def update_case(self, case_id: int, **kwargs: Any) -> JSONDict:
         """Changes the given fields of case ``case_id`` and returns the case (``section_id``
         moves it)."""
-        return self._call(f"update_case/{case_id}", kwargs)
+        return self._call(f"update_case/{case_id}", body=kwargs)
 
     def update_cases(self, case_ids: Sequence[int], suite_id: Optional[int], **kwargs: Any) -> JSONDict:
         """Changes the given fields of several cases at once; returns ``{"updated": [...]}``.
@@ -152,12 +111,12 @@ class Cases(_Category):
         body = dict(kwargs)
         body["case_ids"] = list(case_ids)
         endpoint = "update_cases" if suite_id is None else f"update_cases/{suite_id}"
-        return self._call(endpoint, body)
+        return self._call(endpoint, body=body)
 
     def delete_case(self, case_id: int, soft: int = 0) -> Optional[JSONDict]:
         """Deletes case ``case_id``; returns None. With ``soft=1`` nothing is deleted and the
         counts of what would be are returned."""
-        return self._call(route(f"delete_case/{case_id}", {"soft": soft}))
+        return self._call(f"delete_case/{case_id}", {"soft": soft})
 
     def delete_cases(
         self,
@@ -169,15 +128,13 @@ class Cases(_Category):
         """Deletes several cases of project ``project_id``; ``soft=1`` only counts them."""
         endpoint = f"delete_cases/{suite_id}" if suite_id else "delete_cases"
         return self._call(
-            route(endpoint, {"soft": soft, "project_id": project_id}),
-            {"case_ids": list(case_ids)},
+            endpoint, {"soft": soft, "project_id": project_id}, {"case_ids": list(case_ids)}
         )
 
     def copy_cases_to_section(self, section_id: int, case_ids: Sequence[int]) -> List[JSONDict]:
         """Copies cases into section ``section_id``; returns the new cases."""
         return self._call(
-            f"copy_cases_to_section/{section_id}",
-            {"case_ids": ",".join(map(str, case_ids))},
+            f"copy_cases_to_section/{section_id}", body={"case_ids": ",".join(map(str, case_ids))}
         )
 
     def move_cases_to_section(
@@ -186,7 +143,7 @@ class Cases(_Category):
         """Moves cases into section ``section_id`` of suite ``suite_id`` (same project)."""
         return self._call(
             f"move_cases_to_section/{section_id}",
-            {"case_ids": ",".join(map(str, case_ids)), "suite_id": suite_id},
+            body={"case_ids": ",".join(map(str, case_ids)), "suite_id": suite_id},
         )
 
 
@@ -204,20 +161,19 @@ class Sections(_Category):
     ) -> JSONDict:
         """Returns one page of a suite's sections in tree order, under ``sections``
         (``suite_id`` is required in a multi-suite project)."""
-        params = dict(limit=limit, offset=offset, **kwargs)
-        return self._call(route(f"get_sections/{project_id}", params))
+        return self._call(f"get_sections/{project_id}", dict(limit=limit, offset=offset, **kwargs))
 
     def get_sections_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
         """Returns every section of :meth:`get_sections`, across all pages."""
-        return _bulk(self.get_sections, "sections", project_id, **kwargs)
+        return self._all(f"get_sections/{project_id}", _unpaged(kwargs))
 
     def add_section(self, project_id: int, name: str, **kwargs: Any) -> JSONDict:
         """Adds a section (``description``, ``suite_id``, ``parent_id`` in ``kwargs``)."""
-        return self._call(f"add_section/{project_id}", dict(name=name, **kwargs))
+        return self._call(f"add_section/{project_id}", body=dict(name=name, **kwargs))
 
     def update_section(self, section_id: int, **kwargs: Any) -> JSONDict:
         """Changes a section's ``name`` or ``description``."""
-        return self._call(f"update_section/{section_id}", kwargs)
+        return self._call(f"update_section/{section_id}", body=kwargs)
 
     def move_section(
         self, section_id: int, parent_id: int = 0, after_id: Optional[int] = None
@@ -225,12 +181,12 @@ class Sections(_Category):
         """Moves a section under ``parent_id`` (0: the root), after sibling ``after_id`` (None:
         first)."""
         return self._call(
-            f"move_section/{section_id}", {"parent_id": parent_id, "after_id": after_id}
+            f"move_section/{section_id}", body={"parent_id": parent_id, "after_id": after_id}
         )
 
     def delete_section(self, section_id: int, soft: int = 0) -> Optional[JSONDict]:
         """Deletes a section with its subsections and cases; ``soft=1`` only counts them."""
-        return self._call(route(f"delete_section/{section_id}", {"soft": soft}))
+        return self._call(f"delete_section/{section_id}", {"soft": soft})
 
 
 class Projects(_Category):
@@ -244,16 +200,15 @@ class Projects(_Category):
 
     def get_projects(self, limit: int = 250, offset: int = 0, **kwargs: Any) -> JSONDict:
         """Returns one page of projects under ``projects`` (filter: ``is_completed``)."""
-        params = dict(limit=limit, offset=offset, **kwargs)
-        return self._call(route("get_projects", params))
+        return self._call("get_projects", dict(limit=limit, offset=offset, **kwargs))
 
     def add_project(self, name: str, **kwargs: Any) -> JSONDict:
         """Adds a project (``announcement``, ``show_announcement``, ``suite_mode``)."""
-        return self._call("add_project", dict(name=name, **kwargs))
+        return self._call("add_project", body=dict(name=name, **kwargs))
 
     def update_project(self, project_id: int, **kwargs: Any) -> JSONDict:
         """Changes a project's fields (``is_completed`` among them)."""
-        return self._call(f"update_project/{project_id}", kwargs)
+        return self._call(f"update_project/{project_id}", body=kwargs)
 
     def delete_project(self, project_id: int) -> None:
         """Deletes a project with everything in it."""
@@ -273,23 +228,23 @@ class Suites(_Category):
         self, project_id: int, offset: Optional[int] = None, limit: Optional[int] = None
     ) -> JSONDict:
         """Returns a project's suites, paged under ``suites``."""
-        return self._call(route(f"get_suites/{project_id}", {"offset": offset, "limit": limit}))
+        return self._call(f"get_suites/{project_id}", {"offset": offset, "limit": limit})
 
     def get_suites_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
         """Returns every suite of a project, across all pages."""
-        return _bulk(self.get_suites, "suites", project_id, **kwargs)
+        return self._all(f"get_suites/{project_id}", _unpaged(kwargs))
 
     def add_suite(self, project_id: int, name: str, **kwargs: Any) -> JSONDict:
         """Adds a suite to a multi-suite project (``description`` in ``kwargs``)."""
-        return self._call(f"add_suite/{project_id}", dict(name=name, **kwargs))
+        return self._call(f"add_suite/{project_id}", body=dict(name=name, **kwargs))
 
     def update_suite(self, suite_id: int, **kwargs: Any) -> JSONDict:
         """Changes a suite's ``name`` or ``description``."""
-        return self._call(f"update_suite/{suite_id}", kwargs)
+        return self._call(f"update_suite/{suite_id}", body=kwargs)
 
     def delete_suite(self, suite_id: int, soft: int = 0) -> Optional[JSONDict]:
         """Deletes a suite with its sections and cases; ``soft=1`` only counts them."""
-        return self._call(route(f"delete_suite/{suite_id}", {"soft": soft}))
+        return self._call(f"delete_suite/{suite_id}", {"soft": soft})
 
 
 class CaseFields(_Category):
@@ -307,8 +262,7 @@ class CaseFields(_Category):
         """Adds a custom case field (``type`` as TestRail names it: ``"String"``,
         ``"Dropdown"``...); ``description``, ``include_all``, ``template_ids`` in ``kwargs``."""
         return self._call(
-            "add_case_field",
-            dict(type=type, name=name, label=label, configs=configs, **kwargs),
+            "add_case_field", body=dict(type=type, name=name, label=label, configs=configs, **kwargs)
         )
 
 
@@ -361,7 +315,7 @@ class Users(_Category):
 
     def get_user_by_email(self, email: str) -> JSONDict:
         """Returns the user with this email address (case-insensitive)."""
-        return self._call(route("get_user_by_email", {"email": email}))
+        return self._call("get_user_by_email", {"email": email})
 
     def get_users(
         self,
@@ -372,11 +326,12 @@ class Users(_Category):
         """Returns the users: a list, or a page under ``users`` when ``offset`` or ``limit`` is
         given."""
         endpoint = f"get_users/{project_id}" if project_id else "get_users"
-        return self._call(route(endpoint, {"offset": offset, "limit": limit}))
+        return self._call(endpoint, {"offset": offset, "limit": limit})
 
     def get_users_bulk(self, project_id: Optional[int] = None, **kwargs: Any) -> List[JSONDict]:
         """Returns every user, across all pages."""
-        return _bulk(self.get_users, "users", project_id, **kwargs)
+        endpoint = f"get_users/{project_id}" if project_id else "get_users"
+        return self._all(endpoint, _unpaged(kwargs))
 
 
 class Milestones(_Category):
@@ -393,12 +348,13 @@ class Milestones(_Category):
     ) -> JSONDict:
         """Returns one page of a project's milestones (filters: ``is_completed``,
         ``is_started``)."""
-        params = dict(limit=limit, offset=offset, **kwargs)
-        return self._call(route(f"get_milestones/{project_id}", params))
+        return self._call(
+            f"get_milestones/{project_id}", dict(limit=limit, offset=offset, **kwargs)
+        )
 
     def get_milestones_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
         """Returns every milestone of a project, across all pages."""
-        return _bulk(self.get_milestones, "milestones", project_id, **kwargs)
+        return self._all(f"get_milestones/{project_id}", _unpaged(kwargs))
 
 
 class Journal(_Category):
@@ -420,17 +376,12 @@ class Journal(_Category):
     ) -> JSONDict:
         """Returns one page of entries after sequence number ``since``, oldest first, under
         ``journal``; ``state`` keeps entries in that push state (``"pending"``, ``"done"``...)."""
-        params: Dict[str, Union[int, str, None]] = {
-            "since": since,
-            "state": state,
-            "limit": limit,
-            "offset": offset,
-        }
-        return self._call(route("x_get_journal", params))
+        params = {"since": since, "state": state, "limit": limit, "offset": offset}
+        return self._call("x_get_journal", params)
 
     def entries(self, since: int = 0, state: Optional[str] = None) -> List[JSONDict]:
         """Returns every entry after ``since`` (in push state ``state``, if given), oldest first."""
-        return _bulk(self.get_journal, "journal", since=since, state=state)
+        return self._all("x_get_journal", {"since": since, "state": state})
 
     def pending(self, since: int = 0) -> List[JSONDict]:
         """Returns the entries not yet pushed to a server, oldest first."""
@@ -439,13 +390,7 @@ class Journal(_Category):
     def history(self, case_id: int) -> List[JSONDict]:
         """Returns a case's whole change history, newest first (every page of
         ``get_history_for_case``)."""
-
-        def page(case_id: int, limit: int, offset: int) -> Any:
-            return self._call(
-                route(f"get_history_for_case/{case_id}", {"limit": limit, "offset": offset})
-            )
-
-        return _bulk(page, "history", case_id)
+        return self._all(f"get_history_for_case/{case_id}")
 
 
 class _Unset:
@@ -482,11 +427,7 @@ class Conflicts(_Category):
         ``"pull"`` or ``"push"``. ``field`` is ``"deleted"`` when one side deleted what the other
         changed.
         """
-
-        def page(limit: int, offset: int) -> Any:
-            return self._call(route("x_get_conflicts", {"limit": limit, "offset": offset}))
-
-        return _bulk(page, "conflicts")
+        return self._all("x_get_conflicts")
 
     def resolve(self, key: str, keep: Optional[str] = None, *, value: Any = _UNSET) -> JSONDict:
         """Settles conflict ``key``: ``keep="local"``, ``keep="server"``, or a new ``value=``.
@@ -511,4 +452,4 @@ class Conflicts(_Category):
             raise TypeError('resolve() needs keep="local", keep="server" or value=...')
         else:
             raise ValueError(f'keep must be "local" or "server", not {keep!r}')
-        return self._call("x_resolve_conflict", body)
+        return self._call("x_resolve_conflict", body=body)

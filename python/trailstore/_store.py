@@ -7,7 +7,7 @@ import threading
 import weakref
 from datetime import datetime
 from types import TracebackType
-from typing import AbstractSet, Any, Dict, Iterable, Mapping, Optional, Sequence, Type, Union
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Type, Union
 
 from . import _native
 from ._categories import (
@@ -23,7 +23,6 @@ from ._categories import (
     Suites,
     Templates,
     Users,
-    route,
 )
 
 __all__ = ["Store", "Batch"]
@@ -178,31 +177,39 @@ class Store:
         """Opens the store in folder ``path``, creating it (empty) if it does not exist."""
         self._native = _native.NativeStore(os.fspath(path))
         self._thread = _ThreadBatch()
-        call = self._call
-        self.cases = Cases(call)
-        self.sections = Sections(call)
-        self.suites = Suites(call)
-        self.projects = Projects(call)
-        self.case_fields = CaseFields(call)
-        self.case_types = CaseTypes(call)
-        self.priorities = Priorities(call)
-        self.templates = Templates(call)
-        self.users = Users(call)
-        self.milestones = Milestones(call)
-        self.journal = Journal(call)
-        self.conflicts = Conflicts(call)
+        call, list_all = self._call_with, self._list_all
+        self.cases = Cases(call, list_all)
+        self.sections = Sections(call, list_all)
+        self.suites = Suites(call, list_all)
+        self.projects = Projects(call, list_all)
+        self.case_fields = CaseFields(call, list_all)
+        self.case_types = CaseTypes(call, list_all)
+        self.priorities = Priorities(call, list_all)
+        self.templates = Templates(call, list_all)
+        self.users = Users(call, list_all)
+        self.milestones = Milestones(call, list_all)
+        self.journal = Journal(call, list_all)
+        self.conflicts = Conflicts(call, list_all)
 
     def _batch_of_thread(self) -> Optional[Batch]:
         ref = self._thread.batch
         return None if ref is None else ref()
 
-    def _call(self, route: str, body: Optional[Mapping[str, Any]] = None) -> Any:
-        ref = self._thread.batch
-        if ref is not None:
-            batch = ref()
-            if batch is not None:
-                return batch._native.call(route, body)
-        return self._native.call(route, body)
+    def _target(self) -> Union[_native.NativeStore, _native.NativeBatch]:
+        """Where this thread's calls run: its open batch, else the store."""
+        batch = self._batch_of_thread()
+        return self._native if batch is None else batch._native
+
+    def _call_with(
+        self,
+        endpoint: str,
+        params: Optional[Dict[str, Any]] = None,
+        body: Optional[Mapping[str, Any]] = None,
+    ) -> Any:
+        return self._target().call_with(endpoint, params, body)
+
+    def _list_all(self, endpoint: str, params: Optional[Dict[str, Any]] = None) -> List[Any]:
+        return self._target().list_all(endpoint, params)
 
     def _forget_batch(self, batch: Batch) -> None:
         if self._batch_of_thread() is batch:
@@ -216,7 +223,7 @@ class Store:
         dict. Returns TestRail's JSON as dicts and lists, or None for an empty answer (deletes).
         Inside a batch of this thread, the call runs in the batch.
         """
-        return self._call(route, body)
+        return self._target().call(route, body)
 
     def batch(self) -> Batch:
         """Starts a batch of writes on this thread; use it as a context manager.
@@ -311,7 +318,7 @@ class Store:
                 )
             params[name] = values
         params.update(limit=limit, offset=offset, count=bool(count), highlight=bool(highlight))
-        return self._call(route(f"x_search_cases/{project_id}", params))
+        return self._call_with(f"x_search_cases/{project_id}", params)
 
     def pull(
         self,
@@ -342,9 +349,9 @@ class Store:
         "requests"}``. A server that refuses the request or cannot be reached raises
         :class:`trailstore.RemoteError`; missing credentials raise
         :class:`trailstore.BadRequestError`. The GIL is released while it runs. Not allowed
-        while this thread has a batch open (:class:`trailstore.BusyError`).
+        while this thread has a batch open (:class:`trailstore.BusyError`, before anything is
+        fetched).
         """
-        self._refuse_in_batch("pull")
         if projects is None:
             ids = None
         elif isinstance(projects, int):
@@ -386,7 +393,6 @@ class Store:
         or cannot be reached (the journal stays intact). The GIL is released while it runs.
         Not allowed while this thread has a batch open (:class:`trailstore.BusyError`).
         """
-        self._refuse_in_batch("push")
         return self._native.push(
             url,
             user,
@@ -394,14 +400,6 @@ class Store:
             dry_run=dry_run,
             config=None if config is None else os.fspath(config),
         )
-
-    def _refuse_in_batch(self, what: str) -> None:
-        # The core would refuse too, but only once pull has fetched everything.
-        batch = self._batch_of_thread()
-        if batch is not None and batch.is_open:
-            raise _native.BusyError(
-                f"A batch is open on this thread; commit or roll it back before {what}()."
-            )
 
     def stats(self) -> Dict[str, Any]:
         """Counts of what the store holds, with its path and format, data and journal versions."""

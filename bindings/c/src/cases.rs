@@ -1,51 +1,19 @@
-//! Typed helpers for the everyday calls. Each builds a TestRail route and calls the dispatcher;
-//! the lists follow `_links.next` the way TestRail clients do, so every page is returned.
+//! Typed helpers for the everyday calls. Each builds a TestRail route and calls the core; the
+//! lists are the core's `Store::list_all` (every page, read on one snapshot).
 
 use std::ffi::c_char;
 
 use serde_json::Value;
-use trailstore_core::{Error, Store};
+use trailstore_core::{Error, Request, Store};
 
 use crate::error::{guard, trailstore_status, Failure};
 use crate::ffi::{arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
-/// Calls `route` and every page after it (`_links.next`), and returns the items under `key` of
-/// all pages as one JSON array.
-pub(crate) fn all_pages(store: &Store, first: String, key: &str) -> Result<Value, Error> {
-    let mut items = Vec::new();
-    let mut route = first;
-    loop {
-        let page = store.call(&route, None)?.into_value();
-        let Value::Object(mut page) = page else {
-            return Err(Error::Internal {
-                detail: format!("{route} did not answer a page"),
-            });
-        };
-        match page.remove(key) {
-            Some(Value::Array(list)) if !list.is_empty() => items.extend(list),
-            Some(Value::Array(_)) => break,
-            _ => {
-                return Err(Error::Internal {
-                    detail: format!("the page of {route} has no list {key:?}"),
-                })
-            }
-        }
-        match page.get("_links").and_then(|l| l.get("next")) {
-            Some(Value::String(next)) if *next != route => route = next.clone(),
-            _ => break,
-        }
-    }
-    Ok(Value::Array(items))
-}
-
-fn id_of(entity: &Value, key: &str, route: &str) -> Result<u64, Error> {
-    entity
-        .get(key)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| Error::Internal {
-            detail: format!("{route} answered without {key}"),
-        })
+/// Every item of the list route `route`, as JSON array text.
+pub(crate) fn list_all(store: &Store, route: &str) -> Result<String, Error> {
+    let items = store.list_all(&Request::parse(route, None)?)?;
+    Ok(Value::Array(items).to_string())
 }
 
 /// The shared body of the helpers that answer JSON text.
@@ -166,17 +134,15 @@ pub unsafe extern "C" fn trailstore_case_get_history(
     // SAFETY: forwarded from the caller.
     unsafe {
         answer(store, out_json, |s| {
-            let route = format!("get_history_for_case/{case_id}");
-            Ok(all_pages(s, route, "history")?.to_string())
+            Ok(list_all(s, &format!("get_history_for_case/{case_id}"))?)
         })
     }
 }
 
 /// Every case of a section (not of its subsections), in TestRail's order, as a JSON array in
-/// `*out_json`: `get_cases/{project_id}&suite_id=..&section_id={section_id}`, every page.
-///
-/// Each page is read on its own snapshot: a write made while the pages are read may show on one
-/// page and not on another.
+/// `*out_json`: what `get_cases/{project_id}&suite_id=..&section_id={section_id}` lists, every
+/// page. The section, its suite and its cases are read on one snapshot, so a write made
+/// meanwhile shows in the whole list or not at all.
 ///
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` is NULL or writable.
@@ -189,15 +155,10 @@ pub unsafe extern "C" fn trailstore_section_get_cases(
     // SAFETY: forwarded from the caller.
     unsafe {
         answer(store, out_json, |s| {
-            let route = format!("get_section/{section_id}");
-            let section = s.call(&route, None)?.into_value();
-            let suite_id = id_of(&section, "suite_id", &route)?;
-            let route = format!("get_suite/{suite_id}");
-            let suite = s.call(&route, None)?.into_value();
-            let project_id = id_of(&suite, "project_id", &route)?;
-            let route =
-                format!("get_cases/{project_id}&suite_id={suite_id}&section_id={section_id}");
-            Ok(all_pages(s, route, "cases")?.to_string())
+            // `section_cases` takes any number; the route parser refuses an id out of range
+            // (`VALIDATION`) as `get_section/{id}` does.
+            Request::parse(&format!("get_section/{section_id}"), None)?;
+            Ok(Value::Array(s.section_cases(section_id)?).to_string())
         })
     }
 }
@@ -217,8 +178,10 @@ pub unsafe extern "C" fn trailstore_journal_get_pending(
     // SAFETY: forwarded from the caller.
     unsafe {
         answer(store, out_json, |s| {
-            let route = format!("x_get_journal&since={since}&state=pending");
-            Ok(all_pages(s, route, "journal")?.to_string())
+            Ok(list_all(
+                s,
+                &format!("x_get_journal&since={since}&state=pending"),
+            )?)
         })
     }
 }

@@ -190,34 +190,6 @@ impl Failure {
         }
     }
 
-    /// The same failure with every occurrence of each secret in its message and field replaced
-    /// by `<hidden>`. Secrets shorter than [`SECRET_MIN`] bytes are left alone: they cannot be
-    /// told apart from ordinary words (and the core never writes a key into a message anyway;
-    /// this guards against a server that echoes what it was sent).
-    pub(crate) fn scrubbed(self, secrets: &[String]) -> Failure {
-        let secrets: Vec<&str> = secrets
-            .iter()
-            .map(String::as_str)
-            .filter(|s| s.len() >= SECRET_MIN)
-            .collect();
-        let message = self.message();
-        let field = self.field().map(str::to_string);
-        let hits = |t: &str| secrets.iter().any(|s| t.contains(s));
-        if !hits(&message) && !field.as_deref().is_some_and(hits) {
-            return self;
-        }
-        let scrub = |t: &str| {
-            secrets
-                .iter()
-                .fold(t.to_string(), |t, s| t.replace(s, "<hidden>"))
-        };
-        Failure::Described {
-            status: self.status(),
-            message: scrub(&message),
-            field: field.as_deref().map(scrub),
-        }
-    }
-
     fn message(&self) -> String {
         match self {
             Failure::Core(e) => e.to_string(),
@@ -237,9 +209,6 @@ impl Failure {
         }
     }
 }
-
-/// Secrets shorter than this are not scrubbed from messages (see [`Failure::scrubbed`]).
-pub(crate) const SECRET_MIN: usize = 4;
 
 /// A C string from Rust text. C strings end at the first NUL, so an inner NUL (possible in
 /// a message that quotes a JSON string) becomes U+FFFD instead of cutting the text short.
@@ -442,32 +411,6 @@ mod tests {
             let known = text(trailstore_status_name(n)) != "unknown";
             assert_eq!(known, n == 0 || ErrorCode::from_u32(n).is_some(), "{n}");
         }
-    }
-
-    #[test]
-    fn scrubbing_hides_secrets_and_keeps_the_status() {
-        let key = "SENTINEL-KEY-123".to_string();
-        let failure = Failure::Core(Error::Remote {
-            status: Some(401),
-            message: format!("bad key {key} for user"),
-        });
-        let scrubbed = failure.scrubbed(std::slice::from_ref(&key));
-        assert_eq!(scrubbed.status(), trailstore_status::Remote);
-        assert_eq!(
-            scrubbed.message(),
-            "The TestRail server answered 401: bad key <hidden> for user"
-        );
-        // Short "secrets" are not scrubbed (they would mangle ordinary words).
-        let f = Failure::Panic("a b".into()).scrubbed(&["a".into()]);
-        assert_eq!(f.message(), "Internal error in trailstore: panic: a b");
-        // A panic inside `catch` is a failure to scrub, not an unwind.
-        let caught = catch(|| -> Result<(), Failure> { panic!("echo {key}") });
-        let f = caught.unwrap_err().scrubbed(std::slice::from_ref(&key));
-        assert_eq!(
-            f.message(),
-            "Internal error in trailstore: panic: echo <hidden>"
-        );
-        assert_eq!(f.status(), trailstore_status::Internal);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The C ABI of trailstore: `libtrailstore.so` / `libtrailstore.a` and `include/trailstore.h`.
 //!
 //! This crate is thin. It turns C arguments into Rust values, calls the core crate (the same
-//! `Store::call` dispatcher every front uses) and turns the answer back into C values. It holds no
-//! TestRail rule of its own: validation, paging and ids all stay in the core.
+//! dispatcher every front uses) and turns the answer back into C values. It holds no TestRail rule
+//! of its own: validation, paging, query encoding, ids, the pull and push options and the
+//! scrubbing of secrets all stay in the core.
 //!
 //! Conventions (those of rustls-ffi):
 //! - Names are `trailstore_<thing>_<verb>`; the handle comes first, then inputs, then out-params.

@@ -2,8 +2,10 @@
 
 use std::ffi::c_char;
 
+use trailstore_core::Request;
+
 use crate::error::{guard, trailstore_status, Failure};
-use crate::ffi::{arg_opt_object, arg_ref, arg_str, push_param, query_encode, Out};
+use crate::ffi::{arg_opt_object, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
 /// Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`) and
@@ -17,13 +19,13 @@ use crate::store::trailstore_store;
 ///
 /// `options_json` is NULL (or `""`) or a JSON object of the route's other parameters:
 /// `{"section_id": 5, "priority_id": [3, 4], "limit": 20, "count": true}`. Each member becomes
-/// a query parameter as TestRail clients send them: a list as `3,4`, `true`/`false` as `1`/`0`,
-/// `null` left out. The parameters are `suite_id`, `section_id` (with its subsections),
-/// `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`, `updated_by`,
-/// `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX seconds, strict),
-/// `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by default, at most 250),
-/// `offset`, `count` (adds `total`) and `highlight` (`false` leaves out the snippets). Others are
-/// ignored, as the route ignores them.
+/// a query parameter, encoded by the core as TestRail clients send them: a list as `3,4`,
+/// `true`/`false` as `1`/`0`, `null` left out. The parameters are `suite_id`, `section_id` (with
+/// its subsections), `priority_id`, `type_id`, `template_id`, `milestone_id`, `created_by`,
+/// `updated_by`, `created_after`, `created_before`, `updated_after`, `updated_before` (UNIX
+/// seconds, strict), `custom_<dropdown, multi-select or checkbox field>`, `limit` (50 by
+/// default, at most 250), `offset`, `count` (adds `total`) and `highlight` (`false` leaves out
+/// the snippets). Others are ignored, as the route ignores them.
 ///
 /// A search sees every write that returned before it. Inside a batch it sees what was committed
 /// before the batch.
@@ -50,21 +52,19 @@ pub unsafe extern "C" fn trailstore_cases_search(
         let query = unsafe { arg_str(query, "query") }?;
         let options = unsafe { arg_opt_object(options_json, "options_json") }?;
         let out = Out::new(out_json, "out_json")?;
-        let mut route = format!("x_search_cases/{project_id}");
+        let mut params = options.unwrap_or_default();
+        // The route would take the last of two queries silently: a `q` option is a mistake.
+        if params.contains_key("q") {
+            return Err(Failure::validation(
+                "q",
+                "Field :q is not an option of trailstore_cases_search (the query is its own argument).",
+            ));
+        }
         if !query.is_empty() {
-            route.push_str("&q=");
-            query_encode(query, &mut route);
+            params.insert("q".into(), query.into());
         }
-        for (key, value) in options.iter().flatten() {
-            if key == "q" {
-                return Err(Failure::validation(
-                    "q",
-                    "Field :q is the query argument of trailstore_cases_search, not an option.",
-                ));
-            }
-            push_param(&mut route, key, value)?;
-        }
-        let response = store.store.call(&route, None)?;
+        let request = Request::with_params(&format!("x_search_cases/{project_id}"), &params, None)?;
+        let response = store.store.answer_request(&request)?;
         out.set_string(response.to_text());
         Ok(())
     })

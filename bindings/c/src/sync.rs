@@ -1,144 +1,68 @@
 //! Sync with a TestRail server (`trailstore pull` and `trailstore push`), and the conflicts they
 //! record.
 //!
-//! Credentials are resolved by the core (`Remote::resolve`): the arguments, then `TESTRAIL_URL`
-//! / `TESTRAIL_USER` / `TESTRAIL_KEY`, then the owner-only config file. The key lives in memory
-//! for the requests only. The core never writes it into a message; on top of that, every failure
-//! of these functions is scrubbed of the key (and of a password in the URL) before it becomes the
-//! thread's last error, so not even a server that echoes what it was sent can put it there.
+//! The core does the work and keeps its rules: the options (`PullOptions::from_json`,
+//! `PushOptions::from_json`, `config_option`), the credentials (`Remote::resolve`: the
+//! arguments, then `TESTRAIL_URL` / `TESTRAIL_USER` / `TESTRAIL_KEY`, then the owner-only config
+//! file) and the scrubbing of the key and of a URL's password from every error, so not even a
+//! server that echoes what it was sent can put them in the thread's last error.
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 
 use serde_json::{Map, Value};
-use trailstore_core::{Error, PullOptions, PushOptions, Remote, Store};
+use trailstore_core::{config_option, Error, PullOptions, PushOptions, Remote, Store};
 
 use crate::error::{catch, guard, trailstore_status, Failure};
 use crate::ffi::{arg_opt_object, arg_opt_str, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
-/// The password of a URL's user info (`https://user:password@host/`), if it has one.
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
-    Some(userinfo.split_once(':')?.1.to_string())
-}
-
-/// Everything that could be a key: the argument, the environment's, a password in the URL.
-fn known_secrets(url: Option<&str>, key: Option<&str>) -> Vec<String> {
-    let mut secrets: Vec<String> = key.map(str::to_string).into_iter().collect();
-    secrets.extend(std::env::var("TESTRAIL_KEY").ok());
-    for u in url
-        .map(str::to_string)
-        .into_iter()
-        .chain(std::env::var("TESTRAIL_URL").ok())
-    {
-        secrets.extend(url_password(&u));
-    }
-    secrets
-}
-
-/// The options of pull or push: a JSON object whose members are all in `known`.
-fn options(
-    options: Option<Map<String, Value>>,
-    function: &str,
-    known: &[&str],
-) -> Result<Map<String, Value>, Failure> {
-    let options = options.unwrap_or_default();
-    if let Some(unknown) = options.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(Failure::validation(
-            unknown.as_str(),
-            format!(
-                "Field :{unknown} is not an option of {function} (it takes {}).",
-                known.join(", ")
-            ),
-        ));
-    }
-    Ok(options)
-}
-
-fn bool_option(options: &Map<String, Value>, key: &str, default: bool) -> Result<bool, Failure> {
-    match options.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(Failure::validation(
-            key,
-            format!("Field :{key} must be true or false."),
-        )),
+/// A panic in pull or push with the remote's secrets scrubbed from its message: the core scrubs
+/// the errors it returns, but a panic unwinds past it.
+fn scrub_panic(remote: &Remote, failure: Failure) -> Failure {
+    match failure {
+        Failure::Panic(what) => match remote.scrub(Error::Internal { detail: what }) {
+            Error::Internal { detail } => Failure::Panic(detail),
+            other => other.into(),
+        },
+        other => other,
     }
 }
 
-fn path_option(options: &Map<String, Value>, key: &str) -> Result<Option<PathBuf>, Failure> {
-    match options.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() => Ok(Some(PathBuf::from(s))),
-        Some(_) => Err(Failure::validation(
-            key,
-            format!("Field :{key} must be the path of a file."),
-        )),
-    }
-}
-
-fn projects_option(options: &Map<String, Value>) -> Result<Vec<u64>, Failure> {
-    let bad = || {
-        Failure::validation(
-            "projects",
-            "Field :projects must be a project id or a list of project ids.",
-        )
-    };
-    let id = |v: &Value| v.as_u64().filter(|id| *id >= 1).ok_or_else(bad);
-    match options.get("projects") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items.iter().map(id).collect(),
-        Some(v) => Ok(vec![id(v)?]),
-    }
-}
-
-/// The shared body of pull and push: reads the arguments, resolves the remote, runs `sync` and
-/// writes its report; any failure is scrubbed of every secret it could contain.
+/// The shared body of pull and push: reads the arguments, reads the options with `options`,
+/// resolves the remote, runs `run` and writes its report.
 ///
 /// # Safety
 /// As the exported functions.
 #[allow(clippy::too_many_arguments)]
-unsafe fn sync(
+unsafe fn sync<O>(
     store: *const trailstore_store,
     url: *const c_char,
     user: *const c_char,
     key: *const c_char,
     options_json: *const c_char,
     out_report_json: *mut *mut c_char,
-    function: &'static str,
-    known: &[&str],
-    run: impl FnOnce(&Store, &Remote, &Map<String, Value>) -> Result<Value, Failure>,
+    options: impl FnOnce(&Map<String, Value>) -> Result<O, Error>,
+    run: impl FnOnce(&Store, &Remote, &O) -> Result<Value, Error>,
 ) -> trailstore_status {
     guard(|| {
-        // The key first: from here on every failure is scrubbed of it.
         // SAFETY: forwarded from the caller.
-        let key = unsafe { arg_opt_str(key, "key") }?;
+        let store = unsafe { arg_ref(store, "store") }?;
         let url = unsafe { arg_opt_str(url, "url") }?;
-        let mut secrets = known_secrets(url, key);
-        catch(|| {
-            // SAFETY: forwarded from the caller.
-            let store = unsafe { arg_ref(store, "store") }?;
-            let user = unsafe { arg_opt_str(user, "user") }?;
-            let options_map = unsafe { arg_opt_object(options_json, "options_json") }?;
-            let out = Out::new(out_report_json, "out_report_json")?;
-            let opts = options(options_map, function, known)?;
-            let config = path_option(&opts, "config")?;
-            let remote = Remote::resolve(
-                url.map(str::to_string),
-                user.map(str::to_string),
-                key.map(str::to_string),
-                config.as_deref(),
-            )?;
-            secrets.push(remote.key.clone());
-            secrets.extend(url_password(&remote.url));
-            let report = run(&store.store, &remote, &opts)?;
-            out.set_string(report.to_string());
-            Ok(())
-        })
-        .map_err(|f| f.scrubbed(&secrets))
+        let user = unsafe { arg_opt_str(user, "user") }?;
+        let key = unsafe { arg_opt_str(key, "key") }?;
+        let map = unsafe { arg_opt_object(options_json, "options_json") }?.unwrap_or_default();
+        let out = Out::new(out_report_json, "out_report_json")?;
+        let opts = options(&map)?;
+        let remote = Remote::resolve(
+            url.map(str::to_string),
+            user.map(str::to_string),
+            key.map(str::to_string),
+            config_option(&map)?.as_deref(),
+        )?;
+        let report = catch(|| Ok(run(&store.store, &remote, &opts)?))
+            .map_err(|f| scrub_panic(&remote, f))?;
+        out.set_string(report.to_string());
+        Ok(())
     })
 }
 
@@ -164,7 +88,8 @@ unsafe fn sync(
 /// with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login or cannot be reached,
 /// `_BAD_REQUEST` when a credential is missing or the store pulls from another server,
 /// `_FORBIDDEN` for a config file others can read, `_VALIDATION` naming an option that is unknown
-/// or of the wrong type. Nothing is written on a failure.
+/// or of the wrong type, `_BUSY` when this thread has a batch open (before anything is fetched).
+/// Nothing is written on a failure.
 ///
 /// # Safety
 /// `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or
@@ -187,16 +112,8 @@ pub unsafe extern "C" fn trailstore_store_pull(
             key,
             options_json,
             out_report_json,
-            "trailstore_store_pull",
-            &["projects", "scan", "config"],
-            |s, remote, opts| {
-                let opts = PullOptions {
-                    projects: projects_option(opts)?,
-                    scan: bool_option(opts, "scan", true)?,
-                    ..PullOptions::default()
-                };
-                Ok(trailstore_core::pull(s, remote, &opts, &mut |_| {})?.to_json())
-            },
+            |map| PullOptions::from_json(map, "trailstore_store_pull"),
+            |s, remote, opts| Ok(trailstore_core::pull(s, remote, opts, &mut |_| {})?.to_json()),
         )
     }
 }
@@ -219,7 +136,7 @@ pub unsafe extern "C" fn trailstore_store_pull(
 ///
 /// Fails with `TRAILSTORE_STATUS_REMOTE` when the server refuses the login (401, 403) or cannot
 /// be reached (the journal stays as it was), `_BAD_REQUEST` for a missing credential,
-/// `_VALIDATION` naming an option that is unknown or of the wrong type.
+/// `_VALIDATION` naming an option that is unknown or of the wrong type, `_BUSY` as for pull.
 ///
 /// # Safety
 /// `store` is NULL or a live handle; `url`, `user`, `key` and `options_json` are NULL or
@@ -242,15 +159,8 @@ pub unsafe extern "C" fn trailstore_store_push(
             key,
             options_json,
             out_report_json,
-            "trailstore_store_push",
-            &["dry_run", "config"],
-            |s, remote, opts| {
-                let opts = PushOptions {
-                    dry_run: bool_option(opts, "dry_run", false)?,
-                    ..PushOptions::default()
-                };
-                Ok(trailstore_core::push(s, remote, &opts, &mut |_| {})?.to_json())
-            },
+            |map| PushOptions::from_json(map, "trailstore_store_push"),
+            |s, remote, opts| Ok(trailstore_core::push(s, remote, opts, &mut |_| {})?.to_json()),
         )
     }
 }
@@ -273,8 +183,7 @@ pub unsafe extern "C" fn trailstore_conflicts_list(
         // SAFETY: forwarded from the caller.
         let store = unsafe { arg_ref(store, "store") }?;
         let out = Out::new(out_json, "out_json")?;
-        let all = crate::cases::all_pages(&store.store, "x_get_conflicts".into(), "conflicts")?;
-        out.set_string(all.to_string());
+        out.set_string(crate::cases::list_all(&store.store, "x_get_conflicts")?);
         Ok(())
     })
 }
@@ -332,14 +241,60 @@ pub unsafe extern "C" fn trailstore_conflicts_resolve(
 mod tests {
     use super::*;
 
+    fn last_message() -> String {
+        // SAFETY: the message is a valid C string until the thread's next fallible call.
+        let text =
+            unsafe { std::ffi::CStr::from_ptr(crate::error::trailstore_last_error_message()) };
+        text.to_str().unwrap().to_string()
+    }
+
+    fn remote(key: &str) -> Remote {
+        Remote::resolve(
+            Some("https://me:url-secret@example.invalid/".into()),
+            Some("me@example.invalid".into()),
+            Some(key.into()),
+            None,
+        )
+        .unwrap()
+    }
+
     #[test]
-    fn url_passwords_are_found() {
+    fn the_core_scrubs_an_error_and_keeps_its_status() {
+        let key = "SENTINEL-KEY-123";
+        let echoed = Error::Remote {
+            status: Some(401),
+            message: format!("bad key {key} for user"),
+        };
+        let status = guard(|| Err(remote(key).scrub(echoed).into()));
+        assert_eq!(status, trailstore_status::Remote);
         assert_eq!(
-            url_password("https://me:s3cret@host/x").as_deref(),
-            Some("s3cret")
+            last_message(),
+            "The TestRail server answered 401: bad key <hidden> for user"
         );
-        assert_eq!(url_password("https://host/a@b"), None);
-        assert_eq!(url_password("https://me@host/"), None);
-        assert_eq!(url_password("host"), None);
+        // Short "secrets" are not scrubbed (they would mangle ordinary words).
+        let status = guard(|| {
+            Err(remote("a")
+                .scrub(Error::Remote {
+                    status: None,
+                    message: "a b".into(),
+                })
+                .into())
+        });
+        assert_eq!(status, trailstore_status::Remote);
+        assert!(last_message().ends_with("a b"), "{}", last_message());
+    }
+
+    #[test]
+    fn a_panic_in_sync_is_scrubbed_of_the_key() {
+        let key = "SENTINEL-KEY-123";
+        // A panic inside `catch` is a failure to scrub, not an unwind.
+        let caught = catch(|| -> Result<(), Failure> { panic!("echo {key} url-secret") });
+        let f = scrub_panic(&remote(key), caught.unwrap_err());
+        assert_eq!(f.status(), trailstore_status::Internal);
+        assert_eq!(guard(|| Err(f)), trailstore_status::Internal);
+        assert_eq!(
+            last_message(),
+            "Internal error in trailstore: panic: echo <hidden> <hidden>"
+        );
     }
 }

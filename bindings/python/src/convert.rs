@@ -1,8 +1,9 @@
 //! serde_json values to Python objects and back, directly (no JSON text in between).
 //!
 //! Python to JSON follows what `testrail-api` sends: `datetime` becomes its UNIX time rounded to
-//! an int, an `Enum` its value, a tuple a list. Anything else that `json.dumps` would refuse is a
-//! `TypeError`; a float that is not finite, or nesting deeper than [`MAX_DEPTH`], a `ValueError`.
+//! an int, an `Enum` its value, a tuple a list (and, in query parameters only, a set its items
+//! in order). Anything else that `json.dumps` would refuse is a `TypeError`; a float that is not
+//! finite, or nesting deeper than [`MAX_DEPTH`], a `ValueError`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,7 +12,9 @@ use std::sync::{Mutex, TryLockError};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{
+    PyBool, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
+};
 use serde::{ser, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -622,6 +625,75 @@ fn from_py_at(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         "Object of type {} is not JSON serializable",
         obj.get_type().name()?
     )))
+}
+
+/// Query parameters given as a dict (`None` for none) as the JSON object
+/// `trailstore::Request::with_params` encodes: each value as [`from_py`] converts it, except that a
+/// set becomes a list of its items in order (a route must not depend on a set's iteration order)
+/// and an int too large for JSON becomes its digits (a query parameter is text, and the core
+/// refuses a number out of range as it refuses any other).
+pub(crate) fn params_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Map<String, Value>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Map::new());
+    };
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "Query parameters must be a dict, not {}",
+            obj.get_type()
+                .name()
+                .map_or_else(|_| "?".into(), |n| n.to_string())
+        ))
+    })?;
+    let mut params = Map::with_capacity(dict.len());
+    for (k, v) in dict.iter() {
+        let value = if let Ok(set) = v.cast::<PySet>() {
+            param_list(set.iter(), true)?
+        } else if let Ok(set) = v.cast::<PyFrozenSet>() {
+            param_list(set.iter(), true)?
+        } else if let Ok(list) = v.cast::<PyList>() {
+            param_list(list.iter(), false)?
+        } else if let Ok(tuple) = v.cast::<PyTuple>() {
+            param_list(tuple.iter(), false)?
+        } else {
+            param_item(&v)?
+        };
+        params.insert(key_of(&k)?, value);
+    }
+    Ok(params)
+}
+
+/// A list parameter's items, sorted when they come from a set.
+fn param_list<'py>(items: impl Iterator<Item = Bound<'py, PyAny>>, sort: bool) -> PyResult<Value> {
+    let mut list = items
+        .map(|item| param_item(&item))
+        .collect::<PyResult<Vec<_>>>()?;
+    if sort {
+        list.sort_by(set_order);
+    }
+    Ok(Value::Array(list))
+}
+
+/// One parameter value (or list item).
+fn param_item(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_instance_of::<PyInt>()
+        && !v.is_instance_of::<PyBool>()
+        && v.extract::<i64>().is_err()
+        && v.extract::<u64>().is_err()
+    {
+        return Ok(Value::String(v.str()?.to_cow()?.into_owned()));
+    }
+    from_py_at(v, 2)
+}
+
+/// The order of a set's items in a parameter: numbers by value, before anything else by its JSON
+/// text (a total order, whatever the set holds).
+fn set_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.to_string().cmp(&b.to_string()),
+    }
 }
 
 /// A dict key as JSON has it: a string (ints, as `json.dumps` writes them, become their digits).

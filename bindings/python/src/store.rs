@@ -10,10 +10,12 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use pyo3::prelude::*;
-use serde_json::Value;
-use trailstore::{Answer, Batch, Error as CoreError, PullOptions, PushOptions, Remote, Store};
+use serde_json::{Map, Value};
+use trailstore::{
+    Answer, Batch, Error as CoreError, PullOptions, PushOptions, Remote, Request, Store,
+};
 
-use crate::convert::{from_py, serialize, to_py};
+use crate::convert::{from_py, params_from_py, serialize, to_py};
 use crate::errors::{boundary, raise, shield};
 use crate::fork;
 
@@ -124,6 +126,49 @@ impl NativeStore {
         })
     }
 
+    /// Calls `endpoint` (`get_cases/1`) with query parameters given as a dict of values, which
+    /// the core encodes as TestRail clients send them (`True` as `1`, `[3, 4]` as `3,4`, `None`
+    /// left out), and an optional body.
+    #[pyo3(signature = (endpoint, params=None, body=None))]
+    fn call_with<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        params: Option<&Bound<'py, PyAny>>,
+        body: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let params = params_from_py(params)?;
+            let body = body_of(body)?;
+            let store = raise(py, self.handle())?;
+            let out = py.detach(move || {
+                shield(|| {
+                    store.answer_request(&Request::with_params(&endpoint, &params, body.as_ref())?)
+                })
+            });
+            answer_to_py(py, raise(py, out)?)
+        })
+    }
+
+    /// Every item of a list route (`get_cases/1` with the parameters of `call_with`), every page
+    /// read by the core on one snapshot; any `limit` and `offset` are the core's.
+    #[pyo3(signature = (endpoint, params=None))]
+    fn list_all<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        params: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let params = params_from_py(params)?;
+            let store = raise(py, self.handle())?;
+            let out = py.detach(move || {
+                shield(|| store.list_all(&Request::with_params(&endpoint, &params, None)?))
+            });
+            serialize(py, &raise(py, out)?)
+        })
+    }
+
     /// Starts a batch: it holds the store's write transaction until it commits or rolls back.
     fn batch(&self, py: Python<'_>) -> PyResult<NativeBatch> {
         boundary(py, || {
@@ -193,7 +238,9 @@ impl NativeStore {
     /// Pulls a TestRail server's state into the store as base state (`trailstore pull`), with
     /// the GIL released; returns the pull report. Credentials come from the arguments, then
     /// TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then the owner-only config file (`config`,
-    /// else the default path); the key is used for the requests only and never reported.
+    /// else the default path); the key is used for the requests only and never reported. The
+    /// core checks the options, refuses a pull while this thread has a batch open, and scrubs
+    /// every error of the key.
     #[pyo3(signature = (url=None, user=None, key=None, *, projects=None, scan=true, config=None))]
     #[allow(clippy::too_many_arguments)]
     fn pull<'py>(
@@ -202,20 +249,19 @@ impl NativeStore {
         url: Option<String>,
         user: Option<String>,
         key: Option<String>,
-        projects: Option<Vec<u64>>,
+        projects: Option<&Bound<'py, PyAny>>,
         scan: bool,
         config: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
+            let mut options = Map::new();
+            options.insert("projects".into(), projects.map(from_py).transpose()?.into());
+            options.insert("scan".into(), scan.into());
             let store = raise(py, self.handle())?;
             let report = py.detach(move || {
                 shield(|| {
+                    let opts = PullOptions::from_json(&options, "pull")?;
                     let remote = Remote::resolve(url, user, key, config.as_deref())?;
-                    let opts = PullOptions {
-                        projects: projects.unwrap_or_default(),
-                        scan,
-                        ..PullOptions::default()
-                    };
                     trailstore::pull(&store, &remote, &opts, &mut |_| {})
                 })
             });
@@ -225,8 +271,8 @@ impl NativeStore {
 
     /// Sends the journal's pending changes to a TestRail server, exactly once (`trailstore
     /// push`), with the GIL released; returns the push report. With `dry_run` nothing is sent
-    /// and the report's `dry_run` lists the requests a push would make. Credentials as for
-    /// `pull`.
+    /// and the report's `dry_run` lists the requests a push would make. Credentials, refusal
+    /// and scrubbing as for `pull`.
     #[pyo3(signature = (url=None, user=None, key=None, *, dry_run=false, config=None))]
     fn push<'py>(
         &self,
@@ -238,14 +284,13 @@ impl NativeStore {
         config: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
+            let mut options = Map::new();
+            options.insert("dry_run".into(), dry_run.into());
             let store = raise(py, self.handle())?;
             let report = py.detach(move || {
                 shield(|| {
+                    let opts = PushOptions::from_json(&options, "push")?;
                     let remote = Remote::resolve(url, user, key, config.as_deref())?;
-                    let opts = PushOptions {
-                        dry_run,
-                        ..PushOptions::default()
-                    };
                     trailstore::push(&store, &remote, &opts, &mut |_| {})
                 })
             });
@@ -367,6 +412,42 @@ impl NativeBatch {
             let body = body_of(body)?;
             let out = self.with_batch(py, move |b| b.answer(&route, body.as_ref()));
             answer_to_py(py, raise(py, out)?)
+        })
+    }
+
+    /// Calls `endpoint` with query parameters inside the batch (see `NativeStore.call_with`).
+    #[pyo3(signature = (endpoint, params=None, body=None))]
+    fn call_with<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        params: Option<&Bound<'py, PyAny>>,
+        body: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let params = params_from_py(params)?;
+            let body = body_of(body)?;
+            let out = self.with_batch(py, move |b| {
+                b.answer_request(&Request::with_params(&endpoint, &params, body.as_ref())?)
+            });
+            answer_to_py(py, raise(py, out)?)
+        })
+    }
+
+    /// Every item of a list route as the batch sees it (see `NativeStore.list_all`).
+    #[pyo3(signature = (endpoint, params=None))]
+    fn list_all<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        params: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let params = params_from_py(params)?;
+            let out = self.with_batch(py, move |b| {
+                b.list_all(&Request::with_params(&endpoint, &params, None)?)
+            });
+            serialize(py, &raise(py, out)?)
         })
     }
 
