@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# The main job: a real end-to-end use of trailstore on the bundled sample snapshot.
-# Builds the CLI, imports the sample, browses it, adds and edits cases offline with custom
-# fields, searches, shows a validation error in TestRail's wording, and reads the change journal.
+# The main job: a real end-to-end use of trailstore, first on a store made by `init` alone (a
+# fresh TestRail), then on the bundled sample snapshot. Builds the CLI, adds a project, a section
+# and a case to the fresh store, imports the sample into another, browses it, adds and edits cases
+# offline with custom fields, searches, shows a validation error in TestRail's wording, and reads
+# the change journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --quiet --bin trailstore
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Build the trailstore CLI (release; the first build on a fresh clone takes a few minutes)"
+# Cargo's own progress lines, so a long first build does not read as a hang.
+cargo build --release --bin trailstore
 ts=target/release/trailstore
+store=target/demo-fresh
+rm -rf "$store"
+run() { printf '$ trailstore %s\n' "$*"; "$ts" --store "$store" "$@"; }
+
+say "A store made by init alone is a fresh TestRail: priorities, types, templates, fields, statuses"
+run init
+run call get_priorities | head -8
+printf '$ trailstore call get_statuses   # (their names)\n'
+"$ts" --store "$store" call get_statuses |
+    python3 -c 'import json,sys; print([s["name"] for s in json.load(sys.stdin)])'
+run call add_project --data '{"name": "Lab rig", "suite_mode": 1}' | head -3
+run call add_section/2130706432 --data '{"name": "Power"}' | head -3
+run cases add --section 2130706432 --title "Calibrate the rig" --field priority_id=2 \
+    --field template_id=2 \
+    --field 'custom_steps_separated=[{"content": "Attach the oscilloscope", "expected": "A flat trace"}]'
+run search oscilloscope
+
 store=target/demo-store
 rm -rf "$store"
-
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ trailstore %s\n' "$*"; "$ts" --store "$store" "$@"; }
 
 say "Create a store (local changes are made as TestRail user 2) and import the sample snapshot"
 run init --user-id 2

@@ -477,3 +477,45 @@ fn init_makes_a_fresh_testrail_and_a_push_with_a_rejected_entry_exits_non_zero()
     assert_eq!(cli(&local, &["init"]).0, 0);
     assert_eq!(Store::open(&local).unwrap().stats().unwrap(), before);
 }
+
+#[test]
+fn the_readmes_first_steps_run_as_written_on_a_store_made_by_init_alone() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("## First steps").unwrap();
+    let block = &readme[start..];
+    let block = &block[block.find("```bash\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    assert!(block.contains("trailstore --store lab init"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-euo")
+        .arg("pipefail")
+        .arg("-c")
+        .arg(format!(
+            "trailstore() {{ \"$TRAILSTORE_BIN\" \"$@\"; }}\n{block}"
+        ))
+        .env("TRAILSTORE_BIN", env!("CARGO_BIN_EXE_trailstore"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Calibrate the rig"), "{stdout}");
+    assert!(stdout.contains("(1 of 1 matches shown)"), "{stdout}");
+    let store = Store::open(dir.path().join("lab")).unwrap();
+    let journal = journal(&store);
+    assert_eq!(journal.len(), 3);
+    let case = ok(&store, "get_case/2130706432", Value::Null);
+    assert_eq!(
+        (
+            case["template_id"].clone(),
+            case["priority_id"].clone(),
+            case["type_id"].clone()
+        ),
+        (json!(2), json!(2), json!(7))
+    );
+}

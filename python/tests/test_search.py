@@ -276,3 +276,13 @@ def test_search_sees_moves_and_sample_edits(store: trailstore.Store) -> None:
     store.cases.update_case(1, section_id=5)
     assert ids_of(store.search(1, "ibexrenamed", section_id=5)) == [1]
     assert store.search(1, "ibexrenamed", section_id=1)["size"] == 0
+
+
+def test_a_search_without_a_project_covers_every_project(store: trailstore.Store) -> None:
+    one = store.cases.add_case(5, "Zyzzyva in the shop", custom_component=1)
+    two = store.cases.add_case(37, "Zyzzyva on the phone", custom_platforms=[1])
+    page = store.search(None, "zyzzyva")
+    assert sorted((hit["project_id"], hit["case"]["id"]) for hit in page["results"]) == sorted(
+        [(1, one["id"]), (2, two["id"])]
+    )
+    assert [hit["case"]["id"] for hit in store.search(1, "zyzzyva")["results"]] == [one["id"]]

@@ -253,7 +253,7 @@ class Store:
 
     def search(
         self,
-        project_id: int,
+        project_id: Optional[int],
         query: str = "",
         *,
         suite_id: Optional[int] = None,
@@ -274,7 +274,8 @@ class Store:
         count: bool = False,
         highlight: bool = True,
     ) -> Dict[str, Any]:
-        """Full-text search over a project's cases, ranked by relevance (``x_search_cases``).
+        """Full-text search over a project's cases, ranked by relevance (``x_search_cases``);
+        ``project_id=None`` searches every project.
 
         ``query`` is in the store's query language: words (all must match), ``OR``, ``NOT`` or
         ``-word``, ``"a phrase"``, ``prefix*``, ``field:word`` (``title``, ``refs``, ``text``,
@@ -290,8 +291,8 @@ class Store:
         seconds), and ``custom``: Dropdown, Multi-select and Checkbox values by system name,
         ``{"custom_component": [2, 3], "custom_is_flaky": True}``.
 
-        Returns one page, ``{"offset", "limit", "size", "_links", "results": [{"score",
-        "highlights", "case"}]}``, each case in ``get_case``'s shape; ``limit`` is at most 250.
+        Returns one page, ``{"offset", "limit", "size", "_links", "results": [{"project_id",
+        "score", "highlights", "case"}]}``, each case in ``get_case``'s shape; ``limit`` is at most 250.
         ``count=True`` adds ``total`` (every match); ``highlight=False`` leaves the snippets
         out. A search sees every write that returned before it.
         """
@@ -318,7 +319,8 @@ class Store:
                 )
             params[name] = values
         params.update(limit=limit, offset=offset, count=bool(count), highlight=bool(highlight))
-        return self._call_with(f"x_search_cases/{project_id}", params)
+        endpoint = "x_search_cases" if project_id is None else f"x_search_cases/{project_id}"
+        return self._call_with(endpoint, params)
 
     def pull(
         self,

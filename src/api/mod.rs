@@ -411,6 +411,8 @@ pub(crate) fn list_all(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Vec<V
 /// The `get_cases` request for the cases of one section: its project and suite looked up on
 /// `tx`, the transaction the cases are then read on.
 pub(crate) fn section_cases_request(tx: &Tx<'_>, section_id: u64) -> Result<Request> {
+    // The range rule of a path id, as `get_section/{id}` applies it.
+    validate::id_text("section_id", &section_id.to_string())?;
     let section = sections::load(tx, "section_id", section_id)?;
     let suite = suites::load(tx, "suite_id", section.suite_id)?;
     Request::parse(

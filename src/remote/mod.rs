@@ -44,7 +44,7 @@ pub fn pull(
     progress: &mut dyn FnMut(PullProgress),
 ) -> Result<PullReport> {
     store.refuse_in_batch("pull")?;
-    pull::run(store, remote, opts, progress).map_err(|e| remote.scrub(e))
+    guarded(remote, "pull", || pull::run(store, remote, opts, progress))
 }
 
 /// Pushes the journal's pending entries to `remote` exactly once (see [`PushOptions`] and the
@@ -56,7 +56,20 @@ pub fn push(
     progress: &mut dyn FnMut(PushProgress),
 ) -> Result<PushReport> {
     store.refuse_in_batch("push")?;
-    push::push(store, remote, opts, progress).map_err(|e| remote.scrub(e))
+    guarded(remote, "push", || push::push(store, remote, opts, progress))
+}
+
+/// Runs a pull or push with a panic turned into [`Error::Internal`], and every error, that one
+/// included, scrubbed of the remote's secrets: no front has to catch or scrub anything itself.
+fn guarded<T>(remote: &Remote, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(Error::internal(format!(
+            "a panic was caught during {what}: {}",
+            crate::store::panic_text(payload.as_ref())
+        ))),
+    };
+    out.map_err(|e| remote.scrub(e))
 }
 
 /// Options of pull and push given as one JSON object (how the C front takes them): each
@@ -361,4 +374,47 @@ fn read_config(path: &Path) -> Result<serde_json::Value> {
     serde_json::from_str(&text).map_err(|e| Error::BadRequest {
         message: format!("The config file {} is not valid JSON: {e}", path.display()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(key: &str) -> Remote {
+        Remote {
+            url: "https://lab:url-secret@example.invalid/".into(),
+            user: "me@example.com".into(),
+            key: key.into(),
+            ca_file: None,
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_sync_is_an_internal_error_scrubbed_of_every_secret() {
+        let key = "SENTINEL-KEY-123";
+        let err =
+            guarded::<()>(&remote(key), "push", || panic!("echo {key} url-secret")).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Internal);
+        assert_eq!(
+            err.to_string(),
+            "Internal error in trailstore: a panic was caught during push: echo <hidden> <hidden>"
+        );
+    }
+
+    #[test]
+    fn errors_are_scrubbed_but_short_secrets_are_left_alone() {
+        let echoed = Error::Remote {
+            status: Some(401),
+            message: "bad key SENTINEL-KEY-123 for user".into(),
+        };
+        let e = remote("SENTINEL-KEY-123").scrub(echoed);
+        assert_eq!(
+            e.to_string(),
+            "The TestRail server answered 401: bad key <hidden> for user"
+        );
+        let short = remote("a").scrub(Error::bad_request("a b"));
+        assert_eq!(short.to_string(), "a b");
+        assert_eq!(url_password("https://u:p4ss@h/x"), Some("p4ss"));
+        assert_eq!(url_password("https://h/x@y"), None);
+    }
 }

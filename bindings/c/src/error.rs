@@ -294,19 +294,6 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> trailstore_st
     }
 }
 
-/// Runs `body`, turning a panic into [`Failure::Panic`]: for bodies that must see their failure
-/// (to scrub it) before [`guard`] records it.
-pub(crate) fn catch<T>(body: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(result) => result,
-        Err(payload) => {
-            let failure = Failure::Panic(panic_message(payload.as_ref()));
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-            Err(failure)
-        }
-    }
-}
-
 /// The panic boundary of an exported function that returns a value instead of a status
 /// (`fallback` when the body panics).
 pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {

@@ -8,10 +8,11 @@ use crate::error::{guard, trailstore_status, Failure};
 use crate::ffi::{arg_opt_object, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
-/// Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`) and
-/// writes the page of results to `*out_json` (free it with `trailstore_string_free()`):
-/// `{"offset", "limit", "size", "total"?, "_links", "results": [{"score", "highlights",
-/// "case"}]}`, ranked by relevance, each case in `get_case`'s shape.
+/// Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`), or of
+/// every project when `project_id` is 0 (`x_search_cases`), and writes the page of results to
+/// `*out_json` (free it with `trailstore_string_free()`): `{"offset", "limit", "size",
+/// "total"?, "_links", "results": [{"project_id", "score", "highlights", "case"}]}`, ranked by
+/// relevance, each case in `get_case`'s shape.
 ///
 /// `query` is the query language of the README's *Search*: words (all must match), `OR`, `NOT`
 /// or `-word`, `"a phrase"`, `prefix*`, `title:` / `refs:` / `text:` / `steps:` / `options:`,
@@ -63,7 +64,11 @@ pub unsafe extern "C" fn trailstore_cases_search(
         if !query.is_empty() {
             params.insert("q".into(), query.into());
         }
-        let request = Request::with_params(&format!("x_search_cases/{project_id}"), &params, None)?;
+        let endpoint = match project_id {
+            0 => "x_search_cases".to_string(),
+            p => format!("x_search_cases/{p}"),
+        };
+        let request = Request::with_params(&endpoint, &params, None)?;
         let response = store.store.answer_request(&request)?;
         out.set_string(response.to_text());
         Ok(())

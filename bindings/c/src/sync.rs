@@ -12,21 +12,9 @@ use std::ffi::c_char;
 use serde_json::{Map, Value};
 use trailstore_core::{config_option, Error, PullOptions, PushOptions, Remote, Store};
 
-use crate::error::{catch, guard, trailstore_status, Failure};
+use crate::error::{guard, trailstore_status};
 use crate::ffi::{arg_opt_object, arg_opt_str, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
-
-/// A panic in pull or push with the remote's secrets scrubbed from its message: the core scrubs
-/// the errors it returns, but a panic unwinds past it.
-fn scrub_panic(remote: &Remote, failure: Failure) -> Failure {
-    match failure {
-        Failure::Panic(what) => match remote.scrub(Error::Internal { detail: what }) {
-            Error::Internal { detail } => Failure::Panic(detail),
-            other => other.into(),
-        },
-        other => other,
-    }
-}
 
 /// The shared body of pull and push: reads the arguments, reads the options with `options`,
 /// resolves the remote, runs `run` and writes its report.
@@ -59,8 +47,8 @@ unsafe fn sync<O>(
             key.map(str::to_string),
             config_option(&map)?.as_deref(),
         )?;
-        let report = catch(|| Ok(run(&store.store, &remote, &opts)?))
-            .map_err(|f| scrub_panic(&remote, f))?;
+        // The core catches a panic in pull or push and scrubs every error it returns.
+        let report = run(&store.store, &remote, &opts)?;
         out.set_string(report.to_string());
         Ok(())
     })
@@ -282,19 +270,5 @@ mod tests {
         });
         assert_eq!(status, trailstore_status::Remote);
         assert!(last_message().ends_with("a b"), "{}", last_message());
-    }
-
-    #[test]
-    fn a_panic_in_sync_is_scrubbed_of_the_key() {
-        let key = "SENTINEL-KEY-123";
-        // A panic inside `catch` is a failure to scrub, not an unwind.
-        let caught = catch(|| -> Result<(), Failure> { panic!("echo {key} url-secret") });
-        let f = scrub_panic(&remote(key), caught.unwrap_err());
-        assert_eq!(f.status(), trailstore_status::Internal);
-        assert_eq!(guard(|| Err(f)), trailstore_status::Internal);
-        assert_eq!(
-            last_message(),
-            "Internal error in trailstore: panic: echo <hidden> <hidden>"
-        );
     }
 }
