@@ -15,6 +15,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "The C and Python libraries carry only the store (no CLI or HTTP dependencies)"
+bash tests/check-deps.sh
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --features "$features" -- -D warnings
 step "cargo test (with the test machinery: --features $features)"

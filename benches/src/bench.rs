@@ -16,7 +16,7 @@ mod stats;
 mod util;
 mod workloads;
 
-/// The CLI's and the Python module's allocator (see src/main.rs), for the Rust code of both sides.
+/// The CLI's and the Python module's allocator (see src/bin/trailstore/main.rs), for the Rust code of both sides.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
