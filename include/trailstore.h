@@ -363,10 +363,11 @@ trailstore_status trailstore_journal_get_pending(const trailstore_store *store,
                                                  char **out_json);
 
 /**
- * Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`) and
- * writes the page of results to `*out_json` (free it with `trailstore_string_free()`):
- * `{"offset", "limit", "size", "total"?, "_links", "results": [{"score", "highlights",
- * "case"}]}`, ranked by relevance, each case in `get_case`'s shape.
+ * Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`; see
+ * `trailstore_cases_search_all()` for every project) and writes the page of results to
+ * `*out_json` (free it with `trailstore_string_free()`): `{"offset", "limit", "size",
+ * "total"?, "_links", "results": [{"project_id", "score", "highlights", "case"}]}`, ranked by
+ * relevance, each case in `get_case`'s shape.
  *
  * `query` is the query language of the README's *Search*: words (all must match), `OR`, `NOT`
  * or `-word`, `"a phrase"`, `prefix*`, `title:` / `refs:` / `text:` / `steps:` / `options:`,
@@ -399,6 +400,18 @@ trailstore_status trailstore_cases_search(const trailstore_store *store,
                                           const char *query,
                                           const char *options_json,
                                           char **out_json);
+
+/**
+ * Like `trailstore_cases_search()`, over every project (the route `x_search_cases`); each
+ * result names its `project_id`.
+ *
+ * # Safety
+ * As `trailstore_cases_search()`.
+ */
+trailstore_status trailstore_cases_search_all(const trailstore_store *store,
+                                              const char *query,
+                                              const char *options_json,
+                                              char **out_json);
 
 /**
  * Pulls a TestRail server's state into the store (`trailstore pull`) and writes the report to

@@ -8,8 +8,8 @@ use crate::error::{guard, trailstore_status, Failure};
 use crate::ffi::{arg_opt_object, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
-/// Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`), or of
-/// every project when `project_id` is 0 (`x_search_cases`), and writes the page of results to
+/// Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`; see
+/// `trailstore_cases_search_all()` for every project) and writes the page of results to
 /// `*out_json` (free it with `trailstore_string_free()`): `{"offset", "limit", "size",
 /// "total"?, "_links", "results": [{"project_id", "score", "highlights", "case"}]}`, ranked by
 /// relevance, each case in `get_case`'s shape.
@@ -47,6 +47,56 @@ pub unsafe extern "C" fn trailstore_cases_search(
     options_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> trailstore_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        search(
+            store,
+            &format!("x_search_cases/{project_id}"),
+            "trailstore_cases_search",
+            query,
+            options_json,
+            out_json,
+        )
+    }
+}
+
+/// Like `trailstore_cases_search()`, over every project (the route `x_search_cases`); each
+/// result names its `project_id`.
+///
+/// # Safety
+/// As `trailstore_cases_search()`.
+#[no_mangle]
+pub unsafe extern "C" fn trailstore_cases_search_all(
+    store: *const trailstore_store,
+    query: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> trailstore_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        search(
+            store,
+            "x_search_cases",
+            "trailstore_cases_search_all",
+            query,
+            options_json,
+            out_json,
+        )
+    }
+}
+
+/// The shared body of the two searches.
+///
+/// # Safety
+/// As the exported functions.
+unsafe fn search(
+    store: *const trailstore_store,
+    endpoint: &str,
+    function: &str,
+    query: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> trailstore_status {
     guard(|| {
         // SAFETY: forwarded from the caller.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -58,17 +108,13 @@ pub unsafe extern "C" fn trailstore_cases_search(
         if params.contains_key("q") {
             return Err(Failure::validation(
                 "q",
-                "Field :q is not an option of trailstore_cases_search (the query is its own argument).",
+                format!("Field :q is not an option of {function} (the query is its own argument)."),
             ));
         }
         if !query.is_empty() {
             params.insert("q".into(), query.into());
         }
-        let endpoint = match project_id {
-            0 => "x_search_cases".to_string(),
-            p => format!("x_search_cases/{p}"),
-        };
-        let request = Request::with_params(&endpoint, &params, None)?;
+        let request = Request::with_params(endpoint, &params, None)?;
         let response = store.store.answer_request(&request)?;
         out.set_string(response.to_text());
         Ok(())
