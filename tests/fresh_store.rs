@@ -19,6 +19,24 @@ fn fresh(path: &std::path::Path) -> Store {
     store
 }
 
+/// A project "Lab" with a section "Rig": the ids of both.
+fn lab_section(store: &Store) -> (u64, u64) {
+    let id = |v: Value| v["id"].as_u64().unwrap();
+    let pid = id(ok(
+        store,
+        "add_project",
+        json!({"name": "Lab", "suite_mode": 1}),
+    ));
+    (
+        pid,
+        id(ok(
+            store,
+            &format!("add_section/{pid}"),
+            json!({"name": "Rig"}),
+        )),
+    )
+}
+
 fn names(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -162,20 +180,7 @@ fn every_reference_route_answers_a_fresh_testrails_shapes() {
 fn a_new_case_gets_testrails_defaults_and_its_steps_are_searchable() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh(&dir.path().join("store"));
-    let pid = ok(
-        &store,
-        "add_project",
-        json!({"name": "Lab", "suite_mode": 1}),
-    )["id"]
-        .as_u64()
-        .unwrap();
-    let sid = ok(
-        &store,
-        &format!("add_section/{pid}"),
-        json!({"name": "Rig"}),
-    )["id"]
-        .as_u64()
-        .unwrap();
+    let (pid, sid) = lab_section(&store);
     let plain = ok(
         &store,
         &format!("add_case/{sid}"),
@@ -219,20 +224,7 @@ fn a_case_of_a_fresh_store_pushes_to_another_fresh_store() {
         capture_stderr: false,
     });
     let local = fresh(&dir.path().join("local"));
-    let pid = ok(
-        &local,
-        "add_project",
-        json!({"name": "Lab", "suite_mode": 1}),
-    )["id"]
-        .as_u64()
-        .unwrap();
-    let sid = ok(
-        &local,
-        &format!("add_section/{pid}"),
-        json!({"name": "Rig"}),
-    )["id"]
-        .as_u64()
-        .unwrap();
+    let (_, sid) = lab_section(&local);
     ok(
         &local,
         &format!("add_case/{sid}"),
@@ -390,20 +382,7 @@ fn init_makes_a_fresh_testrail_and_a_push_with_a_rejected_entry_exits_non_zero()
     {
         let store = Store::open(&empty).unwrap();
         assert_eq!(store.reference_data().unwrap(), ReferenceData::None);
-        let pid = ok(
-            &store,
-            "add_project",
-            json!({"name": "Lab", "suite_mode": 1}),
-        )["id"]
-            .as_u64()
-            .unwrap();
-        let sid = ok(
-            &store,
-            &format!("add_section/{pid}"),
-            json!({"name": "Rig"}),
-        )["id"]
-            .as_u64()
-            .unwrap();
+        let (_, sid) = lab_section(&store);
         let case = ok(
             &store,
             &format!("add_case/{sid}"),
@@ -444,20 +423,7 @@ fn init_makes_a_fresh_testrail_and_a_push_with_a_rejected_entry_exits_non_zero()
     );
     {
         let store = Store::open(&local).unwrap();
-        let pid = ok(
-            &store,
-            "add_project",
-            json!({"name": "Lab", "suite_mode": 1}),
-        )["id"]
-            .as_u64()
-            .unwrap();
-        let sid = ok(
-            &store,
-            &format!("add_section/{pid}"),
-            json!({"name": "Rig"}),
-        )["id"]
-            .as_u64()
-            .unwrap();
+        let (_, sid) = lab_section(&store);
         let case = ok(
             &store,
             &format!("add_case/{sid}"),
