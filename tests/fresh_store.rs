@@ -19,6 +19,18 @@ fn fresh(path: &std::path::Path) -> Store {
     store
 }
 
+/// A real `trailstore serve` of the store at `path`, with this file's credentials.
+fn serve(path: &std::path::Path) -> Serve {
+    Serve::start(ServeOptions {
+        store: path,
+        bind: "127.0.0.1:0".into(),
+        user: USER,
+        key: KEY,
+        faults: None,
+        capture_stderr: false,
+    })
+}
+
 /// A project "Lab" with a section "Rig": the ids of both.
 fn lab_section(store: &Store) -> (u64, u64) {
     let id = |v: Value| v["id"].as_u64().unwrap();
@@ -215,14 +227,7 @@ fn a_case_of_a_fresh_store_pushes_to_another_fresh_store() {
         let server = fresh(&server_path);
         server.set_server_ids().unwrap();
     }
-    let server = Serve::start(ServeOptions {
-        store: &server_path,
-        bind: "127.0.0.1:0".into(),
-        user: USER,
-        key: KEY,
-        faults: None,
-        capture_stderr: false,
-    });
+    let server = serve(&server_path);
     let local = fresh(&dir.path().join("local"));
     let (_, sid) = lab_section(&local);
     ok(
@@ -315,14 +320,7 @@ fn a_pull_replaces_the_defaults_with_the_servers_lists() {
             .unwrap();
         batch.commit().unwrap();
     }
-    let server = Serve::start(ServeOptions {
-        store: &server_path,
-        bind: "127.0.0.1:0".into(),
-        user: USER,
-        key: KEY,
-        faults: None,
-        capture_stderr: false,
-    });
+    let server = serve(&server_path);
     let local = fresh(&dir.path().join("local"));
     trailstore::pull(
         &local,
@@ -367,14 +365,7 @@ fn init_makes_a_fresh_testrail_and_a_push_with_a_rejected_entry_exits_non_zero()
     let dir = tempfile::tempdir().unwrap();
     let server_path = dir.path().join("server");
     assert_eq!(cli(&server_path, &["init", "--server-ids"]).0, 0);
-    let server = Serve::start(ServeOptions {
-        store: &server_path,
-        bind: "127.0.0.1:0".into(),
-        user: USER,
-        key: KEY,
-        faults: None,
-        capture_stderr: false,
-    });
+    let server = serve(&server_path);
 
     // `init --empty` is today's empty store: its case has no template, and the server refuses it.
     let empty = dir.path().join("empty");
