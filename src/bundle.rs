@@ -495,6 +495,7 @@ fn import_changes(
                     if let Some(r) = find("cases", eff.id) {
                         let c = case_of(w, &r)?;
                         w.put_case(&c, None)?;
+                        crate::runs::case_added(w, &c)?;
                     }
                 }
                 (Action::Create, Kind::CaseField) => {
@@ -542,6 +543,7 @@ fn import_changes(
                 (Action::Delete, Kind::Case) => {
                     if let Some(c) = w.tx().get::<Case>(eff.id)? {
                         w.delete_case(&c)?;
+                        crate::runs::case_removed(w, c.id, c.suite_id)?;
                     }
                 }
                 (Action::Delete, Kind::Section) => {

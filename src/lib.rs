@@ -52,7 +52,9 @@ pub mod fuzzing;
 mod journal;
 mod messages;
 mod model;
+mod record;
 mod remote;
+mod runs;
 mod search;
 mod snapshot;
 mod store;
@@ -76,10 +78,12 @@ pub use defaults::LocalUser;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
-    is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, Conflict, FieldConfig, FieldType,
-    Json, Kind, Milestone, Priority, Project, ResultField, Section, Status, Step, Suite, SuiteMode,
-    Template, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
+    is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, Config, ConfigGroup, Conflict,
+    FieldConfig, FieldType, Json, Kind, Milestone, Plan, PlanEntry, Priority, Project, ResultField,
+    Run, Section, Status, StatusCounts, Step, Suite, SuiteMode, Template, Test, TestCase,
+    TestResult, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
+pub use record::CaseResult;
 pub use remote::{
     config_option, pull, push, scrub, Client, PullOptions, PullProgress, PullReport, PushOptions,
     PushProgress, PushReport, Remote, RetryPolicy, Sent, ENV_KEY, ENV_URL, ENV_USER,

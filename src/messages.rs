@@ -33,6 +33,12 @@ pub fn unknown(field: &str, kind: Kind) -> Error {
         Kind::Milestone => "valid milestone",
         Kind::Status => "valid status",
         Kind::ResultField => "valid result field",
+        Kind::Run => "valid test run",
+        Kind::Test => "valid test",
+        Kind::Result => "valid test result",
+        Kind::Plan => "valid test plan",
+        Kind::ConfigGroup => "valid configuration group",
+        Kind::Config => "valid configuration",
     };
     Error::not_found(field, format!("Field :{field} is not a {what}."))
 }
@@ -130,5 +136,134 @@ pub fn add_field_bad_type() -> Error {
     Error::validation(
         "type",
         "Invalid or missing custom field type. Please check the Type field.",
+    )
+}
+
+/// Status 3 sent with a new result (seen: `Field :status_id uses an invalid status
+/// (Untested).`, and `:results.status_id` for the bulk routes).
+pub fn untested_not_allowed(field: &str) -> Error {
+    Error::validation(
+        field,
+        format!("Field :{field} uses an invalid status (Untested)."),
+    )
+}
+
+/// An elapsed time under a millisecond (the template of newer servers, which take `0.005s`).
+pub fn under_a_millisecond(field: &str) -> Error {
+    Error::validation(field, format!("Field :{field} is less than a millisecond."))
+}
+
+/// A write to a closed run (seen, 403).
+pub fn run_completed() -> Error {
+    Error::Forbidden {
+        message: "This operation is not allowed. The test run is already completed.".into(),
+    }
+}
+
+/// A write to a closed plan (seen, 403).
+pub fn plan_completed() -> Error {
+    Error::Forbidden {
+        message: "This operation is not allowed. The test plan is already completed.".into(),
+    }
+}
+
+/// `update_run` or `delete_run` on a run of a plan (TestRail's template, "test run" sic).
+pub fn run_in_plan() -> Error {
+    Error::validation(
+        "run_id",
+        "Field :run_id is part of a test run. Please use API endpoints for test plan entries.",
+    )
+}
+
+/// `close_run` on a run of a plan (TestRail's template, 403).
+pub fn close_plan_run() -> Error {
+    Error::Forbidden {
+        message: "This operation is not allowed. The test run belongs to a test plan and cannot be closed independently.".into(),
+    }
+}
+
+/// `update_run_in_plan_entry` on a run outside any plan (TestRail's template).
+pub fn run_not_in_plan_entry() -> Error {
+    Error::validation(
+        "run_id",
+        "Field :run_id does not belong to a test plan entry.",
+    )
+}
+
+/// `update_run_in_plan_entry` on the run of an entry without configurations (template).
+pub fn use_update_plan_entry() -> Error {
+    Error::validation(
+        "run_id",
+        "Field :run_id is a test plan entry. Please use update_plan_entry instead.",
+    )
+}
+
+/// `delete_run_from_plan_entry` on a run outside any plan (TestRail's template, colon sic).
+pub fn use_delete_run() -> Error {
+    Error::validation(
+        "run_id",
+        "Field: run_id is not part of a test run. Please use delete_run instead.",
+    )
+}
+
+/// `delete_run_from_plan_entry` on the run of an entry without configurations (template).
+pub fn use_delete_plan_entry() -> Error {
+    Error::validation(
+        "run_id",
+        "Field :run_id is not part of a test run. Please use delete_plan_entry instead.",
+    )
+}
+
+/// `add_result_for_case` (and `get_results_for_case`) for a case the run has no test of (seen).
+pub fn no_test_for_case() -> Error {
+    Error::not_found(
+        "case_id",
+        "No (active) test found for the run/case combination.",
+    )
+}
+
+/// An entry of `add_results*` that names no test of the run (seen for cases: `case C347702`;
+/// `test T…` follows the template).
+pub fn invalid_results(what: &str) -> Error {
+    Error::validation(
+        "results",
+        format!("Field :results contains one or more invalid results ({what} unknown or not part of the test run)"),
+    )
+}
+
+/// `results` sent as an empty list (seen).
+pub fn results_empty() -> Error {
+    Error::validation(
+        "results",
+        "Field :results cannot be empty (one result is required)",
+    )
+}
+
+/// An entry of `add_results*` with no status, comment or assignee (measured on a server).
+pub fn result_says_nothing_bulk() -> Error {
+    Error::validation(
+        "results",
+        "Field :results contains one or more invalid results (one of Status ID, Assigned To or Comment is required)",
+    )
+}
+
+/// `add_result` with no status, comment or assignee (TestRail's template).
+pub fn result_says_nothing() -> Error {
+    Error::validation(
+        "status_id",
+        "One of Status ID, Assigned To or Comment is required",
+    )
+}
+
+/// A plan entry id that names no entry of the plan (seen).
+pub fn unknown_entry() -> Error {
+    unknown_entry_field("entry_id")
+}
+
+/// A plan entry id that is not one (seen for `entry_id`).
+pub fn unknown_entry_field(field: &str) -> Error {
+    Error::not_found(
+        field,
+        format!("Field :{field} is not a valid test plan entry."),
     )
 }

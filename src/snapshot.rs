@@ -25,8 +25,8 @@ use crate::conflicts::{same, Conflict, DELETED};
 use crate::error::{Error, Result};
 use crate::journal::{Action, PushState};
 use crate::model::{
-    Case, CaseField, CaseType, Json, Kind, Milestone, Priority, Project, ResultField, Section,
-    Status, Suite, Template, User,
+    Case, CaseField, CaseType, Config, ConfigGroup, Json, Kind, Milestone, Plan, Priority, Project,
+    ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
 };
 use crate::search::{SearchIndex, STAGE_MIN};
 use crate::tables::{self, meta};
@@ -203,6 +203,7 @@ pub(crate) fn import(
     let mut sections = parse_all(snapshot, "sections", Section::from_json)?;
     let mut milestones = parse_all(snapshot, "milestones", Milestone::from_json)?;
     let mut cases = parse_all(snapshot, "cases", Case::from_json)?;
+    let run_side = RunSide::parse(snapshot)?;
 
     // Templates: per project (`{"1": [...]}`) or one list for every project.
     let mut templates: BTreeMap<u64, Template> = BTreeMap::new();
@@ -455,12 +456,206 @@ pub(crate) fn import(
             Some(_) => report.cases_changed += 1,
         }
         w.put_case(&case, old.as_ref())?;
+        if old.is_none() {
+            crate::runs::case_pulled(w, &case)?;
+        }
         if let Some(stager) = stager.as_mut() {
             stager.add(&w.tx(), &case, false)?;
         }
     }
     report.counts.insert("cases", total);
+    run_side.write(w, &mut report)?;
     Ok(report)
+}
+
+/// The run side of a snapshot: configurations (`configs`, the bodies of `get_configs`), plans
+/// (`plans`, bodies of `get_plan`, whose entries carry their runs), runs (`runs`), tests
+/// (`tests`) and results (`results`). A run's tests in the snapshot are all of its tests: one
+/// the store has and the snapshot does not is gone from the server, unless it holds local
+/// results not yet pushed. A test with local results keeps the status they gave it.
+struct RunSide {
+    groups: Vec<(ConfigGroup, Vec<Config>)>,
+    plans: Vec<Plan>,
+    runs: Vec<Run>,
+    tests: Vec<Test>,
+    results: Vec<Value>,
+}
+
+impl RunSide {
+    fn parse(snapshot: &Value) -> Result<RunSide> {
+        let mut groups = Vec::new();
+        for g in items(snapshot, "configs")? {
+            let group = ConfigGroup::from_json(g)?;
+            let mut configs = Vec::new();
+            if let Some(Value::Array(list)) = g.get("configs") {
+                for c in list {
+                    configs.push(Config::from_json(c, group.id)?);
+                }
+            }
+            groups.push((group, configs));
+        }
+        let mut plans = parse_all(snapshot, "plans", Plan::from_json)?;
+        let mut runs = parse_all(snapshot, "runs", Run::from_json)?;
+        for (p, v) in plans.iter_mut().zip(items(snapshot, "plans")?) {
+            for e in v
+                .get("entries")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for r in e
+                    .get("runs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let mut run = Run::from_json(r)?;
+                    run.plan_id = Some(p.id);
+                    if run.project_id == 0 {
+                        run.project_id = p.project_id;
+                    }
+                    if !runs.iter().any(|x: &Run| x.id == run.id) {
+                        runs.push(run);
+                    }
+                }
+            }
+        }
+        let tests = parse_all(snapshot, "tests", Test::from_json)?;
+        let results = items(snapshot, "results")?.into_iter().cloned().collect();
+        Ok(RunSide {
+            groups,
+            plans,
+            runs,
+            tests,
+            results,
+        })
+    }
+
+    fn write(self, w: &mut Writer<'_>, report: &mut ImportReport) -> Result<()> {
+        let tx = w.tx();
+        for (g, configs) in &self.groups {
+            if !tx.exists::<Project>(g.project_id)? {
+                return Err(dangling(
+                    "configuration group",
+                    g.id,
+                    "project_id",
+                    g.project_id,
+                ));
+            }
+            w.put_config_group(g)?;
+            for c in configs {
+                w.put_config(c)?;
+            }
+        }
+        if !self.groups.is_empty() {
+            report.counts.insert("configs", self.groups.len());
+        }
+        let mut runs = BTreeMap::new();
+        for mut run in self.runs {
+            if run.project_id == 0 {
+                run.project_id = tx.get::<Suite>(run.suite_id)?.map_or(0, |s| s.project_id);
+            }
+            if !w.tx().exists::<Project>(run.project_id)? {
+                return Err(dangling("run", run.id, "project_id", run.project_id));
+            }
+            if let Some(old) = w.tx().get::<Run>(run.id)? {
+                run.counts = old.counts;
+            }
+            runs.insert(run.id, run);
+        }
+        // Tests by run; each run's tests in the snapshot replace the server tests it had.
+        let mut by_run: BTreeMap<u64, Vec<Test>> = BTreeMap::new();
+        for t in self.tests {
+            if !runs.contains_key(&t.run_id) && !w.tx().exists::<Run>(t.run_id)? {
+                return Err(dangling("test", t.id, "run_id", t.run_id));
+            }
+            by_run.entry(t.run_id).or_default().push(t);
+        }
+        let test_count: usize = by_run.values().map(Vec::len).sum();
+        for (run_id, tests) in &by_run {
+            if let Some(run) = w.tx().get::<Run>(*run_id)? {
+                runs.entry(*run_id).or_insert(run);
+            }
+            let keep: HashSet<u64> = tests.iter().map(|t| t.id).collect();
+            let mut gone = Vec::new();
+            w.tx().for_each_run_test(*run_id, 0, |old| {
+                if !keep.contains(&old.id) && !crate::model::is_local_id(old.id) {
+                    gone.push(old);
+                }
+                Ok(true)
+            })?;
+            let mut kept = Vec::new();
+            for old in gone {
+                let local_results = w
+                    .tx()
+                    .children(tables::TEST_RESULTS, old.id)?
+                    .into_iter()
+                    .any(crate::model::is_local_id);
+                if !local_results {
+                    kept.push(old);
+                }
+            }
+            w.delete_tests(&kept)?;
+            let mut tests = tests.clone();
+            for t in &mut tests {
+                let has_local = w
+                    .tx()
+                    .children(tables::TEST_RESULTS, t.id)?
+                    .into_iter()
+                    .any(crate::model::is_local_id);
+                if has_local {
+                    t.status_id = crate::runs::status_from_results(&w.tx(), t.id)?;
+                }
+            }
+            w.put_tests(&tests)?;
+        }
+        // Results, for tests of the snapshot or of the store.
+        let mut result_count = 0;
+        for (i, v) in self.results.iter().enumerate() {
+            let test_id = v.get("test_id").and_then(Value::as_u64).unwrap_or(0);
+            let test = w.tx().test(test_id)?.ok_or_else(|| {
+                Error::validation(
+                    "test_id",
+                    format!("The snapshot's results[{i}] has test_id {test_id}, which is neither in the snapshot nor in the store."),
+                )
+            })?;
+            let r = TestResult::from_json(v, test.run_id, test.case_id)?;
+            w.put_new_results(&[r])?;
+            result_count += 1;
+        }
+        // Counts follow the tests as they now stand.
+        for run in runs.values_mut() {
+            let mut counts = crate::model::StatusCounts::default();
+            w.tx().for_each_run_test(run.id, 0, |t| {
+                counts.add(t.status_id, 1);
+                Ok(true)
+            })?;
+            run.counts = counts;
+            w.put_run(run)?;
+        }
+        let run_count = runs.len();
+        for mut plan in self.plans {
+            let mut counts = crate::model::StatusCounts::default();
+            for e in &plan.entries {
+                for r in w.tx().get_many::<Run>(&e.runs)?.into_iter().flatten() {
+                    counts.merge(&r.counts, 1);
+                }
+            }
+            plan.counts = counts;
+            w.put_plan(&plan)?;
+            *report.counts.entry("plans").or_default() += 1;
+        }
+        if run_count > 0 {
+            report.counts.insert("runs", run_count);
+        }
+        if test_count > 0 {
+            report.counts.insert("tests", test_count);
+        }
+        if result_count > 0 {
+            report.counts.insert("results", result_count);
+        }
+        Ok(())
+    }
 }
 
 /// Local changes not yet on the server, from the journal.
@@ -591,6 +786,7 @@ pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Resu
             keep(w, Kind::Case, *id, Some(Json::Str(case.title.clone())))?;
         } else {
             w.delete_case(&case)?;
+            crate::runs::case_removed(w, case.id, case.suite_id)?;
             deleted += 1;
         }
     }

@@ -20,6 +20,19 @@ pub const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
 pub const MILESTONES: TableDefinition<u64, &[u8]> = TableDefinition::new("milestones");
 pub const STATUSES: TableDefinition<u64, &[u8]> = TableDefinition::new("statuses");
 pub const RESULT_FIELDS: TableDefinition<u64, &[u8]> = TableDefinition::new("result_fields");
+pub const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+pub const RESULTS: TableDefinition<u64, &[u8]> = TableDefinition::new("results");
+pub const PLANS: TableDefinition<u64, &[u8]> = TableDefinition::new("plans");
+pub const CONFIG_GROUPS: TableDefinition<u64, &[u8]> = TableDefinition::new("config_groups");
+pub const CONFIGS: TableDefinition<u64, &[u8]> = TableDefinition::new("configs");
+
+/// (run_id, test_id) → the test record. A run's tests are stored inside its key range, so that
+/// listing them is one range read; [`TEST_RUNS`] finds a test's run by its id.
+pub const RUN_TESTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_tests");
+/// test_id → run_id.
+pub const TEST_RUNS: TableDefinition<u64, u64> = TableDefinition::new("test_runs");
+/// (run_id, case_id) → test_id: the test of a case in a run (one per case).
+pub const RUN_CASES: TableDefinition<(u64, u64), u64> = TableDefinition::new("run_cases");
 
 /// (project_id, suite_id)
 pub const PROJECT_SUITES: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_suites");
@@ -32,6 +45,23 @@ pub const SUITE_CASES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new
 /// (project_id, milestone_id)
 pub const PROJECT_MILESTONES: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("project_milestones");
+
+/// (project_id, run_id), for every run of a project, in a plan or not.
+pub const PROJECT_RUNS: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_runs");
+/// (suite_id, run_id): the runs of a suite, so that a case added to or removed from the suite
+/// reaches its open runs.
+pub const SUITE_RUNS: TableDefinition<(u64, u64), ()> = TableDefinition::new("suite_runs");
+/// (test_id, result_id)
+pub const TEST_RESULTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("test_results");
+/// (run_id, result_id)
+pub const RUN_RESULTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("run_results");
+/// (project_id, plan_id)
+pub const PROJECT_PLANS: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_plans");
+/// (project_id, config group id)
+pub const PROJECT_CONFIG_GROUPS: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("project_config_groups");
+/// (config group id, config id)
+pub const GROUP_CONFIGS: TableDefinition<(u64, u64), ()> = TableDefinition::new("group_configs");
 
 /// The change journal: sequence number → entry.
 pub const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
@@ -63,6 +93,11 @@ pub const RECORD_TABLES: &[TableDefinition<u64, &[u8]>] = &[
     MILESTONES,
     STATUSES,
     RESULT_FIELDS,
+    RUNS,
+    RESULTS,
+    PLANS,
+    CONFIG_GROUPS,
+    CONFIGS,
     JOURNAL,
 ];
 
@@ -74,6 +109,13 @@ pub const LINK_TABLES: &[TableDefinition<(u64, u64), ()>] = &[
     PROJECT_MILESTONES,
     CASE_HISTORY,
     CASE_CHANGES,
+    PROJECT_RUNS,
+    SUITE_RUNS,
+    TEST_RESULTS,
+    RUN_RESULTS,
+    PROJECT_PLANS,
+    PROJECT_CONFIG_GROUPS,
+    GROUP_CONFIGS,
 ];
 
 /// Keys of [`META`].

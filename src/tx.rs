@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::Conflict;
 use crate::model::{
-    Case, CaseField, CaseType, Kind, Milestone, Priority, Project, ResultField, Section, Status,
-    Suite, Template, User, ID_MAX,
+    Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan, Priority, Project,
+    ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User, ID_MAX,
 };
 use crate::tables::{self, meta};
 
@@ -48,6 +48,11 @@ record!(Template, Kind::Template, tables::TEMPLATES);
 record!(User, Kind::User, tables::USERS);
 record!(Milestone, Kind::Milestone, tables::MILESTONES);
 record!(Status, Kind::Status, tables::STATUSES);
+record!(Run, Kind::Run, tables::RUNS);
+record!(TestResult, Kind::Result, tables::RESULTS);
+record!(Plan, Kind::Plan, tables::PLANS);
+record!(ConfigGroup, Kind::ConfigGroup, tables::CONFIG_GROUPS);
+record!(Config, Kind::Config, tables::CONFIGS);
 impl Record for ResultField {
     const KIND: Kind = Kind::ResultField;
     const TABLE: TableDefinition<'static, u64, &'static [u8]> = tables::RESULT_FIELDS;
@@ -56,9 +61,10 @@ impl Record for ResultField {
     }
 }
 
-/// The table of an entity kind.
-pub(crate) fn table_of(kind: Kind) -> TableDefinition<'static, u64, &'static [u8]> {
-    match kind {
+/// The record table of an entity kind; `None` for tests, which live inside their run's range of
+/// [`tables::RUN_TESTS`].
+pub(crate) fn table_of(kind: Kind) -> Option<TableDefinition<'static, u64, &'static [u8]>> {
+    Some(match kind {
         Kind::Project => tables::PROJECTS,
         Kind::Suite => tables::SUITES,
         Kind::Section => tables::SECTIONS,
@@ -71,7 +77,13 @@ pub(crate) fn table_of(kind: Kind) -> TableDefinition<'static, u64, &'static [u8
         Kind::Milestone => tables::MILESTONES,
         Kind::Status => tables::STATUSES,
         Kind::ResultField => tables::RESULT_FIELDS,
-    }
+        Kind::Run => tables::RUNS,
+        Kind::Result => tables::RESULTS,
+        Kind::Plan => tables::PLANS,
+        Kind::ConfigGroup => tables::CONFIG_GROUPS,
+        Kind::Config => tables::CONFIGS,
+        Kind::Test => return None,
+    })
 }
 
 /// A transaction to read from.
@@ -277,6 +289,104 @@ impl Tx<'_> {
         })
     }
 
+    /// A test by id, wherever its run is.
+    pub fn test(&self, test_id: u64) -> Result<Option<Test>> {
+        let run = with_table!(self, tables::TEST_RUNS, |t| Ok::<_, Error>(
+            t.get(test_id)?.map(|v| v.value())
+        ))?;
+        match run {
+            Some(run_id) => self.run_test(run_id, test_id),
+            None => Ok(None),
+        }
+    }
+
+    /// A test of a known run.
+    pub fn run_test(&self, run_id: u64, test_id: u64) -> Result<Option<Test>> {
+        with_table!(
+            self,
+            tables::RUN_TESTS,
+            |t| match t.get((run_id, test_id))? {
+                Some(v) => Ok(Some(codec::decode(v.value(), "test")?)),
+                None => Ok(None),
+            }
+        )
+    }
+
+    /// Several tests of one run, in the order given, reading the table once.
+    pub fn run_tests_many(&self, run_id: u64, test_ids: &[u64]) -> Result<Vec<Option<Test>>> {
+        with_table!(self, tables::RUN_TESTS, |t| {
+            let mut out = Vec::with_capacity(test_ids.len());
+            for id in test_ids {
+                out.push(match t.get((run_id, *id))? {
+                    Some(v) => Some(codec::decode(v.value(), "test")?),
+                    None => None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Walks the tests of a run in id order from `from_id`, until `f` returns false.
+    pub fn for_each_run_test(
+        &self,
+        run_id: u64,
+        from_id: u64,
+        mut f: impl FnMut(Test) -> Result<bool>,
+    ) -> Result<()> {
+        with_table!(self, tables::RUN_TESTS, |t| {
+            for item in t.range((run_id, from_id)..=(run_id, u64::MAX))? {
+                let (_, v) = item?;
+                if !f(codec::decode(v.value(), "test")?)? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The test of each case in a run (`None` where the run has none), reading the table once.
+    pub fn run_case_tests(&self, run_id: u64, case_ids: &[u64]) -> Result<Vec<Option<u64>>> {
+        with_table!(self, tables::RUN_CASES, |t| {
+            let mut out = Vec::with_capacity(case_ids.len());
+            for c in case_ids {
+                out.push(t.get((run_id, *c))?.map(|v| v.value()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every (case_id, test_id) of a run, in case order.
+    pub fn run_cases(&self, run_id: u64) -> Result<Vec<(u64, u64)>> {
+        with_table!(self, tables::RUN_CASES, |t| {
+            let mut out = Vec::new();
+            for item in t.range((run_id, 0)..=(run_id, u64::MAX))? {
+                let (k, v) = item?;
+                out.push((k.value().1, v.value()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The second halves of the keys `(parent, _)` of an index table, newest (highest) first,
+    /// skipping `skip` and taking at most `take` after walking `f`'s filter: used for lists that
+    /// TestRail gives newest first.
+    pub fn children_rev(
+        &self,
+        def: TableDefinition<(u64, u64), ()>,
+        parent: u64,
+        mut f: impl FnMut(u64) -> Result<bool>,
+    ) -> Result<()> {
+        with_table!(self, def, |t| {
+            for item in t.range((parent, 0)..=(parent, u64::MAX))?.rev() {
+                let (k, _) = item?;
+                if !f(k.value().1)? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>> {
         with_table!(self, tables::JOURNAL, |t| match t.get(seq)? {
             Some(v) => Ok(Some(codec::decode(v.value(), "journal")?)),
@@ -375,6 +485,9 @@ impl<'a> Writer<'a> {
             tables::ID_MAP.name(),
             tables::LOCAL_ALIASES.name(),
             tables::SUITE_CASES.name(),
+            tables::RUN_TESTS.name(),
+            tables::TEST_RUNS.name(),
+            tables::RUN_CASES.name(),
         ]
         .iter()
         .map(|n| n.to_string())
@@ -401,6 +514,9 @@ impl<'a> Writer<'a> {
             self.wtx.open_table(*def)?;
         }
         self.wtx.open_table(tables::SUITE_CASES)?;
+        self.wtx.open_table(tables::RUN_TESTS)?;
+        self.wtx.open_table(tables::TEST_RUNS)?;
+        self.wtx.open_table(tables::RUN_CASES)?;
         Ok(())
     }
 
@@ -470,30 +586,40 @@ impl<'a> Writer<'a> {
     /// [`crate::model::LOCAL_ID_MIN`]), or, in a store that plays a TestRail server
     /// ([`meta::ID_MODE`] = `server`), the next id after the highest one, as TestRail gives them.
     pub fn new_id(&mut self, kind: Kind) -> Result<u64> {
+        self.new_ids(kind, 1).map(|r| r.start)
+    }
+
+    /// `n` consecutive ids for new entities of a kind (see [`Writer::new_id`]), taken at once:
+    /// a run of 100,000 tests takes one meta write, not 100,000.
+    pub fn new_ids(&mut self, kind: Kind, n: u64) -> Result<std::ops::Range<u64>> {
         if self.tx().meta_str(meta::ID_MODE)?.as_deref() == Some(meta::ID_MODE_SERVER) {
-            let last = with_table!(self.tx(), table_of(kind), |t| {
-                match t.range(..crate::model::LOCAL_ID_MIN)?.next_back() {
+            let below = ..crate::model::LOCAL_ID_MIN;
+            let last = match table_of(kind) {
+                Some(def) => with_table!(self.tx(), def, |t| match t.range(below)?.next_back() {
                     Some(item) => Ok::<u64, Error>(item?.0.value()),
                     None => Ok(0),
-                }
-            })?;
-            if last + 1 >= crate::model::LOCAL_ID_MIN {
+                })?,
+                None => with_table!(self.tx(), tables::TEST_RUNS, |t| match t
+                    .range(below)?
+                    .next_back()
+                {
+                    Some(item) => Ok::<u64, Error>(item?.0.value()),
+                    None => Ok(0),
+                })?,
+            };
+            if last + n >= crate::model::LOCAL_ID_MIN {
                 return Err(Error::Forbidden {
                     message: format!("This server store has used every {} id.", kind.noun()),
                 });
             }
-            return Ok(last + 1);
+            return Ok(last + 1..last + 1 + n);
         }
-        self.next_local_id(kind)
-    }
-
-    fn next_local_id(&mut self, kind: Kind) -> Result<u64> {
         let key = storage_key(kind);
         let next = self
             .tx()
             .meta_u64(&key)?
             .unwrap_or(crate::model::LOCAL_ID_MIN);
-        if next > ID_MAX {
+        if next + n > ID_MAX + 1 {
             return Err(Error::Forbidden {
                 message: format!(
                     "This store has used every local {} id; push its changes to a server first.",
@@ -501,8 +627,8 @@ impl<'a> Writer<'a> {
                 ),
             });
         }
-        self.set_meta_u64(&key, next + 1)?;
-        Ok(next)
+        self.set_meta_u64(&key, next + n)?;
+        Ok(next..next + n)
     }
 
     pub fn put<R: Record>(&mut self, record: &R) -> Result<()> {
@@ -566,6 +692,113 @@ impl<'a> Writer<'a> {
     pub fn put_milestone(&mut self, m: &Milestone) -> Result<()> {
         self.put(m)?;
         self.link(tables::PROJECT_MILESTONES, m.project_id, m.id)
+    }
+
+    /// Writes a run and its project and suite links.
+    pub fn put_run(&mut self, run: &Run) -> Result<()> {
+        self.put(run)?;
+        self.link(tables::PROJECT_RUNS, run.project_id, run.id)?;
+        self.link(tables::SUITE_RUNS, run.suite_id, run.id)
+    }
+
+    /// Removes a run record and its links (its tests and results go with
+    /// [`Writer::delete_run_tests`]).
+    pub fn delete_run(&mut self, run: &Run) -> Result<()> {
+        self.remove::<Run>(run.id)?;
+        self.unlink(tables::PROJECT_RUNS, run.project_id, run.id)?;
+        self.unlink(tables::SUITE_RUNS, run.suite_id, run.id)
+    }
+
+    pub fn put_plan(&mut self, plan: &Plan) -> Result<()> {
+        self.put(plan)?;
+        self.link(tables::PROJECT_PLANS, plan.project_id, plan.id)
+    }
+
+    pub fn delete_plan(&mut self, plan: &Plan) -> Result<()> {
+        self.remove::<Plan>(plan.id)?;
+        self.unlink(tables::PROJECT_PLANS, plan.project_id, plan.id)
+    }
+
+    pub fn put_config_group(&mut self, g: &ConfigGroup) -> Result<()> {
+        self.put(g)?;
+        self.link(tables::PROJECT_CONFIG_GROUPS, g.project_id, g.id)
+    }
+
+    pub fn put_config(&mut self, c: &Config) -> Result<()> {
+        self.put(c)?;
+        self.link(tables::GROUP_CONFIGS, c.group_id, c.id)
+    }
+
+    /// Writes tests: new ones with their id and case links, known ones (a status changed) over
+    /// their old record. Each table is opened once for all of them.
+    pub fn put_tests(&mut self, tests: &[Test]) -> Result<()> {
+        if tests.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
+        let mut runs = self.wtx.open_table(tables::TEST_RUNS)?;
+        let mut cases = self.wtx.open_table(tables::RUN_CASES)?;
+        for t in tests {
+            records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
+            runs.insert(t.id, t.run_id)?;
+            cases.insert((t.run_id, t.case_id), t.id)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a test's record and links only (its results stay): for a test that is rewritten
+    /// under another key.
+    pub fn delete_test_links(&mut self, t: &Test) -> Result<()> {
+        self.wrote = true;
+        let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
+        records.remove((t.run_id, t.id))?;
+        let mut runs = self.wtx.open_table(tables::TEST_RUNS)?;
+        runs.remove(t.id)?;
+        let mut cases = self.wtx.open_table(tables::RUN_CASES)?;
+        if cases.get((t.run_id, t.case_id))?.map(|v| v.value()) == Some(t.id) {
+            cases.remove((t.run_id, t.case_id))?;
+        }
+        Ok(())
+    }
+
+    /// Removes tests and every result of each.
+    pub fn delete_tests(&mut self, tests: &[Test]) -> Result<()> {
+        for t in tests {
+            self.data_version()?;
+            self.delete_test_links(t)?;
+            for rid in self.tx().children(tables::TEST_RESULTS, t.id)? {
+                if let Some(r) = self.tx().get::<TestResult>(rid)? {
+                    self.delete_result(&r)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes results that are new, with their test and run links, opening each table once.
+    pub fn put_new_results(&mut self, results: &[TestResult]) -> Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        let mut records = self.wtx.open_table(tables::RESULTS)?;
+        let mut by_test = self.wtx.open_table(tables::TEST_RESULTS)?;
+        let mut by_run = self.wtx.open_table(tables::RUN_RESULTS)?;
+        for r in results {
+            records.insert(r.id, codec::encode(r)?.as_slice())?;
+            by_test.insert((r.test_id, r.id), ())?;
+            by_run.insert((r.run_id, r.id), ())?;
+        }
+        Ok(())
+    }
+
+    pub fn delete_result(&mut self, r: &TestResult) -> Result<()> {
+        self.remove::<TestResult>(r.id)?;
+        self.unlink(tables::TEST_RESULTS, r.test_id, r.id)?;
+        self.unlink(tables::RUN_RESULTS, r.run_id, r.id)
     }
 
     /// Writes a case; `old` is the stored version it replaces, whose index entries are moved.

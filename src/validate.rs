@@ -52,6 +52,15 @@ pub fn id_text(field: &str, s: &str) -> Result<u64> {
     }
 }
 
+/// A plan entry id in a path: TestRail's entry ids are GUIDs (hex digits and dashes).
+pub fn guid(field: &str, s: &str) -> Result<String> {
+    if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(msg::unknown_entry_field(field))
+    }
+}
+
 /// A required name (project, suite, section): a non-blank string of at most 250 characters.
 pub fn name(field: &str, v: Option<&Value>) -> Result<String> {
     match v {
@@ -255,6 +264,7 @@ pub fn custom_value(
             _ => Err(msg::not_valid(key, "date")),
         },
         FieldType::Steps => steps(key, v),
+        FieldType::StepResults => step_results(tx, key, v),
         FieldType::Other(_) => Ok(Json::from(v)),
     }
 }
@@ -287,6 +297,52 @@ fn steps(key: &str, v: &Value) -> Result<Json> {
                     return Err(bad_step())
                 }
                 // Unknown step keys are kept as they came (newer servers add some).
+                _ => {}
+            }
+            entries.push((k.clone(), Json::from(v)));
+        }
+        out.push(Json::Map(entries));
+    }
+    Ok(if out.is_empty() {
+        Json::Null
+    } else {
+        Json::List(out)
+    })
+}
+
+/// A Step Results value (`custom_step_results`): steps with `content`, `expected`, `actual`
+/// and the `status_id` of each step, which must be a status of the instance (Untested
+/// included: a step may be left untested).
+fn step_results(tx: &Tx<'_>, key: &str, v: &Value) -> Result<Json> {
+    let Value::Array(items) = v else {
+        return Err(msg::not_valid(key, "array"));
+    };
+    let bad_step = || {
+        Error::validation(
+            key,
+            format!("Field :{key} contains an invalid step result (step results are objects with content, expected, actual and status_id)."),
+        )
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(step) = item else {
+            return Err(bad_step());
+        };
+        let mut entries = Vec::with_capacity(step.len());
+        for (k, v) in step {
+            match (k.as_str(), v) {
+                ("content" | "expected" | "actual", Value::String(_) | Value::Null) => {}
+                ("status_id", Value::Null) => {}
+                ("status_id", v) => {
+                    let id = int_of(v).filter(|n| *n > 0).ok_or_else(bad_step)? as u64;
+                    if !tx.exists::<crate::model::Status>(id)? {
+                        return Err(msg::unknown(&format!("{key}.status_id"), Kind::Status));
+                    }
+                    entries.push((k.clone(), Json::Int(id as i64)));
+                    continue;
+                }
+                ("content" | "expected" | "actual", _) => return Err(bad_step()),
+                // Unknown keys are kept as they came.
                 _ => {}
             }
             entries.push((k.clone(), Json::from(v)));
@@ -454,4 +510,251 @@ pub fn apply_case_body(
         }
     }
     Ok(case)
+}
+
+/// Longest `refs` of a run or plan (trcli merges references up to this length).
+pub const RUN_REFS_MAX: usize = 250;
+
+/// Parses a result's `elapsed` time span into seconds: units w, d, h, m and s after each number,
+/// numbers that may have decimals (`"0.005s"`, as trcli's `--allow-ms` sends), or a bare number
+/// of seconds. `None` when it is not a time span.
+pub fn elapsed_seconds(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(n) = s.parse::<f64>() {
+        return (n.is_finite() && n >= 0.0).then_some(n);
+    }
+    let mut total = 0.0f64;
+    let mut num = String::new();
+    let mut seen_unit = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+        } else if c.is_whitespace() {
+            if !num.is_empty() {
+                // A number must be followed directly by its unit.
+                return None;
+            }
+        } else {
+            let mult = match c.to_ascii_lowercase() {
+                's' => 1.0,
+                'm' => 60.0,
+                'h' => 3600.0,
+                'd' => 8.0 * 3600.0,
+                'w' => 5.0 * 8.0 * 3600.0,
+                _ => return None,
+            };
+            let n: f64 = num.parse().ok()?;
+            total += n * mult;
+            num.clear();
+            seen_unit = true;
+        }
+    }
+    (seen_unit && num.is_empty() && total.is_finite()).then_some(total)
+}
+
+/// A result's `elapsed`: a time span of more than nothing (TestRail refuses `"0s"`), kept as
+/// sent. `None` (and `""`) clears it.
+pub fn elapsed(field: &str, v: &Value) -> Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => match elapsed_seconds(s) {
+            Some(secs) if secs >= 0.001 => Ok(Some(s.trim().to_string())),
+            Some(secs) if secs > 0.0 => Err(msg::under_a_millisecond(field)),
+            _ => Err(msg::bad_timespan(field)),
+        },
+        _ => Err(msg::bad_timespan(field)),
+    }
+}
+
+/// An optional UNIX time (`start_on`, `due_on`): an integer, a string of digits, or null
+/// (`Field :due_on is not a valid integer.` otherwise, as TestRail words it).
+pub fn opt_timestamp(field: &str, v: Option<&Value>) -> Result<Option<i64>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .filter(|t| *t >= 0)
+            .map(Some)
+            .ok_or_else(|| msg::not_valid(field, "integer")),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|t| *t >= 0)
+            .map(Some)
+            .ok_or_else(|| msg::not_valid(field, "integer")),
+        Some(_) => Err(msg::not_valid(field, "integer")),
+    }
+}
+
+/// An optional text of at most `max` characters.
+pub fn opt_text_max(field: &str, v: Option<&Value>, max: usize) -> Result<Option<String>> {
+    match opt_text(field, v)? {
+        Some(s) if s.chars().count() > max => Err(msg::too_long(field, max)),
+        other => Ok(other),
+    }
+}
+
+/// An optional user (`assignedto_id`): null, or the id of a user of the store.
+pub fn opt_user(tx: &Tx<'_>, field: &str, v: Option<&Value>) -> Result<Option<u64>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let id = id_value(field, v)?;
+            if !tx.exists::<User>(id)? {
+                return Err(msg::unknown(field, Kind::User));
+            }
+            Ok(Some(id))
+        }
+    }
+}
+
+/// An optional milestone of `project_id`.
+pub fn opt_milestone(
+    tx: &Tx<'_>,
+    field: &str,
+    v: Option<&Value>,
+    project_id: u64,
+) -> Result<Option<u64>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let id = id_value(field, v)?;
+            match tx.get::<Milestone>(id)? {
+                Some(m) if m.project_id == project_id => Ok(Some(id)),
+                _ => Err(msg::unknown(field, Kind::Milestone)),
+            }
+        }
+    }
+}
+
+/// A status a result may set: one the instance has, and not Untested (TestRail does not allow
+/// adding a result that sets a test back to Untested).
+pub fn result_status(tx: &Tx<'_>, field: &str, v: &Value) -> Result<Option<u64>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let id = id_value(field, v).map_err(|_| msg::unknown(field, Kind::Status))?;
+    match tx.get::<crate::model::Status>(id)? {
+        Some(s) if s.is_untested || id == crate::model::UNTESTED => {
+            Err(msg::untested_not_allowed(field))
+        }
+        Some(_) => Ok(Some(id)),
+        None => Err(msg::unknown(field, Kind::Status)),
+    }
+}
+
+/// The result fields that apply to a test of `project_id` whose case has `template_id`, with the
+/// config in force.
+pub fn applicable_result_fields(
+    fields: &[crate::model::ResultField],
+    project_id: u64,
+    template_id: u64,
+) -> Vec<(&CaseField, Option<&FieldConfig>)> {
+    fields
+        .iter()
+        .map(|f| &f.0)
+        .filter(|f| f.is_active && (template_id == 0 || f.on_template(template_id)))
+        .filter_map(|f| f.config_for(project_id).map(|c| (f, c)))
+        .collect()
+}
+
+/// The fields of a result as a request gives them: `Some` for each key that was sent (an inner
+/// `None` clears it), so that `edit_result` changes only what it names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultBody {
+    pub status_id: Option<Option<u64>>,
+    pub comment: Option<Option<String>>,
+    pub version: Option<Option<String>>,
+    pub elapsed: Option<Option<String>>,
+    pub defects: Option<Option<String>>,
+    pub assignedto_id: Option<Option<u64>>,
+    /// Custom result field values sent (`Json::Null` clears one).
+    pub custom: Vec<(String, Json)>,
+}
+
+impl ResultBody {
+    /// Whether the result sets a status, says something or assigns the test: TestRail takes a
+    /// result only with one of these.
+    pub fn says_something(&self) -> bool {
+        matches!(self.status_id, Some(Some(_)))
+            || matches!(&self.comment, Some(Some(c)) if !c.trim().is_empty())
+            || matches!(self.assignedto_id, Some(Some(_)))
+    }
+}
+
+/// Validates the fields of one result (of `add_result`, one entry of `add_results*`, or
+/// `edit_result`) for a test of `project_id` whose case has `template_id`. `prefix` is put before
+/// field names in messages (`results.` for an entry of a bulk add, as TestRail words it). Keys
+/// TestRail ignores (`attachments`, custom keys of no field that applies) are ignored.
+pub fn result_body(
+    tx: &Tx<'_>,
+    fields: &[crate::model::ResultField],
+    project_id: u64,
+    template_id: u64,
+    body: &Map<String, Value>,
+    prefix: &str,
+    creating: bool,
+) -> Result<ResultBody> {
+    let name = |k: &str| format!("{prefix}{k}");
+    let mut out = ResultBody::default();
+    if let Some(v) = body.get("status_id") {
+        out.status_id = Some(result_status(tx, &name("status_id"), v)?);
+    }
+    if let Some(v) = body.get("comment") {
+        out.comment = Some(match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            _ => return Err(msg::not_valid(&name("comment"), "string")),
+        });
+    }
+    if let Some(v) = body.get("version") {
+        out.version = Some(opt_text_max(&name("version"), Some(v), STRING_MAX)?);
+    }
+    if let Some(v) = body.get("elapsed") {
+        out.elapsed = Some(elapsed(&name("elapsed"), v)?);
+    }
+    if let Some(v) = body.get("defects") {
+        out.defects = Some(match v {
+            Value::Null => None,
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            _ => return Err(msg::not_valid(&name("defects"), "string")),
+        });
+    }
+    if let Some(v) = body.get("assignedto_id") {
+        out.assignedto_id = Some(opt_user(tx, &name("assignedto_id"), Some(v))?);
+    }
+    for (field, config) in applicable_result_fields(fields, project_id, template_id) {
+        let key = field.system_name.as_str();
+        let required = config.is_some_and(FieldConfig::is_required);
+        match body.get(key) {
+            Some(v) => {
+                if required && is_blank(v) {
+                    return Err(msg::required(&name(key)));
+                }
+                let value = custom_value(tx, field, config, project_id, v).map_err(|e| {
+                    // The message names the field as the entry's (results.custom_x).
+                    match e {
+                        Error::Validation { message, .. } if !prefix.is_empty() => {
+                            Error::validation(
+                                name(key),
+                                message.replacen(&format!(":{key}"), &format!(":{}", name(key)), 1),
+                            )
+                        }
+                        other => other,
+                    }
+                })?;
+                out.custom.push((key.to_string(), value));
+            }
+            None if creating && required => return Err(msg::required(&name(key))),
+            None => {}
+        }
+    }
+    Ok(out)
 }

@@ -265,6 +265,7 @@ pub(super) fn add_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Res
     let mut case = validate::apply_case_body(&tx, &fields, &project, fresh, &req.body, true)?;
     case.id = w.new_id(Kind::Case)?;
     w.put_case(&case, None)?;
+    crate::runs::case_added(w, &case)?;
     let json = render(&fields, &case);
     Ok(Outcome {
         effects: vec![Effect {
@@ -321,6 +322,7 @@ pub(super) fn update_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
     );
     if !changes.is_empty() {
         w.put_case(&case, Some(&old))?;
+        crate::runs::case_changed(w, &old, &case)?;
     }
     Ok(Outcome {
         response: Response::Json(render(&fields, &case)),
@@ -403,6 +405,7 @@ pub(super) fn delete_case(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Re
         changes: diff(Some(&render(&fields, &case)), None, &["id"]),
     };
     w.delete_case(&case)?;
+    crate::runs::case_removed(w, case.id, case.suite_id)?;
     Ok(Outcome {
         response: Response::Empty,
         effects: vec![effect],
@@ -444,6 +447,7 @@ pub(super) fn delete_cases(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> R
             changes: diff(Some(&render(&fields, case)), None, &["id"]),
         });
         w.delete_case(case)?;
+        crate::runs::case_removed(w, case.id, case.suite_id)?;
     }
     Ok(Outcome {
         response: Response::Empty,
@@ -486,6 +490,7 @@ pub(super) fn copy_cases_to_section(
         case.updated_on = ctx.now;
         case.display_order = order;
         w.put_case(&case, None)?;
+        crate::runs::case_added(w, &case)?;
         let json = render(&fields, &case);
         effects.push(Effect {
             kind: Kind::Case,
@@ -538,6 +543,7 @@ pub(super) fn move_cases_to_section(
         case.updated_by = ctx.user_id;
         case.updated_on = ctx.now;
         w.put_case(&case, Some(&old))?;
+        crate::runs::case_changed(w, &old, &case)?;
         effects.push(Effect {
             kind: Kind::Case,
             id: case.id,

@@ -6,10 +6,16 @@
 
 mod answer;
 mod cases;
+mod configs;
 mod history;
+mod milestones;
 mod paging;
+mod plans;
 mod projects;
 mod refdata;
+mod results;
+mod run_tests;
+mod runs;
 mod search;
 mod sections;
 mod suites;
@@ -125,6 +131,10 @@ impl Method {
             GetHistoryForCase => "history",
             GetUsers => "users",
             GetMilestones => "milestones",
+            GetRuns => "runs",
+            GetTests => "tests",
+            GetResults | GetResultsForCase | GetResultsForRun => "results",
+            GetPlans => "plans",
             XGetJournal => "journal",
             XSearchCases => "results",
             XGetConflicts => "conflicts",
@@ -139,7 +149,13 @@ impl Method {
         self.list_key().is_some()
             || matches!(
                 self,
-                GetCaseFields | GetCaseTypes | GetPriorities | GetTemplates
+                GetCaseFields
+                    | GetCaseTypes
+                    | GetPriorities
+                    | GetTemplates
+                    | GetStatuses
+                    | GetResultFields
+                    | GetConfigs
             )
     }
 
@@ -195,6 +211,44 @@ methods! {
     GetResultFields = "get_result_fields", false, [], 0;
     GetMilestones = "get_milestones", false, ["project_id"], 1;
     GetMilestone = "get_milestone", false, ["milestone_id"], 1;
+    AddMilestone = "add_milestone", true, ["project_id"], 1;
+    UpdateMilestone = "update_milestone", true, ["milestone_id"], 1;
+    DeleteMilestone = "delete_milestone", true, ["milestone_id"], 1;
+    GetRun = "get_run", false, ["run_id"], 1;
+    GetRuns = "get_runs", false, ["project_id"], 1;
+    AddRun = "add_run", true, ["project_id"], 1;
+    UpdateRun = "update_run", true, ["run_id"], 1;
+    CloseRun = "close_run", true, ["run_id"], 1;
+    DeleteRun = "delete_run", true, ["run_id"], 1;
+    GetTest = "get_test", false, ["test_id"], 1;
+    GetTests = "get_tests", false, ["run_id"], 1;
+    GetResults = "get_results", false, ["test_id"], 1;
+    GetResultsForCase = "get_results_for_case", false, ["run_id", "case_id"], 2;
+    GetResultsForRun = "get_results_for_run", false, ["run_id"], 1;
+    AddResult = "add_result", true, ["test_id"], 1;
+    AddResultForCase = "add_result_for_case", true, ["run_id", "case_id"], 2;
+    AddResults = "add_results", true, ["run_id"], 1;
+    AddResultsForCases = "add_results_for_cases", true, ["run_id"], 1;
+    EditResult = "edit_result", true, ["result_id"], 1;
+    GetPlan = "get_plan", false, ["plan_id"], 1;
+    GetPlans = "get_plans", false, ["project_id"], 1;
+    AddPlan = "add_plan", true, ["project_id"], 1;
+    AddPlanEntry = "add_plan_entry", true, ["plan_id"], 1;
+    AddRunToPlanEntry = "add_run_to_plan_entry", true, ["plan_id", "entry_id"], 2;
+    UpdatePlan = "update_plan", true, ["plan_id"], 1;
+    UpdatePlanEntry = "update_plan_entry", true, ["plan_id", "entry_id"], 2;
+    UpdateRunInPlanEntry = "update_run_in_plan_entry", true, ["run_id"], 1;
+    ClosePlan = "close_plan", true, ["plan_id"], 1;
+    DeletePlan = "delete_plan", true, ["plan_id"], 1;
+    DeletePlanEntry = "delete_plan_entry", true, ["plan_id", "entry_id"], 2;
+    DeleteRunFromPlanEntry = "delete_run_from_plan_entry", true, ["run_id"], 1;
+    GetConfigs = "get_configs", false, ["project_id"], 1;
+    AddConfigGroup = "add_config_group", true, ["project_id"], 1;
+    AddConfig = "add_config", true, ["config_group_id"], 1;
+    UpdateConfigGroup = "update_config_group", true, ["config_group_id"], 1;
+    UpdateConfig = "update_config", true, ["config_id"], 1;
+    DeleteConfigGroup = "delete_config_group", true, ["config_group_id"], 1;
+    DeleteConfig = "delete_config", true, ["config_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
     XSearchCases = "x_search_cases", false, ["project_id"], 0;
     XGetConflicts = "x_get_conflicts", false, [], 0;
@@ -207,8 +261,11 @@ pub struct Request {
     pub method: Method,
     /// The route as given, without any `index.php?/api/v2/` prefix.
     pub route: String,
-    /// The path ids, in order.
+    /// The numeric path ids, in order.
     pub ids: Vec<u64>,
+    /// A plan entry's id in the path (`update_plan_entry/{plan_id}/{entry_id}`): a GUID string,
+    /// as TestRail gives entry ids.
+    pub entry_id: Option<String>,
     /// Query parameters in the order given, percent-decoded.
     pub params: Vec<(String, String)>,
     /// The JSON body (an empty object when none was sent).
@@ -231,7 +288,9 @@ impl Request {
                 break;
             }
         }
-        let (path, query) = match r.find('&') {
+        // A `?` after the route is read as `&`: pytest-testrail 3.1 sends
+        // `get_tests/5?limit=250&offset=0`.
+        let (path, query) = match r.find(['&', '?']) {
             Some(i) => (&r[..i], &r[i + 1..]),
             None => (r, ""),
         };
@@ -242,6 +301,8 @@ impl Request {
         })?;
         let id_fields = method.id_fields();
         let mut ids = Vec::new();
+        let mut entry_id = None;
+        let mut given = 0;
         for (i, part) in parts.enumerate() {
             if part.is_empty() && i == 0 && method.min_ids() == 0 {
                 continue;
@@ -252,10 +313,15 @@ impl Request {
                 .ok_or_else(|| Error::UnknownMethod {
                     method: path.to_string(),
                 })?;
-            ids.push(validate::id_text(field, part)?);
+            if field == "entry_id" {
+                entry_id = Some(validate::guid(field, part)?);
+            } else {
+                ids.push(validate::id_text(field, part)?);
+            }
+            given += 1;
         }
-        if ids.len() < method.min_ids() {
-            return Err(msg::required(id_fields[ids.len()]));
+        if given < method.min_ids() {
+            return Err(msg::required(id_fields[given]));
         }
         let mut params = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -277,6 +343,7 @@ impl Request {
             method,
             route: r.to_string(),
             ids,
+            entry_id,
             params,
             body,
         })
@@ -455,6 +522,8 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
             "suite_id",
             "project_id",
             "case_ids",
+            "milestone_id",
+            "config_ids",
         ]
         .iter()
         .any(|k| req.body.contains_key(*k));
@@ -511,7 +580,7 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
                     }
                 }
             }
-            Value::String(s) if k == "case_ids" => {
+            Value::String(s) if k == "case_ids" || k == "config_ids" => {
                 let mut parts = Vec::new();
                 for p in s.split(',') {
                     match p.trim().parse::<u64>() {
@@ -561,8 +630,18 @@ fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetUser => refdata::get_user(tx, req)?,
         GetUserByEmail => refdata::get_user_by_email(tx, req)?,
         GetCurrentUser => refdata::get_current_user(tx)?,
-        GetMilestones => refdata::get_milestones(tx, req)?,
-        GetMilestone => refdata::get_milestone(tx, req)?,
+        GetMilestones => milestones::get_milestones(tx, req)?,
+        GetMilestone => milestones::get_milestone(tx, req)?,
+        GetRun => runs::get_run(tx, req)?,
+        GetRuns => runs::get_runs(tx, req)?,
+        GetTest => run_tests::get_test(cx, tx, req)?,
+        GetTests => run_tests::get_tests(cx, tx, req)?,
+        GetResults => results::get_results(tx, req)?,
+        GetResultsForCase => results::get_results_for_case(tx, req)?,
+        GetResultsForRun => results::get_results_for_run(tx, req)?,
+        GetPlan => plans::get_plan(tx, req)?,
+        GetPlans => plans::get_plans(tx, req)?,
+        GetConfigs => configs::get_configs(tx, req)?,
         XGetJournal => history::get_journal(tx, req)?,
         XSearchCases => search::search_cases(cx, tx, req)?,
         XGetConflicts => {
@@ -615,6 +694,34 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<R
         CopyCasesToSection => cases::copy_cases_to_section(w, &ctx, req)?,
         MoveCasesToSection => cases::move_cases_to_section(w, &ctx, req)?,
         AddCaseField => refdata::add_case_field(w, req)?,
+        AddMilestone => milestones::add_milestone(w, &ctx, req)?,
+        UpdateMilestone => milestones::update_milestone(w, &ctx, req)?,
+        DeleteMilestone => milestones::delete_milestone(w, req)?,
+        AddRun => runs::add_run(w, &ctx, req)?,
+        UpdateRun => runs::update_run(w, &ctx, req)?,
+        CloseRun => runs::close_run(w, &ctx, req)?,
+        DeleteRun => runs::delete_run(w, req)?,
+        AddResult => results::add_result(w, &ctx, req)?,
+        AddResultForCase => results::add_result_for_case(w, &ctx, req)?,
+        AddResults => results::add_results(w, &ctx, req, false)?,
+        AddResultsForCases => results::add_results(w, &ctx, req, true)?,
+        EditResult => results::edit_result(w, req)?,
+        AddPlan => plans::add_plan(w, &ctx, req)?,
+        AddPlanEntry => plans::add_plan_entry(w, &ctx, req)?,
+        AddRunToPlanEntry => plans::add_run_to_plan_entry(w, &ctx, req)?,
+        UpdatePlan => plans::update_plan(w, &ctx, req)?,
+        UpdatePlanEntry => plans::update_plan_entry(w, &ctx, req)?,
+        UpdateRunInPlanEntry => plans::update_run_in_plan_entry(w, &ctx, req)?,
+        ClosePlan => plans::close_plan(w, &ctx, req)?,
+        DeletePlan => plans::delete_plan(w, req)?,
+        DeletePlanEntry => plans::delete_plan_entry(w, req)?,
+        DeleteRunFromPlanEntry => plans::delete_run_from_plan_entry(w, req)?,
+        AddConfigGroup => configs::add_config_group(w, req)?,
+        AddConfig => configs::add_config(w, req)?,
+        UpdateConfigGroup => configs::update_config_group(w, req)?,
+        UpdateConfig => configs::update_config(w, req)?,
+        DeleteConfigGroup => configs::delete_config_group(w, req)?,
+        DeleteConfig => configs::delete_config(w, req)?,
         XResolveConflict => resolve_conflict(cx, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };

@@ -68,6 +68,10 @@ fn link(req: &Request, limit: u64, offset: u64) -> Value {
         s.push('/');
         s.push_str(&id.to_string());
     }
+    if let Some(e) = &req.entry_id {
+        s.push('/');
+        s.push_str(e);
+    }
     for (k, v) in &req.params {
         if k == "limit" || k == "offset" {
             continue;

@@ -200,6 +200,23 @@ pub(super) fn delete_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
             super::suites::delete_suite_cascade(w, &suite, &mut effects, false)?;
         }
     }
+    // Runs, plans and configurations go with their project, open or closed.
+    for plan in tx.children(tables::PROJECT_PLANS, project.id)? {
+        if let Some(plan) = tx.get::<crate::model::Plan>(plan)? {
+            super::plans::delete_cascade(w, &plan, &mut effects)?;
+        }
+    }
+    for run in super::runs::runs_of(&tx, tables::PROJECT_RUNS, project.id)? {
+        crate::runs::delete_run(w, &run)?;
+    }
+    for gid in tx.children(tables::PROJECT_CONFIG_GROUPS, project.id)? {
+        for cid in tx.children(tables::GROUP_CONFIGS, gid)? {
+            w.remove::<crate::model::Config>(cid)?;
+            w.unlink(tables::GROUP_CONFIGS, gid, cid)?;
+        }
+        w.remove::<crate::model::ConfigGroup>(gid)?;
+        w.unlink(tables::PROJECT_CONFIG_GROUPS, project.id, gid)?;
+    }
     for mid in tx.children(tables::PROJECT_MILESTONES, project.id)? {
         if let Some(m) = tx.get::<Milestone>(mid)? {
             w.delete_milestone(&m)?;

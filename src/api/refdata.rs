@@ -1,6 +1,6 @@
 //! Case fields and reference data: get_case_fields, add_case_field, get_case_types,
 //! get_priorities, get_templates, get_users, get_user, get_user_by_email, get_current_user,
-//! get_milestones, get_milestone.
+//! get_statuses, get_result_fields.
 
 use serde_json::Value;
 
@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{
-    CaseField, CaseType, FieldConfig, FieldType, Kind, Milestone, Priority, Project, ResultField,
-    Status, Template, User,
+    CaseField, CaseType, FieldConfig, FieldType, Kind, Priority, Project, ResultField, Status,
+    Template, User,
 };
 use crate::tables;
 use crate::tx::{Tx, Writer};
@@ -116,46 +116,6 @@ pub(super) fn get_current_user(tx: &Tx<'_>) -> Result<Value> {
             "role_id": null, "role": null
         })),
     }
-}
-
-pub(super) fn get_milestones(tx: &Tx<'_>, req: &Request) -> Result<Value> {
-    let project = super::projects::load(tx, req.ids[0])?;
-    let flag = |k: &str| -> Result<Option<bool>> {
-        match req.param(k) {
-            None | Some("") => Ok(None),
-            Some(v) => validate::flag(k, &Value::String(v.into())).map(Some),
-        }
-    };
-    let completed = flag("is_completed")?;
-    let started = flag("is_started")?;
-    let mut items = Vec::new();
-    for id in tx.children(tables::PROJECT_MILESTONES, project.id)? {
-        if let Some(m) = tx.get::<Milestone>(id)? {
-            if completed.is_none_or(|c| m.is_completed == c)
-                && started.is_none_or(|s| m.is_started == s)
-            {
-                items.push(m.to_json());
-            }
-        }
-    }
-    wrap_all(req, "milestones", items)
-}
-
-pub(super) fn get_milestone(tx: &Tx<'_>, req: &Request) -> Result<Value> {
-    let m = tx
-        .get::<Milestone>(req.ids[0])?
-        .ok_or_else(|| msg::unknown("milestone_id", Kind::Milestone))?;
-    let mut out = m.to_json();
-    let mut children = Vec::new();
-    for id in tx.children(tables::PROJECT_MILESTONES, m.project_id)? {
-        if let Some(c) = tx.get::<Milestone>(id)? {
-            if c.parent_id == Some(m.id) {
-                children.push(c.to_json());
-            }
-        }
-    }
-    out["milestones"] = Value::Array(children);
-    Ok(out)
 }
 
 fn valid_field_name(name: &str) -> bool {

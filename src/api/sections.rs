@@ -264,6 +264,7 @@ pub(super) fn delete_subtree(
                     changes: Vec::new(),
                 });
                 w.delete_case(&case)?;
+                crate::runs::case_removed(w, case.id, case.suite_id)?;
             }
         }
         w.delete_section(section)?;

@@ -151,6 +151,18 @@ pub(super) fn delete_suite_cascade(
             Vec::new()
         },
     });
+    // TestRail: deleting a suite "also deletes all active test runs & results"; closed runs
+    // stay, archived.
+    for run in super::runs::runs_of(&tx, tables::SUITE_RUNS, suite.id)? {
+        if !run.is_completed {
+            effects.push(super::runs::delete_effect(
+                &tx,
+                &run,
+                &super::runs::RunShape::new(&tx)?,
+            )?);
+            crate::runs::delete_run(w, &run)?;
+        }
+    }
     let roots: Vec<u64> = crate::tree::suite_sections(&tx, suite.id)?
         .into_iter()
         .filter(|s| s.parent_id.is_none())

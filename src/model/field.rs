@@ -49,6 +49,7 @@ field_types! {
     Date = 8, "Date";
     Milestone = 9, "Milestone";
     Steps = 10, "Steps";
+    StepResults = 11, "Step Results";
     MultiSelect = 12, "Multi-select";
 }
 
@@ -59,7 +60,8 @@ impl FieldType {
         let s = v.as_str()?.trim().to_ascii_lowercase();
         if let Ok(n) = s.parse::<i64>() {
             let t = FieldType::from_type_id(n);
-            return (!matches!(t, FieldType::Other(_))).then_some(t);
+            // Step Results is a type of result fields only.
+            return (!matches!(t, FieldType::Other(_) | FieldType::StepResults)).then_some(t);
         }
         Some(match s.replace(['-', ' ', '_'], "").as_str() {
             "string" => FieldType::String,
@@ -89,7 +91,7 @@ impl FieldType {
             FieldType::Checkbox => 3,
             FieldType::Date => 4,
             FieldType::Text | FieldType::Other(_) => 6,
-            FieldType::Steps => 8,
+            FieldType::Steps | FieldType::StepResults => 8,
         }
     }
 }

@@ -5,25 +5,35 @@
 //! is served back unchanged.
 
 mod case;
+mod config;
 mod conflict;
 mod field;
 mod json;
 #[cfg(test)]
 mod pins;
+mod plan;
 mod project;
 mod refdata;
+mod result;
+mod run;
 mod section;
 pub(crate) mod stored;
 mod suite;
+mod test;
 
 pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
+pub use config::{Config, ConfigGroup};
 pub use conflict::{Conflict, DELETED};
 pub use field::{CaseField, FieldConfig, FieldType};
 pub use json::{AsJson, Json};
+pub use plan::{Plan, PlanEntry};
 pub use project::{Project, SuiteMode};
 pub use refdata::{CaseType, Milestone, Priority, ResultField, Status, Template, User};
+pub use result::TestResult;
+pub use run::{CountKeys, Run, StatusCounts};
 pub use section::Section;
 pub use suite::Suite;
+pub use test::{Test, TestCase, UNTESTED};
 
 use serde_json::{Map, Value};
 
@@ -67,7 +77,13 @@ stored_enum! {
         Milestone = 9,
         Status = 10,
         ResultField = 11,
-        // Last added: ResultField.
+        Run = 12,
+        Test = 13,
+        Result = 14,
+        Plan = 15,
+        ConfigGroup = 16,
+        Config = 17,
+        // Last added: Config.
     }
 }
 
@@ -87,6 +103,12 @@ impl Kind {
             Kind::Milestone => "milestone",
             Kind::Status => "status",
             Kind::ResultField => "result field",
+            Kind::Run => "test run",
+            Kind::Test => "test",
+            Kind::Result => "test result",
+            Kind::Plan => "test plan",
+            Kind::ConfigGroup => "configuration group",
+            Kind::Config => "configuration",
         }
     }
 
@@ -105,6 +127,12 @@ impl Kind {
             Kind::Milestone => "milestone",
             Kind::Status => "status",
             Kind::ResultField => "result_field",
+            Kind::Run => "run",
+            Kind::Test => "test",
+            Kind::Result => "result",
+            Kind::Plan => "plan",
+            Kind::ConfigGroup => "config_group",
+            Kind::Config => "config",
         }
     }
 
@@ -115,6 +143,13 @@ impl Kind {
             "section_id" | "parent_id" | "after_id" => Kind::Section,
             "suite_id" => Kind::Suite,
             "project_id" => Kind::Project,
+            "milestone_id" => Kind::Milestone,
+            "run_id" => Kind::Run,
+            "test_id" => Kind::Test,
+            "result_id" => Kind::Result,
+            "plan_id" => Kind::Plan,
+            "config_group_id" | "group_id" => Kind::ConfigGroup,
+            "config_id" | "config_ids" => Kind::Config,
             _ => return None,
         })
     }

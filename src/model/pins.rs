@@ -59,7 +59,7 @@ fn kind_numbers() {
         assert_eq!(kind.code(), u64::from(kind.number()));
         assert_eq!(Kind::from_code(kind.code()), Some(kind));
     }
-    assert_eq!(Kind::from_code(12), None);
+    assert_eq!(Kind::from_code(18), None);
     unit_variants(
         &Kind::ALL,
         &[
@@ -75,6 +75,12 @@ fn kind_numbers() {
             (Kind::Milestone, 9, "Milestone"),
             (Kind::Status, 10, "Status"),
             (Kind::ResultField, 11, "ResultField"),
+            (Kind::Run, 12, "Run"),
+            (Kind::Test, 13, "Test"),
+            (Kind::Result, 14, "Result"),
+            (Kind::Plan, 15, "Plan"),
+            (Kind::ConfigGroup, 16, "ConfigGroup"),
+            (Kind::Config, 17, "Config"),
         ],
     );
 }

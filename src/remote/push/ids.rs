@@ -49,6 +49,7 @@ pub(super) fn rename(w: &mut Writer<'_>, kind: Kind, local: u64, server: u64) ->
                 c.id = server;
                 w.delete_case(&old)?;
                 w.put_case(&c, None)?;
+                crate::runs::case_renamed(w, c.suite_id, local, server)?;
             }
         }
         Kind::Section => {

@@ -145,6 +145,36 @@ pub(super) fn ops_of(entry: &JournalEntry) -> Result<Vec<Op>> {
             first.map(|e| delete(entry, e)).into_iter().collect()
         }
         DeleteCases => vec![delete_cases(entry, &req)],
+        // Runs, results, plans, configurations and milestones recorded offline wait in the
+        // journal until they can be replayed (they are planned by their own rules).
+        AddMilestone
+        | UpdateMilestone
+        | DeleteMilestone
+        | AddRun
+        | UpdateRun
+        | CloseRun
+        | DeleteRun
+        | AddResult
+        | AddResultForCase
+        | AddResults
+        | AddResultsForCases
+        | EditResult
+        | AddPlan
+        | AddPlanEntry
+        | AddRunToPlanEntry
+        | UpdatePlan
+        | UpdatePlanEntry
+        | UpdateRunInPlanEntry
+        | ClosePlan
+        | DeletePlan
+        | DeletePlanEntry
+        | DeleteRunFromPlanEntry
+        | AddConfigGroup
+        | AddConfig
+        | UpdateConfigGroup
+        | UpdateConfig
+        | DeleteConfigGroup
+        | DeleteConfig => Vec::new(),
         other => {
             return Err(Error::internal(format!(
                 "journal entry {} has a route push cannot replay: {}",

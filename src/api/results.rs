@@ -1,0 +1,412 @@
+//! Results: add_result, add_result_for_case, add_results, add_results_for_cases, edit_result,
+//! get_results, get_results_for_case, get_results_for_run.
+//!
+//! - A bulk add validates every entry before it writes anything, and writes all of them or none
+//!   (TestRail: "won't add any results if the validation fails for at least one"); its answer is
+//!   a bare array of the new results in request order, which trcli zips with its request.
+//! - Ids may come as numbers or numeric strings; keys TestRail ignores (`attachments`,
+//!   `custom_testrail_bdd_scenario_results` where no such field exists) are ignored.
+//! - Lists are newest first (the highest id first).
+//! - `defects_filter` matches one whole defect of a result's comma-separated `defects`,
+//!   case-insensitively.
+
+use serde_json::{Map, Value};
+
+use super::paging::Page;
+use super::runs::{check_open, resolve_case};
+use super::{csv_ids, timestamp, Outcome, Request, Response, WriteCtx};
+use crate::error::Result;
+use crate::journal::{diff, Action, Change, Effect};
+use crate::messages as msg;
+use crate::model::{Case, Json, Kind, ResultField, Run, Test, TestResult};
+use crate::runs::{self, NewResult, RunEdit};
+use crate::tables;
+use crate::tx::{Tx, Writer};
+use crate::validate::{self, ResultBody};
+
+/// Keys of a result's JSON the journal does not record as changes.
+const UNJOURNALED: &[&str] = &["id", "created_on", "created_by", "attachment_ids"];
+
+pub(crate) fn load(tx: &Tx<'_>, id: u64) -> Result<TestResult> {
+    tx.get::<TestResult>(id)?
+        .ok_or_else(|| msg::unknown("result_id", Kind::Result))
+}
+
+/// The custom result fields a result of `project_id` shows (`null` when unset).
+fn shown_fields(fields: &[ResultField], project_id: u64) -> Vec<&str> {
+    validate::applicable_result_fields(fields, project_id, 0)
+        .into_iter()
+        .map(|(f, _)| f.system_name.as_str())
+        .collect()
+}
+
+pub(crate) fn render(tx: &Tx<'_>, results: &[TestResult], project_id: u64) -> Result<Vec<Value>> {
+    let fields = tx.all::<ResultField>()?;
+    let shown = shown_fields(&fields, project_id);
+    Ok(results.iter().map(|r| r.to_json(&shown)).collect())
+}
+
+/// Every result of a test, newest first (`get_test&with_data=1`).
+pub(crate) fn of_test(tx: &Tx<'_>, test: &Test, run: &Run) -> Result<Vec<Value>> {
+    let mut ids = Vec::new();
+    tx.children_rev(tables::TEST_RESULTS, test.id, |id| {
+        ids.push(id);
+        Ok(true)
+    })?;
+    let results: Vec<TestResult> = tx.get_many(&ids)?.into_iter().flatten().collect();
+    render(tx, &results, run.project_id)
+}
+
+/// The template of a test's case, which decides the result fields that apply (0, all of them,
+/// when neither the case nor a snapshot says).
+fn template_of(tx: &Tx<'_>, test: &Test) -> Result<u64> {
+    Ok(match tx.get::<Case>(test.case_id)? {
+        Some(c) => c.template_id,
+        None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
+    })
+}
+
+/// An open run to add results to.
+fn open_run(tx: &Tx<'_>, id: u64) -> Result<Run> {
+    let run = super::runs::load(tx, id)?;
+    check_open(&run)?;
+    Ok(run)
+}
+
+/// Validates one result for a test of `run`.
+fn body_for(
+    tx: &Tx<'_>,
+    fields: &[ResultField],
+    run: &Run,
+    test: &Test,
+    body: &Map<String, Value>,
+    bulk: bool,
+) -> Result<ResultBody> {
+    let prefix = if bulk { "results." } else { "" };
+    let b = validate::result_body(
+        tx,
+        fields,
+        run.project_id,
+        template_of(tx, test)?,
+        body,
+        prefix,
+        true,
+    )?;
+    if !b.says_something() {
+        return Err(if bulk {
+            msg::result_says_nothing_bulk()
+        } else {
+            msg::result_says_nothing()
+        });
+    }
+    Ok(b)
+}
+
+/// Writes validated results and builds the answer and the journal effects.
+fn record(
+    w: &mut Writer<'_>,
+    ctx: &WriteCtx,
+    run: Run,
+    items: Vec<NewResult>,
+) -> Result<(Vec<Value>, Vec<Effect>)> {
+    let project_id = run.project_id;
+    let mut edit = RunEdit::new(run);
+    let results = runs::add_results(w, &mut edit, items, ctx.now, ctx.user_id)?;
+    edit.save(w)?;
+    let out = render(&w.tx(), &results, project_id)?;
+    let effects = results
+        .iter()
+        .zip(&out)
+        .map(|(r, json)| {
+            let mut changes = diff(None, Some(json), UNJOURNALED);
+            changes.push(Change {
+                field: "case_id".into(),
+                old: None,
+                new: Some(Json::Int(r.case_id as i64)),
+            });
+            Effect {
+                kind: Kind::Result,
+                id: r.id,
+                action: Action::Create,
+                changes,
+            }
+        })
+        .collect();
+    Ok((out, effects))
+}
+
+fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) -> Result<Outcome> {
+    let tx = w.tx();
+    let fields = tx.all::<ResultField>()?;
+    let body = body_for(&tx, &fields, &run, &test, &req.body, false)?;
+    let (mut out, effects) = record(
+        w,
+        ctx,
+        run,
+        vec![NewResult {
+            test_id: test.id,
+            body,
+        }],
+    )?;
+    Ok(Outcome {
+        response: Response::Json(out.pop().unwrap_or(Value::Null)),
+        effects,
+    })
+}
+
+pub(super) fn add_result(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Result<Outcome> {
+    let tx = w.tx();
+    let test = super::run_tests::load(&tx, req.ids[0])?;
+    let run = open_run(&tx, test.run_id)?;
+    one(w, ctx, run, test, req)
+}
+
+/// The test of a case in a run, for the `_for_case` routes.
+fn test_of_case(tx: &Tx<'_>, run: &Run, case_id: u64) -> Result<Test> {
+    let case_id = resolve_case(tx, case_id)?;
+    let test = match tx.run_case_tests(run.id, &[case_id])?[0] {
+        Some(t) => tx.run_test(run.id, t)?,
+        None => None,
+    };
+    match test {
+        Some(t) => Ok(t),
+        None if tx.exists::<Case>(case_id)? => Err(msg::no_test_for_case()),
+        // A case a closed run still shows, deleted since: its test is found by the run alone.
+        None => Err(msg::unknown("case_id", Kind::Case)),
+    }
+}
+
+pub(super) fn add_result_for_case(
+    w: &mut Writer<'_>,
+    ctx: &WriteCtx,
+    req: &Request,
+) -> Result<Outcome> {
+    let tx = w.tx();
+    let run = open_run(&tx, req.ids[0])?;
+    let test = test_of_case(&tx, &run, req.ids[1])?;
+    one(w, ctx, run, test, req)
+}
+
+/// The entries of a bulk add: the `results` list, each entry an object.
+fn entries(req: &Request) -> Result<&Vec<Value>> {
+    match req.body.get("results") {
+        None | Some(Value::Null) => Err(msg::required("results")),
+        Some(Value::Array(list)) if list.is_empty() => Err(msg::results_empty()),
+        Some(Value::Array(list)) => Ok(list),
+        Some(_) => Err(msg::not_valid("results", "array")),
+    }
+}
+
+/// `add_results` (entries name `test_id`) and `add_results_for_cases` (entries name `case_id`).
+pub(super) fn add_results(
+    w: &mut Writer<'_>,
+    ctx: &WriteCtx,
+    req: &Request,
+    by_case: bool,
+) -> Result<Outcome> {
+    let tx = w.tx();
+    let run = open_run(&tx, req.ids[0])?;
+    let list = entries(req)?;
+    let key = if by_case { "case_id" } else { "test_id" };
+    let field = format!("results.{key}");
+    let empty = Map::new();
+    // The ids first, for every entry: a bad id refuses the whole request.
+    let mut ids = Vec::with_capacity(list.len());
+    for entry in list {
+        let obj = entry.as_object().unwrap_or(&empty);
+        let id = match obj.get(key) {
+            None | Some(Value::Null) => return Err(msg::required(&field)),
+            Some(v) => validate::id_value(&field, v)?,
+        };
+        ids.push(if by_case { resolve_case(&tx, id)? } else { id });
+    }
+    let test_ids: Vec<Option<u64>> = if by_case {
+        tx.run_case_tests(run.id, &ids)?
+    } else {
+        ids.iter().map(|t| Some(*t)).collect()
+    };
+    let mut wanted: Vec<u64> = test_ids.iter().flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let found: std::collections::HashMap<u64, Test> = tx
+        .run_tests_many(run.id, &wanted)?
+        .into_iter()
+        .flatten()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut tests = Vec::with_capacity(list.len());
+    for (id, test_id) in ids.iter().zip(&test_ids) {
+        match test_id.and_then(|t| found.get(&t)) {
+            Some(t) => tests.push(t),
+            None if by_case => return Err(msg::invalid_results(&format!("case C{id}"))),
+            None => return Err(msg::invalid_results(&format!("test T{id}"))),
+        }
+    }
+    let fields = tx.all::<ResultField>()?;
+    let mut items = Vec::with_capacity(list.len());
+    for (entry, test) in list.iter().zip(tests) {
+        let obj = entry.as_object().unwrap_or(&empty);
+        items.push(NewResult {
+            test_id: test.id,
+            body: body_for(&tx, &fields, &run, test, obj, true)?,
+        });
+    }
+    let (out, effects) = record(w, ctx, run, items)?;
+    Ok(Outcome {
+        response: Response::Json(Value::Array(out)),
+        effects,
+    })
+}
+
+pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
+    let tx = w.tx();
+    let old = load(&tx, req.ids[0])?;
+    let run = open_run(&tx, old.run_id)?;
+    let test = tx
+        .run_test(run.id, old.test_id)?
+        .ok_or_else(|| msg::unknown("test_id", Kind::Test))?;
+    let fields = tx.all::<ResultField>()?;
+    let b = validate::result_body(
+        &tx,
+        &fields,
+        run.project_id,
+        template_of(&tx, &test)?,
+        &req.body,
+        "",
+        false,
+    )?;
+    let mut r = old.clone();
+    if let Some(v) = b.status_id {
+        r.status_id = v;
+    }
+    if let Some(v) = b.comment {
+        r.comment = v;
+    }
+    if let Some(v) = b.version {
+        r.version = v;
+    }
+    if let Some(v) = b.elapsed {
+        r.elapsed = v;
+    }
+    if let Some(v) = b.defects {
+        r.defects = v;
+    }
+    if let Some(v) = b.assignedto_id {
+        r.assignedto_id = v;
+    }
+    // A Step Results value replaces the whole list, as every custom value does.
+    for (k, v) in b.custom {
+        r.set_custom(&k, v);
+    }
+    let shown = shown_fields(&fields, run.project_id);
+    let (before, after) = (old.to_json(&shown), r.to_json(&shown));
+    let changes = diff(Some(&before), Some(&after), UNJOURNALED);
+    if changes.is_empty() {
+        return Ok(Outcome {
+            response: Response::Json(after),
+            effects: Vec::new(),
+        });
+    }
+    w.put(&r)?;
+    if r.status_id != old.status_id {
+        let status = runs::status_from_results(&w.tx(), test.id)?;
+        if status != test.status_id {
+            let mut edit = RunEdit::new(run);
+            edit.run.counts.add(test.status_id, -1);
+            edit.run.counts.add(status, 1);
+            let mut t = test;
+            t.status_id = status;
+            w.put_tests(std::slice::from_ref(&t))?;
+            edit.save(w)?;
+        }
+    }
+    Ok(Outcome {
+        response: Response::Json(after),
+        effects: vec![Effect {
+            kind: Kind::Result,
+            id: r.id,
+            action: Action::Update,
+            changes,
+        }],
+    })
+}
+
+/// The filters of the `get_results*` routes.
+struct Filters {
+    status_id: Option<Vec<u64>>,
+    defect: Option<String>,
+    created_after: Option<i64>,
+    created_before: Option<i64>,
+    created_by: Option<Vec<u64>>,
+}
+
+impl Filters {
+    fn parse(req: &Request) -> Result<Filters> {
+        Ok(Filters {
+            status_id: csv_ids(req, "status_id")?,
+            defect: req
+                .param("defects_filter")
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty()),
+            created_after: timestamp(req, "created_after")?,
+            created_before: timestamp(req, "created_before")?,
+            created_by: csv_ids(req, "created_by")?,
+        })
+    }
+
+    fn matches(&self, r: &TestResult) -> bool {
+        self.status_id
+            .as_ref()
+            .is_none_or(|l| r.status_id.is_some_and(|s| l.contains(&s)))
+            && self.defect.as_ref().is_none_or(|d| {
+                r.defects
+                    .as_ref()
+                    .is_some_and(|all| all.split(',').any(|one| one.trim().to_lowercase() == *d))
+            })
+            && self.created_after.is_none_or(|t| r.created_on > t)
+            && self.created_before.is_none_or(|t| r.created_on < t)
+            && self
+                .created_by
+                .as_ref()
+                .is_none_or(|l| l.contains(&r.created_by))
+    }
+}
+
+/// One page of the results under `parent` in an index (a test's or a run's), newest first.
+fn page(
+    tx: &Tx<'_>,
+    req: &Request,
+    table: redb::TableDefinition<(u64, u64), ()>,
+    parent: u64,
+    project_id: u64,
+) -> Result<Value> {
+    let filters = Filters::parse(req)?;
+    let page = Page::from_request(req)?;
+    let (results, has_more) = super::runs::page_newest_first(
+        tx,
+        table,
+        parent,
+        page,
+        |id| tx.get::<TestResult>(id),
+        |r| filters.matches(r),
+    )?;
+    let items = render(tx, &results, project_id)?;
+    Ok(super::paging::wrap(req, page, "results", items, has_more))
+}
+
+pub(super) fn get_results(tx: &Tx<'_>, req: &Request) -> Result<Value> {
+    let test = super::run_tests::load(tx, req.ids[0])?;
+    let run = super::runs::load(tx, test.run_id)?;
+    page(tx, req, tables::TEST_RESULTS, test.id, run.project_id)
+}
+
+pub(super) fn get_results_for_case(tx: &Tx<'_>, req: &Request) -> Result<Value> {
+    let run = super::runs::load(tx, req.ids[0])?;
+    let test = test_of_case(tx, &run, req.ids[1])?;
+    page(tx, req, tables::TEST_RESULTS, test.id, run.project_id)
+}
+
+pub(super) fn get_results_for_run(tx: &Tx<'_>, req: &Request) -> Result<Value> {
+    let run = super::runs::load(tx, req.ids[0])?;
+    page(tx, req, tables::RUN_RESULTS, run.id, run.project_id)
+}
