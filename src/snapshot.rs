@@ -550,8 +550,24 @@ impl RunSide {
         if !self.groups.is_empty() {
             report.counts.insert("configs", self.groups.len());
         }
+        // A run or plan changed here and not pushed yet keeps its local fields (the server's
+        // only news that matters then is that it closed); one deleted here stays deleted.
+        let pending = PendingLocal::load(&w.tx())?;
         let mut runs = BTreeMap::new();
         for mut run in self.runs {
+            if pending.deleted.contains(&(Kind::Run, run.id)) {
+                continue;
+            }
+            if pending.bases.contains_key(&(Kind::Run, run.id)) {
+                if let Some(local) = w.tx().get::<Run>(run.id)? {
+                    let (closed, on) = (run.is_completed, run.completed_on);
+                    run = local;
+                    if closed && !run.is_completed {
+                        run.is_completed = true;
+                        run.completed_on = on;
+                    }
+                }
+            }
             if run.project_id == 0 {
                 run.project_id = tx.get::<Suite>(run.suite_id)?.map_or(0, |s| s.project_id);
             }
@@ -573,6 +589,9 @@ impl RunSide {
         }
         let test_count: usize = by_run.values().map(Vec::len).sum();
         for (run_id, tests) in &by_run {
+            if pending.deleted.contains(&(Kind::Run, *run_id)) {
+                continue;
+            }
             if let Some(run) = w.tx().get::<Run>(*run_id)? {
                 runs.entry(*run_id).or_insert(run);
             }
@@ -635,6 +654,14 @@ impl RunSide {
         }
         let run_count = runs.len();
         for mut plan in self.plans {
+            if pending.deleted.contains(&(Kind::Plan, plan.id)) {
+                continue;
+            }
+            if pending.bases.contains_key(&(Kind::Plan, plan.id)) {
+                if let Some(local) = w.tx().get::<Plan>(plan.id)? {
+                    plan = local;
+                }
+            }
             let mut counts = crate::model::StatusCounts::default();
             for e in &plan.entries {
                 for r in w.tx().get_many::<Run>(&e.runs)?.into_iter().flatten() {

@@ -556,6 +556,10 @@ impl Store {
             "case_fields": count(tables::CASE_FIELDS)?,
             "users": count(tables::USERS)?,
             "milestones": count(tables::MILESTONES)?,
+            "runs": count(tables::RUNS)?,
+            "tests": rtx.open_table(tables::TEST_RUNS)?.len()?,
+            "results": count(tables::RESULTS)?,
+            "plans": count(tables::PLANS)?,
             "journal_entries": count(tables::JOURNAL)?,
             "reference_data": self.reference_data()?.name(),
         }))
