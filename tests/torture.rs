@@ -57,6 +57,9 @@ fn torture_writer_child() {
     let store = Store::open(&path).unwrap();
     let mut rng = Rng(seed | 1);
     let out = std::io::stdout();
+    if std::env::var("TRAILSTORE_TORTURE_MODE").as_deref() == Ok("results") {
+        return results_writer(&store, seed, &mut rng);
+    }
     let mut cases: Vec<u64> = ids(&all_pages(&store, "get_cases/1&section_id=17", "cases"));
     let sections = [17u64, 18, 19, 21];
     for n in 0.. {
@@ -185,6 +188,44 @@ fn apply(model: &mut BTreeMap<u64, (String, u64)>, op: &Value) {
                 model.insert(id.as_u64().unwrap(), (t.as_str().unwrap().into(), 18));
             }
         }
+    }
+}
+
+/// The run the result torture writes to: the sample's open run of every Web Shop case.
+const RESULT_RUN: u64 = 2;
+/// Results in one bulk write, as trcli sends them.
+const RESULT_BATCH: usize = 50;
+
+/// The results half of the writer child: `add_results_for_cases` of 50 results at a time, each
+/// result's comment tagged with its batch, printing `BEGIN <tag>` and `ACK <tag>`.
+fn results_writer(store: &Store, seed: u64, rng: &mut Rng) {
+    let cases: Vec<u64> = all_pages(store, &format!("get_tests/{RESULT_RUN}"), "tests")
+        .iter()
+        .map(|t| t["case_id"].as_u64().unwrap())
+        .collect();
+    let out = std::io::stdout();
+    for n in 0.. {
+        let tag = format!("s{seed}n{n}");
+        let results: Vec<Value> = (0..RESULT_BATCH)
+            .map(|i| {
+                let status = [1, 2, 4, 5, 6][rng.below(5) as usize];
+                json!({
+                    "case_id": cases[rng.below(cases.len() as u64) as usize],
+                    "status_id": status,
+                    "comment": format!("{tag}/{i}"),
+                    "elapsed": "2s",
+                })
+            })
+            .collect();
+        writeln!(out.lock(), "BEGIN {tag}").unwrap();
+        out.lock().flush().unwrap();
+        ok(
+            store,
+            &format!("add_results_for_cases/{RESULT_RUN}"),
+            json!({ "results": results }),
+        );
+        writeln!(out.lock(), "ACK {tag}").unwrap();
+        out.lock().flush().unwrap();
     }
 }
 
@@ -396,6 +437,149 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
         total_acks >= rounds,
         "{total_acks} acknowledged writes in {rounds} rounds"
     );
+}
+
+/// The comments of a run's results, grouped by the batch tag in them, and the statuses the
+/// tests hold, checked against their results and the run's counts.
+fn result_batches(store: &Store) -> BTreeMap<String, usize> {
+    let results = all_pages(
+        store,
+        &format!("get_results_for_run/{RESULT_RUN}"),
+        "results",
+    );
+    let mut batches = BTreeMap::new();
+    // Newest first: the first status-bearing result seen for a test is its status.
+    let mut latest: BTreeMap<u64, u64> = BTreeMap::new();
+    for r in &results {
+        if let Some(tag) = r["comment"].as_str().and_then(|c| c.split_once('/')) {
+            *batches.entry(tag.0.to_string()).or_default() += 1;
+        }
+        if let Some(s) = r["status_id"].as_u64() {
+            latest.entry(r["test_id"].as_u64().unwrap()).or_insert(s);
+        }
+    }
+    let tests = all_pages(store, &format!("get_tests/{RESULT_RUN}"), "tests");
+    let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
+    for t in &tests {
+        let id = t["id"].as_u64().unwrap();
+        let status = t["status_id"].as_u64().unwrap();
+        assert_eq!(
+            status,
+            latest.get(&id).copied().unwrap_or(3),
+            "test {id}'s status is not its latest result's"
+        );
+        *counts.entry(status).or_default() += 1;
+    }
+    let run = ok(store, &format!("get_run/{RESULT_RUN}"), Value::Null);
+    for (status, key) in [
+        (1, "passed_count"),
+        (2, "blocked_count"),
+        (3, "untested_count"),
+        (4, "retest_count"),
+        (5, "failed_count"),
+        (6, "custom_status1_count"),
+    ] {
+        assert_eq!(
+            run[key],
+            counts.get(&status).copied().unwrap_or(0),
+            "{key} disagrees with the tests"
+        );
+    }
+    batches
+}
+
+#[test]
+fn kill_9_during_bulk_result_writes_is_all_or_nothing() {
+    let rounds = if long() { 300 } else { 20 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let s = Store::open(&path).unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+    }
+    let mut batches = result_batches(&Store::open(&path).unwrap());
+    let mut journal_len = journal(&Store::open(&path).unwrap()).len();
+    for round in 0..rounds {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "torture_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("TRAILSTORE_TORTURE_CHILD", &path)
+            .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
+            .env("TRAILSTORE_TORTURE_MODE", "results")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut rng = Rng(round as u64 * 104_729 + 13);
+        let target = 1 + rng.below(4) as usize;
+        let mut acked = Vec::new();
+        let mut begun = None;
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acked.len() < target && Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(tag) = line.strip_prefix("ACK ") {
+                acked.push(tag.to_string());
+                begun = None;
+            }
+        }
+        // Into the next write: its transaction is being built or committed.
+        std::thread::sleep(Duration::from_micros(rng.below(4000)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for line in lines.map_while(Result::ok) {
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(tag) = line.strip_prefix("ACK ") {
+                acked.push(tag.to_string());
+                begun = None;
+            }
+        }
+        assert!(!acked.is_empty(), "round {round}: nothing acknowledged");
+        let store = Store::open(&path).unwrap();
+        let now = result_batches(&store);
+        for tag in &acked {
+            assert_eq!(
+                now.get(tag),
+                Some(&RESULT_BATCH),
+                "round {round}: acknowledged batch {tag} is not whole"
+            );
+        }
+        let mut extra = 0;
+        for (tag, n) in &now {
+            if batches.contains_key(tag) || acked.contains(tag) {
+                continue;
+            }
+            // Only the batch in flight may have landed, and then whole.
+            assert_eq!(
+                Some(tag),
+                begun.as_ref(),
+                "round {round}: unknown batch {tag}"
+            );
+            assert_eq!(
+                *n, RESULT_BATCH,
+                "round {round}: batch {tag} landed in part"
+            );
+            extra += 1;
+        }
+        let j = journal(&store).len();
+        assert_eq!(
+            j,
+            journal_len + acked.len() + extra,
+            "round {round}: one journal entry per landed batch"
+        );
+        batches = now;
+        journal_len = j;
+    }
 }
 
 /// Runs one CLI call with a failpoint armed; it must die at it.
