@@ -69,7 +69,8 @@ run_id=$("$ts" --store "$store" call add_run/1 \
     --data '{"name": "Smoke on the plane", "include_all": false, "case_ids": [1, 2, 3, 4, 5]}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 printf '$ trailstore call add_run/1 ...   # run %s\n' "$run_id"
-run call "add_results_for_cases/$run_id" --data '{"results": [
+printf '$ trailstore call add_results_for_cases/%s --data ...   # (id, test, status) of each\n' "$run_id"
+"$ts" --store "$store" call "add_results_for_cases/$run_id" --data '{"results": [
     {"case_id": 1, "status_id": 1, "elapsed": "12s", "version": "2025.4.0"},
     {"case_id": 2, "status_id": 5, "comment": "Timeout after 30s on the payment page", "defects": "SHOP-1401"},
     {"case_id": 3, "status_id": 4, "comment": "Flaked once; retest"},
@@ -79,7 +80,8 @@ run call "add_results_for_cases/$run_id" --data '{"results": [
 printf '$ trailstore call get_run/%s   # (the counts)\n' "$run_id"
 "$ts" --store "$store" call "get_run/$run_id" |
     python3 -c 'import json,sys; r=json.load(sys.stdin); print({k: v for k, v in r.items() if k.endswith("_count") and v})'
-run call "get_tests/$run_id&status_id=5" | python3 -c 'import json,sys; print([(t["case_id"], t["title"]) for t in json.load(sys.stdin)["tests"]])'
+printf '$ trailstore call "get_tests/%s&status_id=5"   # (case, title) of each failed test\n' "$run_id"
+"$ts" --store "$store" call "get_tests/$run_id&status_id=5" | python3 -c 'import json,sys; print([(t["case_id"], t["title"]) for t in json.load(sys.stdin)["tests"]])'
 
 say "A result for a run the server made (the sample's open nightly run), then close it: its tests freeze"
 run call add_result_for_case/2/1 --data '{"status_id": 1, "comment": "Verified offline"}' | head -4
