@@ -62,7 +62,10 @@ pub(crate) fn of_test(tx: &Tx<'_>, test: &Test, run: &Run) -> Result<Vec<Value>>
 /// bulk add decodes no case record.
 fn template_of(tx: &Tx<'_>, run: &Run, test: &Test) -> Result<u64> {
     Ok(
-        match tx.suite_case_summaries(run.suite_id, &[test.case_id])?.first() {
+        match tx
+            .suite_case_summaries(run.suite_id, &[test.case_id])?
+            .first()
+        {
             Some((_, summary)) => summary.template_id,
             None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
         },

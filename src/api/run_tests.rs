@@ -98,7 +98,11 @@ pub(super) fn get_tests(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Valu
         let mut ids = tx.run_test_ids_page(run.id, page.offset, page.limit + 1)?;
         has_more = ids.len() as u64 > page.limit;
         ids.truncate(page.limit as usize);
-        let tests: Vec<Test> = tx.run_tests_many(run.id, &ids)?.into_iter().flatten().collect();
+        let tests: Vec<Test> = tx
+            .run_tests_many(run.id, &ids)?
+            .into_iter()
+            .flatten()
+            .collect();
         let items = render(tx, &fields, &run, &tests)?;
         return Ok(super::paging::wrap(req, page, "tests", items, has_more));
     }

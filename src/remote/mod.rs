@@ -79,7 +79,11 @@ fn guarded<T>(remote: &Remote, what: &str, f: impl FnOnce() -> Result<T>) -> Res
 impl PullOptions {
     /// `{"projects": id | [ids], "scan": bool, "results": bool, "config": path}`.
     pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PullOptions> {
-        known_options(options, function, &["projects", "scan", "results", "config"])?;
+        known_options(
+            options,
+            function,
+            &["projects", "scan", "results", "config"],
+        )?;
         Ok(PullOptions {
             projects: projects_option(options)?,
             scan: bool_option(options, "scan", true)?,
