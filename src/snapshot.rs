@@ -813,7 +813,7 @@ pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Resu
             keep(w, Kind::Case, *id, Some(Json::Str(case.title.clone())))?;
         } else {
             w.delete_case(&case)?;
-            crate::runs::case_removed(w, case.id, case.suite_id)?;
+            crate::cascade::case_deleted(w, &case)?;
             deleted += 1;
         }
     }

@@ -13,8 +13,9 @@ use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::Conflict;
 use crate::model::{
-    Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan, Priority, Project,
-    ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User, ID_MAX,
+    AttachedTo, Attachment, Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan,
+    Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
+    ID_MAX,
 };
 use crate::tables::{self, meta};
 
@@ -53,6 +54,7 @@ record!(TestResult, Kind::Result, tables::RESULTS);
 record!(Plan, Kind::Plan, tables::PLANS);
 record!(ConfigGroup, Kind::ConfigGroup, tables::CONFIG_GROUPS);
 record!(Config, Kind::Config, tables::CONFIGS);
+record!(Attachment, Kind::Attachment, tables::ATTACHMENTS);
 impl Record for ResultField {
     const KIND: Kind = Kind::ResultField;
     const TABLE: TableDefinition<'static, u64, &'static [u8]> = tables::RESULT_FIELDS;
@@ -82,6 +84,7 @@ pub(crate) fn table_of(kind: Kind) -> Option<TableDefinition<'static, u64, &'sta
         Kind::Plan => tables::PLANS,
         Kind::ConfigGroup => tables::CONFIG_GROUPS,
         Kind::Config => tables::CONFIGS,
+        Kind::Attachment => tables::ATTACHMENTS,
         Kind::Test => return None,
     })
 }
@@ -404,6 +407,41 @@ impl Tx<'_> {
         })
     }
 
+    /// The attachments of an entity, in id order.
+    pub fn attachments_of(&self, entity: AttachedTo, id: u64) -> Result<Vec<Attachment>> {
+        let ids = with_table!(self, tables::ENTITY_ATTACHMENTS, |t| {
+            let mut out = Vec::new();
+            let e = entity.code();
+            for item in t.range((e, id, 0)..=(e, id, u64::MAX))? {
+                out.push(item?.0.value().2);
+            }
+            Ok::<_, Error>(out)
+        })?;
+        Ok(self
+            .get_many::<Attachment>(&ids)?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// The attachment a 7.1+ server's UUID names.
+    pub fn attachment_by_uuid(&self, uuid: &str) -> Result<Option<u64>> {
+        with_table!(self, tables::ATTACHMENT_UUIDS, |t| Ok(t
+            .get(uuid)?
+            .map(|v| v.value())))
+    }
+
+    /// Every hash whose bytes the store keeps (for the garbage collection at open).
+    pub fn blob_hashes(&self) -> Result<std::collections::HashSet<String>> {
+        with_table!(self, tables::BLOBS, |t| {
+            let mut out = std::collections::HashSet::new();
+            for item in t.iter()? {
+                out.insert(item?.0.value().to_string());
+            }
+            Ok(out)
+        })
+    }
+
     pub fn journal_entry(&self, seq: u64) -> Result<Option<JournalEntry>> {
         with_table!(self, tables::JOURNAL, |t| match t.get(seq)? {
             Some(v) => Ok(Some(codec::decode(v.value(), "journal")?)),
@@ -437,6 +475,8 @@ pub(crate) struct Writer<'a> {
     version: Option<u64>,
     /// Cases written or deleted through this writer, for the search index.
     changed: Vec<u64>,
+    /// Hashes of attachment bytes no record names any more: unlinked after the commit.
+    unlinks: Vec<String>,
 }
 
 fn storage_key(kind: Kind) -> String {
@@ -451,7 +491,13 @@ impl<'a> Writer<'a> {
             touched_fields: false,
             version: None,
             changed: Vec::new(),
+            unlinks: Vec::new(),
         }
+    }
+
+    /// The attachment bytes to unlink once this writer's transaction commits.
+    pub fn take_unlinks(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unlinks)
     }
 
     pub fn tx(&self) -> Tx<'a> {
@@ -505,6 +551,9 @@ impl<'a> Writer<'a> {
             tables::RUN_TESTS.name(),
             tables::TEST_RUNS.name(),
             tables::RUN_CASES.name(),
+            tables::ENTITY_ATTACHMENTS.name(),
+            tables::BLOBS.name(),
+            tables::ATTACHMENT_UUIDS.name(),
         ]
         .iter()
         .map(|n| n.to_string())
@@ -534,6 +583,9 @@ impl<'a> Writer<'a> {
         self.wtx.open_table(tables::RUN_TESTS)?;
         self.wtx.open_table(tables::TEST_RUNS)?;
         self.wtx.open_table(tables::RUN_CASES)?;
+        self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+        self.wtx.open_table(tables::BLOBS)?;
+        self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
         Ok(())
     }
 
@@ -711,6 +763,58 @@ impl<'a> Writer<'a> {
         self.link(tables::PROJECT_MILESTONES, m.project_id, m.id)
     }
 
+    /// Writes a new attachment: its record, its owner's link, its UUID and one more reference
+    /// to its bytes (when the store has them).
+    pub fn put_new_attachment(&mut self, a: &Attachment) -> Result<()> {
+        self.put(a)?;
+        {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.insert((a.entity.code(), a.entity_id, a.id), ())?;
+        }
+        if let Some(u) = &a.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            t.insert(u.as_str(), a.id)?;
+        }
+        if !a.sha256.is_empty() {
+            let mut t = self.wtx.open_table(tables::BLOBS)?;
+            let n = t.get(a.sha256.as_str())?.map_or(0, |v| v.value());
+            t.insert(a.sha256.as_str(), n + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Removes an attachment; bytes no other attachment names are unlinked after the commit.
+    pub fn delete_attachment(&mut self, a: &Attachment) -> Result<()> {
+        self.remove::<Attachment>(a.id)?;
+        {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.remove((a.entity.code(), a.entity_id, a.id))?;
+        }
+        if let Some(u) = &a.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            t.remove(u.as_str())?;
+        }
+        if !a.sha256.is_empty() {
+            let mut t = self.wtx.open_table(tables::BLOBS)?;
+            let n = t.get(a.sha256.as_str())?.map_or(0, |v| v.value());
+            if n <= 1 {
+                t.remove(a.sha256.as_str())?;
+                self.unlinks.push(a.sha256.clone());
+            } else {
+                t.insert(a.sha256.as_str(), n - 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every attachment of an entity (the entity is going).
+    pub fn delete_attachments_of(&mut self, entity: AttachedTo, id: u64) -> Result<()> {
+        for a in self.tx().attachments_of(entity, id)? {
+            self.delete_attachment(&a)?;
+        }
+        Ok(())
+    }
+
     /// Writes a run and its project and suite links.
     pub fn put_run(&mut self, run: &Run) -> Result<()> {
         self.put(run)?;
@@ -721,6 +825,7 @@ impl<'a> Writer<'a> {
     /// Removes a run record and its links (its tests and results go with
     /// [`Writer::delete_run_tests`]).
     pub fn delete_run(&mut self, run: &Run) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Run, run.id)?;
         self.remove::<Run>(run.id)?;
         self.unlink(tables::PROJECT_RUNS, run.project_id, run.id)?;
         self.unlink(tables::SUITE_RUNS, run.suite_id, run.id)
@@ -732,6 +837,8 @@ impl<'a> Writer<'a> {
     }
 
     pub fn delete_plan(&mut self, plan: &Plan) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Plan, plan.id)?;
+        self.delete_attachments_of(AttachedTo::PlanEntry, plan.id)?;
         self.remove::<Plan>(plan.id)?;
         self.unlink(tables::PROJECT_PLANS, plan.project_id, plan.id)
     }
@@ -828,6 +935,7 @@ impl<'a> Writer<'a> {
     }
 
     pub fn delete_result(&mut self, r: &TestResult) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Result, r.id)?;
         self.remove::<TestResult>(r.id)?;
         self.unlink(tables::TEST_RESULTS, r.test_id, r.id)?;
         self.unlink(tables::RUN_RESULTS, r.run_id, r.id)

@@ -57,7 +57,10 @@ pub fn guid(field: &str, s: &str) -> Result<String> {
     if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         Ok(s.to_ascii_lowercase())
     } else {
-        Err(msg::unknown_entry_field(field))
+        Err(match field {
+            "attachment_id" => msg::unknown(field, crate::model::Kind::Attachment),
+            _ => msg::unknown_entry_field(field),
+        })
     }
 }
 

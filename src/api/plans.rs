@@ -53,7 +53,7 @@ fn check_plan_open(plan: &Plan) -> Result<()> {
 
 /// The entry id of a route (`update_plan_entry/{plan_id}/{entry_id}`), as an entry of `plan`.
 fn entry_of<'p>(plan: &'p Plan, req: &Request) -> Result<&'p PlanEntry> {
-    req.entry_id
+    req.guid
         .as_deref()
         .and_then(|e| plan.entry(e))
         .ok_or_else(msg::unknown_entry)

@@ -18,7 +18,7 @@ use super::{csv_ids, timestamp, Outcome, Request, Response, WriteCtx};
 use crate::error::Result;
 use crate::journal::{diff, Action, Change, Effect};
 use crate::messages as msg;
-use crate::model::{Case, Json, Kind, ResultField, Run, Test, TestResult};
+use crate::model::{AttachedTo, Case, Json, Kind, ResultField, Run, Test, TestResult};
 use crate::runs::{self, NewResult, RunEdit};
 use crate::tables;
 use crate::tx::{Tx, Writer};
@@ -40,10 +40,26 @@ fn shown_fields(fields: &[ResultField], project_id: u64) -> Vec<&str> {
         .collect()
 }
 
+/// Results as TestRail shows them; `attachment_ids` lists the files attached here too.
 pub(crate) fn render(tx: &Tx<'_>, results: &[TestResult], project_id: u64) -> Result<Vec<Value>> {
     let fields = tx.all::<ResultField>()?;
     let shown = shown_fields(&fields, project_id);
-    Ok(results.iter().map(|r| r.to_json(&shown)).collect())
+    results
+        .iter()
+        .map(|r| {
+            let attached = tx.attachments_of(AttachedTo::Result, r.id)?;
+            if attached.is_empty() {
+                return Ok(r.to_json(&shown));
+            }
+            let mut r = r.clone();
+            for a in attached {
+                if !r.attachment_ids.contains(&a.id) {
+                    r.attachment_ids.push(a.id);
+                }
+            }
+            Ok(r.to_json(&shown))
+        })
+        .collect()
 }
 
 /// Every result of a test, newest first (`get_test&with_data=1`).
