@@ -146,6 +146,12 @@ impl AttachmentFile {
         }
     }
 
+    /// Reads bytes at `pos` into `buf` (a positioned read; 0 at the end).
+    pub fn read_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        self.file.read_at(buf, pos)
+    }
+
     /// Writes the bytes to a new file at `path` (replacing one that is there), and flushes it.
     pub fn save_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let mut out = std::fs::File::create(path.as_ref())?;

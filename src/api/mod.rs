@@ -337,8 +337,8 @@ impl Request {
                     method: path.to_string(),
                 })?;
             // A plan entry's id is a GUID; an attachment's may be (TestRail 7.1+).
-            let text_id = field == "entry_id"
-                || (field == "attachment_id" && part.parse::<u64>().is_err());
+            let text_id =
+                field == "entry_id" || (field == "attachment_id" && part.parse::<u64>().is_err());
             if text_id {
                 guid = Some(validate::guid(field, part)?);
             } else {
