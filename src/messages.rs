@@ -35,7 +35,8 @@ pub fn unknown(field: &str, kind: Kind) -> Error {
         Kind::ResultField => "valid result field",
         Kind::Run => "valid test run",
         Kind::Test => "valid test",
-        Kind::Result => "valid test result",
+        // TestRail's template for results ("test changes": results and comments).
+        Kind::Result => "valid test result or comment",
         Kind::Plan => "valid test plan",
         Kind::ConfigGroup => "valid configuration group",
         Kind::Config => "valid configuration",

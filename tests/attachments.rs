@@ -223,7 +223,7 @@ fn names_are_kept_as_given_and_bad_ones_refused() {
         &store
             .upload("add_attachment_to_result/999999", "a.txt")
             .unwrap_err(),
-        "Field :result_id is not a valid test result.",
+        "Field :result_id is not a valid test result or comment.",
         Some("result_id"),
     );
     // Through the JSON dispatcher alone, an upload route says what it needs.
