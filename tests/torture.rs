@@ -57,8 +57,10 @@ fn torture_writer_child() {
     let store = Store::open(&path).unwrap();
     let mut rng = Rng(seed | 1);
     let out = std::io::stdout();
-    if std::env::var("TRAILSTORE_TORTURE_MODE").as_deref() == Ok("results") {
-        return results_writer(&store, seed, &mut rng);
+    match std::env::var("TRAILSTORE_TORTURE_MODE").as_deref() {
+        Ok("results") => return results_writer(&store, seed, &mut rng),
+        Ok("uploads") => return upload_writer(&store, seed),
+        _ => {}
     }
     let mut cases: Vec<u64> = ids(&all_pages(&store, "get_cases/1&section_id=17", "cases"));
     let sections = [17u64, 18, 19, 21];
@@ -225,6 +227,42 @@ fn results_writer(store: &Store, seed: u64, rng: &mut Rng) {
             json!({ "results": results }),
         );
         writeln!(out.lock(), "ACK {tag}").unwrap();
+        out.lock().flush().unwrap();
+    }
+}
+
+/// The bytes of upload `n` of a writer: a size and content that follow from the tag alone, so
+/// that the parent can check them. Some uploads repeat earlier bytes, so that shared files are
+/// tortured too.
+fn upload_bytes(tag: &str) -> Vec<u8> {
+    let h = tag.bytes().fold(1469598103934665603u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1099511628211)
+    });
+    let mut rng = Rng(h | 1);
+    if rng.below(4) == 0 {
+        return b"the same bytes, uploaded again and again".to_vec();
+    }
+    let len = rng.below(3 * 1024 * 1024) as usize;
+    (0..len).map(|i| (i as u8).wrapping_add(h as u8)).collect()
+}
+
+/// The uploads half of the writer child: attachments of up to 3 MB on case 1, streamed in
+/// pieces, printing `BEGIN <tag>` and `ACK <tag> <id>`.
+fn upload_writer(store: &Store, seed: u64) {
+    let out = std::io::stdout();
+    for n in 0.. {
+        let tag = format!("s{seed}n{n}");
+        let bytes = upload_bytes(&tag);
+        writeln!(out.lock(), "BEGIN {tag}").unwrap();
+        out.lock().flush().unwrap();
+        let mut up = store
+            .upload("add_attachment_to_case/1", &format!("{tag}.bin"))
+            .unwrap();
+        for chunk in bytes.chunks(64 * 1024) {
+            up.write(chunk).unwrap();
+        }
+        let id = up.finish().unwrap()["attachment_id"].as_u64().unwrap();
+        writeln!(out.lock(), "ACK {tag} {id}").unwrap();
         out.lock().flush().unwrap();
     }
 }
@@ -579,6 +617,131 @@ fn kill_9_during_bulk_result_writes_is_all_or_nothing() {
         );
         batches = now;
         journal_len = j;
+    }
+}
+
+/// Every file in a store's attachment folder (bytes and temporary files).
+fn attachment_files(path: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let root = path.join(trailstore::ATTACHMENTS_DIR);
+    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(f.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn kill_9_during_uploads_leaves_no_orphan_and_loses_no_acknowledged_file() {
+    let rounds = if long() { 200 } else { 15 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let s = Store::open(&path).unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+    }
+    // Tag → attachment id, for every upload that landed.
+    let mut landed: BTreeMap<String, u64> = BTreeMap::new();
+    for round in 0..rounds {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "torture_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("TRAILSTORE_TORTURE_CHILD", &path)
+            .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
+            .env("TRAILSTORE_TORTURE_MODE", "uploads")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut rng = Rng(round as u64 * 7_919 + 101);
+        let target = 1 + rng.below(4) as usize;
+        let mut acked: Vec<(String, u64)> = Vec::new();
+        let mut begun = None;
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acked.len() < target && Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(rest) = line.strip_prefix("ACK ") {
+                let (tag, id) = rest.split_once(' ').unwrap();
+                acked.push((tag.to_string(), id.parse().unwrap()));
+                begun = None;
+            }
+        }
+        // Into the next upload: streaming, syncing, placing or committing.
+        std::thread::sleep(Duration::from_micros(rng.below(20_000)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for line in lines.map_while(Result::ok) {
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(rest) = line.strip_prefix("ACK ") {
+                let (tag, id) = rest.split_once(' ').unwrap();
+                acked.push((tag.to_string(), id.parse().unwrap()));
+                begun = None;
+            }
+        }
+        assert!(!acked.is_empty(), "round {round}: nothing acknowledged");
+        let store = Store::open(&path).unwrap();
+        landed.extend(acked.iter().cloned());
+        let listed = all_pages(&store, "get_attachments_for_case/1", "attachments");
+        // The upload in flight may have landed, whole.
+        if let Some(tag) = &begun {
+            if let Some(a) = listed
+                .iter()
+                .find(|a| a["name"] == format!("{tag}.bin").as_str())
+            {
+                landed.insert(tag.clone(), a["id"].as_u64().unwrap());
+            }
+        }
+        assert_eq!(
+            listed.len(),
+            landed.len(),
+            "round {round}: {listed:?} against {landed:?}"
+        );
+        // Every landed file has exactly its bytes.
+        let mut hashes = std::collections::BTreeSet::new();
+        for (tag, id) in &landed {
+            let file = store.attachment(&id.to_string()).unwrap();
+            let want = upload_bytes(tag);
+            assert_eq!(file.to_vec().unwrap(), want, "round {round}: {tag}");
+            use sha2::Digest;
+            hashes.insert(
+                sha2::Sha256::digest(&want)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+            );
+        }
+        // Nothing else is left in the folder: no temporary file, no orphan.
+        let files: std::collections::BTreeSet<String> =
+            attachment_files(&path).into_iter().collect();
+        assert_eq!(
+            files, hashes,
+            "round {round}: the folder holds exactly the named bytes"
+        );
+        assert_eq!(
+            journal(&store)
+                .iter()
+                .filter(|e| e["route"] == "add_attachment_to_case/1")
+                .count(),
+            landed.len(),
+            "round {round}: one journal entry per landed upload"
+        );
     }
 }
 
