@@ -14,14 +14,21 @@ from ._categories import (
     CaseFields,
     Cases,
     CaseTypes,
+    Configurations,
     Conflicts,
     Journal,
     Milestones,
+    Plans,
     Priorities,
     Projects,
+    ResultFields,
+    Results,
+    Runs,
     Sections,
+    Statuses,
     Suites,
     Templates,
+    Tests,
     Users,
 )
 
@@ -136,10 +143,11 @@ class Store:
 
     Categories: :attr:`cases`, :attr:`sections`, :attr:`suites`, :attr:`projects`,
     :attr:`case_fields`, :attr:`case_types`, :attr:`priorities`, :attr:`templates`,
-    :attr:`users`, :attr:`milestones`, and the store's own :attr:`journal` and
-    :attr:`conflicts`. Beyond them: full-text :meth:`search`, and :meth:`pull` / :meth:`push`
-    to sync with a TestRail server. Values are dicts and lists in TestRail's JSON shapes;
-    failures raise subclasses of :class:`trailstore.Error`.
+    :attr:`users`, :attr:`milestones`, :attr:`runs`, :attr:`tests`, :attr:`results`,
+    :attr:`plans`, :attr:`statuses`, :attr:`result_fields`, :attr:`configurations`, and the
+    store's own :attr:`journal` and :attr:`conflicts`. Beyond them: full-text :meth:`search`,
+    and :meth:`pull` / :meth:`push` to sync with a TestRail server. Values are dicts and lists
+    in TestRail's JSON shapes; failures raise subclasses of :class:`trailstore.Error`.
 
     One store can be used from many threads (the GIL is released while the store works). A
     process may open a store only once at a time, and only one process at a time may have it
@@ -168,6 +176,20 @@ class Store:
     users: Users
     #: Milestones.
     milestones: Milestones
+    #: Test runs.
+    runs: Runs
+    #: The tests of runs.
+    tests: Tests
+    #: Test results.
+    results: Results
+    #: Test plans, their entries and runs.
+    plans: Plans
+    #: Test statuses.
+    statuses: Statuses
+    #: Custom result fields.
+    result_fields: ResultFields
+    #: Configuration groups and configurations.
+    configurations: Configurations
     #: The change journal and case histories.
     journal: Journal
     #: Fields changed both here and on the server, and how to settle them.
@@ -188,6 +210,13 @@ class Store:
         self.templates = Templates(call, list_all)
         self.users = Users(call, list_all)
         self.milestones = Milestones(call, list_all)
+        self.runs = Runs(call, list_all)
+        self.tests = Tests(call, list_all)
+        self.results = Results(call, list_all)
+        self.plans = Plans(call, list_all)
+        self.statuses = Statuses(call, list_all)
+        self.result_fields = ResultFields(call, list_all)
+        self.configurations = Configurations(call, list_all)
         self.journal = Journal(call, list_all)
         self.conflicts = Conflicts(call, list_all)
 
