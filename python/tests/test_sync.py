@@ -75,7 +75,17 @@ def test_pull_into_a_fresh_store(local: trailstore.Store, server: Server) -> Non
     assert report["first"] is True
     assert (report["fetched"], report["new"], report["conflicts"]) == (327, 327, 0)
     assert report["requests"] > 0
-    assert set(report) == {"first", "fetched", "new", "changed", "deleted", "conflicts", "requests"}
+    assert set(report) == {
+        "first", "fetched", "new", "changed", "deleted", "conflicts", "runs", "tests", "results",
+        "requests",
+    }  # fmt: skip
+    # Open runs come with their tests (results only when asked for, which Python does not).
+    open_runs = server.get_all("get_runs/1&is_completed=0", "runs")
+    assert open_runs and report["runs"] >= len(open_runs) and report["results"] == 0
+    served_tests = [server.get_all(f"get_tests/{r['id']}", "tests") for r in open_runs]
+    assert report["tests"] >= sum(len(tests) for tests in served_tests)
+    pulled_runs = local.runs.get_runs_bulk(1, is_completed=0)
+    assert [r["id"] for r in pulled_runs] == [r["id"] for r in open_runs]
     # The cases are those served, field for field.
     assert local_cases(local) == served
     assert local.projects.get_projects()["size"] == 2
