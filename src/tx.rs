@@ -355,6 +355,23 @@ impl Tx<'_> {
         })
     }
 
+    /// One page of a run's test ids, in order: `limit` ids after skipping `offset`, read from
+    /// the keys alone (no test is decoded to be skipped).
+    pub fn run_test_ids_page(&self, run_id: u64, offset: u64, limit: u64) -> Result<Vec<u64>> {
+        with_table!(self, tables::RUN_TESTS, |t| {
+            let mut out = Vec::new();
+            for item in t
+                .range((run_id, 0)..=(run_id, u64::MAX))?
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            {
+                let (k, _) = item?;
+                out.push(k.value().1);
+            }
+            Ok(out)
+        })
+    }
+
     /// Every (case_id, test_id) of a run, in case order.
     pub fn run_cases(&self, run_id: u64) -> Result<Vec<(u64, u64)>> {
         with_table!(self, tables::RUN_CASES, |t| {
@@ -744,6 +761,21 @@ impl<'a> Writer<'a> {
             records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
             runs.insert(t.id, t.run_id)?;
             cases.insert((t.run_id, t.case_id), t.id)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites tests the store has (a status or assignee changed): only their records, whose
+    /// keys and links stay as they are.
+    pub fn update_tests(&mut self, tests: &[Test]) -> Result<()> {
+        if tests.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
+        for t in tests {
+            records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
         }
         Ok(())
     }

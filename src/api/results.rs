@@ -58,12 +58,18 @@ pub(crate) fn of_test(tx: &Tx<'_>, test: &Test, run: &Run) -> Result<Vec<Value>>
 }
 
 /// The template of a test's case, which decides the result fields that apply (0, all of them,
-/// when neither the case nor a snapshot says).
-fn template_of(tx: &Tx<'_>, test: &Test) -> Result<u64> {
-    Ok(match tx.get::<Case>(test.case_id)? {
-        Some(c) => c.template_id,
-        None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
-    })
+/// when neither the case nor a snapshot says). Read from the suite's case summaries, so that a
+/// bulk add decodes no case record.
+fn template_of(tx: &Tx<'_>, run: &Run, test: &Test) -> Result<u64> {
+    Ok(
+        match tx
+            .suite_case_summaries(run.suite_id, &[test.case_id])?
+            .first()
+        {
+            Some((_, summary)) => summary.template_id,
+            None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
+        },
+    )
 }
 
 /// An open run to add results to.
@@ -87,7 +93,7 @@ fn body_for(
         tx,
         fields,
         run.project_id,
-        template_of(tx, test)?,
+        template_of(tx, run, test)?,
         body,
         prefix,
         true,
@@ -270,7 +276,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
         &tx,
         &fields,
         run.project_id,
-        template_of(&tx, &test)?,
+        template_of(&tx, &run, &test)?,
         &req.body,
         "",
         false,
@@ -316,7 +322,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
             edit.run.counts.add(status, 1);
             let mut t = test;
             t.status_id = status;
-            w.put_tests(std::slice::from_ref(&t))?;
+            w.update_tests(std::slice::from_ref(&t))?;
             edit.save(w)?;
         }
     }
