@@ -201,7 +201,8 @@ def test_store_sync_and_search_signatures() -> None:
         "count=False", "highlight=True",
     ]  # fmt: skip
     assert params(trailstore.Store.pull) == [
-        "self", "url=None", "user=None", "key=None", "projects=None", "scan=True", "config=None"
+        "self", "url=None", "user=None", "key=None", "projects=None", "scan=True",
+        "results=False", "config=None",
     ]  # fmt: skip
     assert params(trailstore.Store.push) == [
         "self", "url=None", "user=None", "key=None", "dry_run=False", "config=None"

@@ -359,6 +359,7 @@ class Store:
         *,
         projects: Optional[Union[int, Iterable[int]]] = None,
         scan: bool = True,
+        results: bool = False,
         config: Optional[PathLike] = None,
     ) -> Dict[str, Any]:
         """Brings a TestRail server's state into the store (``trailstore pull``).
@@ -370,6 +371,10 @@ class Store:
         field by field, and a field changed on both sides keeps your value and becomes a
         conflict (see :attr:`conflicts`). A store pulls from one server only.
 
+        Statuses, result fields, configurations and the open plans and runs come with their
+        tests, so that results can be added offline to a run made on the server; with
+        ``results=True`` the open runs' results come too (later pulls: the new ones).
+
         Credentials: ``url``, ``user`` and ``key`` when given, else ``TESTRAIL_URL``,
         ``TESTRAIL_USER`` and ``TESTRAIL_KEY``, else the config file (``config``, or
         ``$XDG_CONFIG_HOME/trailstore/config.json`` / ``~/.config/trailstore/config.json``),
@@ -377,7 +382,7 @@ class Store:
         and nowhere else: not to the store, and not into any message or exception.
 
         Returns the report: ``{"first", "fetched", "new", "changed", "deleted", "conflicts",
-        "requests"}``. A server that refuses the request or cannot be reached raises
+        "runs", "tests", "results", "requests"}``. A server that refuses the request or cannot be reached raises
         :class:`trailstore.RemoteError`; missing credentials raise
         :class:`trailstore.BadRequestError`. The GIL is released while it runs. Not allowed
         while this thread has a batch open (:class:`trailstore.BusyError`, before anything is
@@ -395,6 +400,7 @@ class Store:
             key,
             projects=ids,
             scan=scan,
+            results=results,
             config=None if config is None else os.fspath(config),
         )
 
