@@ -403,6 +403,27 @@ impl Store {
         })
     }
 
+    /// Records the bytes of an attachment the store had only the metadata of (a pull brought
+    /// them): they are put in place before the commit that names them.
+    pub(crate) fn record_attachment_bytes(
+        &self,
+        id: u64,
+        staged: &crate::blobs::Staged,
+    ) -> Result<()> {
+        let mut batch = self.batch()?;
+        batch.with_writer(|w| {
+            let Some(old) = w.tx().get::<crate::model::Attachment>(id)? else {
+                return Ok(());
+            };
+            self.inner.blobs.place(staged)?;
+            let mut new = old.clone();
+            new.sha256 = staged.sha256.clone();
+            new.size = staged.size;
+            w.update_attachment(&old, &new)
+        })?;
+        batch.commit()
+    }
+
     /// Checks the owner of an upload route before its bytes are read.
     pub(crate) fn check_attachment_owner(&self, request: &Request) -> Result<()> {
         let rtx = self.begin_read()?;
@@ -830,8 +851,13 @@ impl Batch {
         let store = self.store.clone();
         // Taken before the data commits, so that concurrent writers reach the index in order.
         let mut guard = store.inner.search.begin_apply();
-        // Bytes this commit leaves unnamed go after it, with no upload placing them meanwhile.
-        let unlinks = std::mem::take(&mut self.unlinks);
+        // Bytes this commit leaves unnamed go after it, with no upload placing them meanwhile;
+        // a later call of the batch may have named them again.
+        let mut unlinks = std::mem::take(&mut self.unlinks);
+        if !unlinks.is_empty() {
+            let named = Tx::Write(&wtx).blob_hashes()?;
+            unlinks.retain(|h| !named.contains(h));
+        }
         let gate = (!unlinks.is_empty()).then(|| store.inner.blobs.gate());
         if let Err(e) = wtx.commit() {
             drop(guard);

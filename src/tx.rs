@@ -775,12 +775,7 @@ impl<'a> Writer<'a> {
             let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
             t.insert(u.as_str(), a.id)?;
         }
-        if !a.sha256.is_empty() {
-            let mut t = self.wtx.open_table(tables::BLOBS)?;
-            let n = t.get(a.sha256.as_str())?.map_or(0, |v| v.value());
-            t.insert(a.sha256.as_str(), n + 1)?;
-        }
-        Ok(())
+        self.add_blob_reference(&a.sha256, 1)
     }
 
     /// Removes an attachment; bytes no other attachment names are unlinked after the commit.
@@ -794,15 +789,48 @@ impl<'a> Writer<'a> {
             let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
             t.remove(u.as_str())?;
         }
-        if !a.sha256.is_empty() {
-            let mut t = self.wtx.open_table(tables::BLOBS)?;
-            let n = t.get(a.sha256.as_str())?.map_or(0, |v| v.value());
-            if n <= 1 {
-                t.remove(a.sha256.as_str())?;
-                self.unlinks.push(a.sha256.clone());
-            } else {
-                t.insert(a.sha256.as_str(), n - 1)?;
+        self.add_blob_reference(&a.sha256, -1)
+    }
+
+    /// Rewrites an attachment the store has (new metadata, or its bytes arrived): its owner's
+    /// link, its UUID and its reference to bytes move only where they changed, the new
+    /// reference taken before the old one is let go.
+    pub fn update_attachment(&mut self, old: &Attachment, new: &Attachment) -> Result<()> {
+        self.put(new)?;
+        if (old.entity, old.entity_id) != (new.entity, new.entity_id) {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.remove((old.entity.code(), old.entity_id, old.id))?;
+            t.insert((new.entity.code(), new.entity_id, new.id), ())?;
+        }
+        if old.uuid != new.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            if let Some(u) = &old.uuid {
+                t.remove(u.as_str())?;
             }
+            if let Some(u) = &new.uuid {
+                t.insert(u.as_str(), new.id)?;
+            }
+        }
+        if old.sha256 != new.sha256 {
+            self.add_blob_reference(&new.sha256, 1)?;
+            self.add_blob_reference(&old.sha256, -1)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the reference count of some bytes; bytes nothing names any more are unlinked after
+    /// the commit. An empty hash (metadata without bytes) counts nothing.
+    fn add_blob_reference(&mut self, sha256: &str, by: i64) -> Result<()> {
+        if sha256.is_empty() {
+            return Ok(());
+        }
+        let mut t = self.wtx.open_table(tables::BLOBS)?;
+        let n = t.get(sha256)?.map_or(0, |v| v.value()) as i64 + by;
+        if n <= 0 {
+            t.remove(sha256)?;
+            self.unlinks.push(sha256.to_string());
+        } else {
+            t.insert(sha256, n as u64)?;
         }
         Ok(())
     }

@@ -203,3 +203,79 @@ fn statuses_remote(c: &Client, run: u64) -> Vec<(u64, u64)> {
         })
         .collect()
 }
+
+#[test]
+fn pull_with_attachments_brings_the_cases_files_and_their_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_path = dir.path().join("server");
+    let (shot, log) = (vec![7u8; 300_000], b"a log line\n".repeat(1000));
+    {
+        let s = Store::open(&server_path).unwrap();
+        s.set_server_ids().unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+        s.add_attachment("add_attachment_to_case/1", "shot.png", &shot[..])
+            .unwrap();
+        s.add_attachment("add_attachment_to_case/1", "run.log", &log[..])
+            .unwrap();
+        s.add_attachment("add_attachment_to_case/2", "same.png", &shot[..])
+            .unwrap();
+    }
+    let server = serve(&server_path);
+    let remote = server.remote(USER, KEY);
+    let c = client(&remote);
+
+    // Without the option, no attachment is asked for.
+    let plain = Store::open(dir.path().join("plain")).unwrap();
+    pull(&plain, &remote, false);
+    assert_eq!(
+        ok(&plain, "get_attachments_for_case/1", Value::Null)["size"],
+        0
+    );
+
+    let local = Store::open(dir.path().join("local")).unwrap();
+    let opts = PullOptions {
+        attachments: true,
+        ..PullOptions::default()
+    };
+    let report = trailstore::pull(&local, &remote, &opts, &mut |_| {}).unwrap();
+    assert_eq!(report.attachments, 3, "{report}");
+    let listed = ok(&local, "get_attachments_for_case/1", Value::Null);
+    assert_eq!(
+        listed["attachments"],
+        c.get("get_attachments_for_case/1").unwrap()["attachments"]
+    );
+    let got: Vec<u64> = ids(listed["attachments"].as_array().unwrap());
+    assert_eq!(
+        local
+            .attachment(&got[0].to_string())
+            .unwrap()
+            .to_vec()
+            .unwrap(),
+        shot
+    );
+    assert_eq!(
+        local
+            .attachment(&got[1].to_string())
+            .unwrap()
+            .to_vec()
+            .unwrap(),
+        log
+    );
+    // The same bytes on two cases are one file here too.
+    let files = std::fs::read_dir(local.path().join(trailstore::ATTACHMENTS_DIR))
+        .unwrap()
+        .flatten()
+        .filter(|d| d.file_name() != "tmp")
+        .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(files, 2);
+
+    // The server deletes one; the next pull follows, and downloads nothing again.
+    c.request(&format!("delete_attachment/{}", got[1]), Some(&json!({})))
+        .unwrap();
+    let again = trailstore::pull(&local, &remote, &opts, &mut |_| {}).unwrap();
+    assert_eq!(again.attachments, 0, "{again}");
+    let left = ok(&local, "get_attachments_for_case/1", Value::Null);
+    assert_eq!(ids(left["attachments"].as_array().unwrap()), vec![got[0]]);
+    err(&local, &format!("get_attachment/{}", got[1]), Value::Null);
+}

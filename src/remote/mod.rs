@@ -88,6 +88,7 @@ impl PullOptions {
             projects: projects_option(options)?,
             scan: bool_option(options, "scan", true)?,
             results: bool_option(options, "results", false)?,
+            attachments: bool_option(options, "attachments", false)?,
             ..PullOptions::default()
         })
     }

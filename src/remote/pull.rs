@@ -34,6 +34,10 @@ pub struct PullOptions {
     pub overlap: i64,
     /// Also bring the results of the open runs (their tests always come).
     pub results: bool,
+    /// Also bring the attachments of the cases this pull fetches: their metadata and bytes.
+    /// TestRail lists attachments one case at a time, so a first pull makes one more request
+    /// per case.
+    pub attachments: bool,
     pub retry: RetryPolicy,
 }
 
@@ -44,6 +48,7 @@ impl Default for PullOptions {
             scan: true,
             overlap: 60,
             results: false,
+            attachments: false,
             retry: RetryPolicy::default(),
         }
     }
@@ -75,6 +80,8 @@ pub struct PullReport {
     pub tests: u64,
     /// Results received (with [`PullOptions::results`]).
     pub results: u64,
+    /// Attachments whose bytes were downloaded (with [`PullOptions::attachments`]).
+    pub attachments: u64,
     /// HTTP requests sent, retries included.
     pub requests: u64,
 }
@@ -85,6 +92,7 @@ impl PullReport {
             "first": self.first, "fetched": self.fetched, "new": self.new,
             "changed": self.changed, "deleted": self.deleted, "conflicts": self.conflicts,
             "runs": self.runs, "tests": self.tests, "results": self.results,
+            "attachments": self.attachments,
             "requests": self.requests,
         })
     }
@@ -324,6 +332,24 @@ pub(super) fn run(
         del
     };
 
+    let mut attachments = Vec::new();
+    if opts.attachments {
+        stage(format!("attachments of {} cases", cases.len()));
+        for id in cases.keys() {
+            for mut a in client.get_all(
+                &format!("get_attachments_for_case/{id}"),
+                "attachments",
+                &mut page,
+            )? {
+                if let Value::Object(m) = &mut a {
+                    if !m.contains_key("entity_type") {
+                        m.insert("case_id".into(), (*id).into());
+                    }
+                }
+                attachments.push(a);
+            }
+        }
+    }
     let newest = cases
         .values()
         .filter_map(|c| c.get("updated_on").and_then(Value::as_i64))
@@ -349,6 +375,7 @@ pub(super) fn run(
         "runs": runs_side.runs,
         "tests": runs_side.tests,
         "results": runs_side.results,
+        "attachments": attachments,
     });
     let (run_count, test_count, result_count) = runs_side.counts;
     stage("saving".into());
@@ -369,6 +396,12 @@ pub(super) fn run(
         Ok(out)
     })?;
     batch.commit()?;
+    let downloaded = if opts.attachments {
+        stage("attachment bytes".into());
+        download_attachments(store, &client, &mut page)?
+    } else {
+        0
+    };
     Ok(PullReport {
         first,
         fetched,
@@ -379,6 +412,7 @@ pub(super) fn run(
         runs: run_count,
         tests: test_count,
         results: result_count,
+        attachments: downloaded,
         requests: client.requests.get(),
     })
 }
@@ -564,4 +598,35 @@ impl RunSide {
         );
         Ok(())
     }
+}
+
+/// Downloads the bytes of every attachment from the server that the store has without them,
+/// each streamed into the store and recorded in its own transaction (so a pull cut short keeps
+/// what it got). Returns how many came.
+fn download_attachments(
+    store: &Store,
+    client: &Client,
+    page: &mut dyn FnMut(usize),
+) -> Result<u64> {
+    let missing: Vec<crate::model::Attachment> = {
+        let rtx = store.begin_read()?;
+        Tx::Read(&rtx)
+            .all::<crate::model::Attachment>()?
+            .into_iter()
+            .filter(|a| a.sha256.is_empty() && !is_local_id(a.id))
+            .collect()
+    };
+    let mut n = 0;
+    for a in missing {
+        let route = match &a.uuid {
+            Some(u) => format!("get_attachment/{u}"),
+            None => format!("get_attachment/{}", a.id),
+        };
+        let incoming = client.download(&route, &|| store.inner.blobs.begin())?;
+        let staged = incoming.finish()?;
+        store.record_attachment_bytes(a.id, &staged)?;
+        page(1);
+        n += 1;
+    }
+    Ok(n)
 }
