@@ -819,9 +819,13 @@ impl Sql {
     /// estimate, refs, milestone and custom fields), in the paged wrapper. `next` is null on
     /// the last page.
     pub fn tests_page(&self, run_id: u64, limit: u64, offset: u64) -> rusqlite::Result<Value> {
+        // The offset is applied to the tests alone (the `tests_run` index), so the rows skipped
+        // cost no case lookup; a join under LIMIT/OFFSET would read every skipped case.
         let mut st = self.conn.prepare_cached(
-            "SELECT t.id, t.case_id, t.status_id, t.assignedto_id, c.data FROM tests t \
-             JOIN cases c ON c.id = t.case_id WHERE t.run_id = ?1 ORDER BY t.id LIMIT ?2 OFFSET ?3",
+            "SELECT t.id, t.case_id, t.status_id, t.assignedto_id, c.data FROM \
+             (SELECT id, case_id, status_id, assignedto_id FROM tests WHERE run_id = ?1 \
+              ORDER BY id LIMIT ?2 OFFSET ?3) t \
+             JOIN cases c ON c.id = t.case_id ORDER BY t.id",
         )?;
         let mut rows = st.query(params![run_id as i64, (limit + 1) as i64, offset as i64])?;
         let mut tests = Vec::with_capacity(limit as usize);

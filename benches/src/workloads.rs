@@ -1337,6 +1337,11 @@ pub fn child_main(task: &str, args: &[String]) -> Value {
             });
             json!({"ms_per_call": t / n as f64})
         }
+        // For profilers: W9's sides alone (DIR or DB, CASES SEED RESULTS), W10's trailstore
+        // side alone (DIR [pages]).
+        "record-loop" => recording::record_loop(&arg(0), num(1), num(2), num(3) as usize),
+        "record-loop-sql" => recording::record_loop_sql(&arg(0), num(1), num(2), num(3) as usize),
+        "include-all-loop" => recording::include_all_loop(&arg(0), arg(1) == "pages"),
         // redb alone opening a store's file (after a crash: its repair), without trailstore.
         "redb-open" => {
             let file = PathBuf::from(arg(0)).join(trailstore::DATA_FILE);
