@@ -97,7 +97,7 @@ cc -std=c11 -O2 -Wall -Wextra -I include "${cflags[@]}" benches/c/bench_c.c ${sq
 
 # ---- the data: the bench binary's prepared set (it runs its short W2 to make it) ----------------
 data="$dir/$size-seed$seed"
-if [ "$(cat "$data/READY" 2>/dev/null)" != "generator v2" ] || [ ! -d "$data/ts" ]; then
+if [ "$(cat "$data/READY" 2>/dev/null)" != "generator v3" ] || [ ! -d "$data/ts" ]; then
     echo "== preparing $data (trailstore-bench --only W2)" >&2
     "$TARGET/release/trailstore-bench" --size "$size" --only W2 --reps 1 --dir "$dir" \
         --seed "$seed" >/dev/null

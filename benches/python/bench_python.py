@@ -52,7 +52,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import trailstore
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-GENERATOR = "generator v2\n"  # benches/src/bench.rs: the marker of prepared data
+GENERATOR = "generator v3\n"  # benches/src/bench.rs: the marker of prepared data
 MASK = (1 << 64) - 1
 
 

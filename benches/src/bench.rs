@@ -11,6 +11,7 @@
 //! Benchmarks only: nothing here asserts a time.
 
 mod gen;
+mod serve;
 mod sqlite;
 mod stats;
 mod util;
@@ -38,7 +39,7 @@ pub struct Cli {
     /// Data set size: 10k, 100k or 1m cases.
     #[arg(long, default_value = "100k")]
     pub size: String,
-    /// Workloads to run, comma-separated (W1..W8); all when not given.
+    /// Workloads to run, comma-separated (W1..W11); all when not given.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Repetitions (default: 1 with --quick, else 3 for imports and 5 for the rest).
@@ -108,22 +109,33 @@ pub fn child(task: &str, args: &[String]) -> Value {
 }
 
 /// Bumped whenever the generator's output changes, so older prepared data is rebuilt.
-const GENERATOR: &str = "generator v2\n";
+const GENERATOR: &str = "generator v3\n";
 
 /// Where one size's prepared data lives.
 pub struct Prepared {
     pub root: PathBuf,
     pub ts: PathBuf,
     pub sql: PathBuf,
+    /// Every case in suite 1 ([`gen::ONE_SUITE`]) instead of the usual three suites.
+    pub one_suite: bool,
 }
 
 impl Prepared {
     pub fn at(base: &Path, size: &str, seed: u64) -> Prepared {
-        let root = base.join(format!("{size}-seed{seed}"));
+        Prepared::layout(base.join(format!("{size}-seed{seed}")), false)
+    }
+
+    /// A data set of `cases` cases all in suite 1 (W10's big run).
+    pub fn one_suite(base: &Path, cases: u64, seed: u64) -> Prepared {
+        Prepared::layout(base.join(format!("{cases}-one-suite-seed{seed}")), true)
+    }
+
+    fn layout(root: PathBuf, one_suite: bool) -> Prepared {
         Prepared {
             ts: root.join("ts"),
             sql: root.join("sqlite.db"),
             root,
+            one_suite,
         }
     }
 
@@ -158,14 +170,29 @@ impl Prepared {
         let sql = self.root.join("sqlite.tmp.db");
         remove(&ts);
         remove(&sql);
+        let layout = if self.one_suite {
+            "one-suite"
+        } else {
+            "suites"
+        };
         let a = child(
             "import-ts",
-            &[path_arg(&ts), cases.to_string(), seed.to_string()],
+            &[
+                path_arg(&ts),
+                cases.to_string(),
+                seed.to_string(),
+                layout.into(),
+            ],
         );
         eprintln!("  trailstore import: {a}");
         let b = child(
             "import-sql",
-            &[path_arg(&sql), cases.to_string(), seed.to_string()],
+            &[
+                path_arg(&sql),
+                cases.to_string(),
+                seed.to_string(),
+                layout.into(),
+            ],
         );
         eprintln!("  SQLite import: {b}");
         self.adopt(&ts, &sql);

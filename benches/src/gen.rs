@@ -155,6 +155,10 @@ impl Vocab {
 /// multi-suite (suites 2 and 3).
 pub const SUITES: &[(u64, u64, u32)] = &[(1, 1, 50), (2, 2, 25), (3, 2, 25)];
 
+/// Every case in suite 1 (project 1): W10's big run includes a whole suite of `--size` cases.
+/// Suites 2 and 3 still exist, with a section each and no cases.
+pub const ONE_SUITE: &[(u64, u64, u32)] = &[(1, 1, 100)];
+
 /// One section of the generated tree.
 #[derive(Debug, Clone)]
 pub struct GenSection {
@@ -174,17 +178,27 @@ pub struct Dataset {
     pub sections: Vec<GenSection>,
     /// Section ids of each suite (index = suite id).
     pub suite_sections: Vec<Vec<u64>>,
+    /// How the cases spread over the suites: [`SUITES`] or [`ONE_SUITE`].
+    pub suites: &'static [(u64, u64, u32)],
 }
 
 impl Dataset {
     pub fn new(seed: u64, cases: u64) -> Dataset {
+        Dataset::with_suites(seed, cases, SUITES)
+    }
+
+    pub fn with_suites(seed: u64, cases: u64, suites: &'static [(u64, u64, u32)]) -> Dataset {
         let vocab = Vocab::new(seed);
         let mut rng = Rng::keyed(seed, 0x7365_6374);
         let mut sections = Vec::new();
         let mut suite_sections = vec![Vec::new(); 4];
-        let total_weight: u32 = SUITES.iter().map(|s| s.2).sum();
+        let total_weight: u32 = suites.iter().map(|s| s.2).sum();
         let mut next_id = 1u64;
-        for (suite_id, _, weight) in SUITES {
+        for (suite_id, _, _) in SUITES {
+            let weight = suites
+                .iter()
+                .find(|s| s.0 == *suite_id)
+                .map_or(&0, |s| &s.2);
             let share = cases * u64::from(*weight) / u64::from(total_weight);
             let count = share.div_ceil(CASES_PER_SECTION).max(1);
             // Three levels, `fan` wide: top-level areas, features, and their sub-features.
@@ -235,6 +249,7 @@ impl Dataset {
             vocab,
             sections,
             suite_sections,
+            suites,
         }
     }
 
@@ -259,16 +274,16 @@ impl Dataset {
     /// The suite a case belongs to.
     pub fn suite_of(&self, id: u64) -> (u64, u64) {
         let mut rng = Rng::keyed(self.seed, id);
-        let w: Vec<u32> = SUITES.iter().map(|s| s.2).collect();
-        let s = SUITES[rng.weighted(&w)];
+        let w: Vec<u32> = self.suites.iter().map(|s| s.2).collect();
+        let s = self.suites[rng.weighted(&w)];
         (s.0, s.1)
     }
 
     /// Case `id`, in get_case's shape.
     pub fn case(&self, id: u64) -> Value {
         let mut rng = Rng::keyed(self.seed, id);
-        let w: Vec<u32> = SUITES.iter().map(|s| s.2).collect();
-        let (suite_id, project_id, _) = SUITES[rng.weighted(&w)];
+        let w: Vec<u32> = self.suites.iter().map(|s| s.2).collect();
+        let (suite_id, project_id, _) = self.suites[rng.weighted(&w)];
         let secs = &self.suite_sections[suite_id as usize];
         let section_id = secs[rng.below(secs.len() as u64) as usize];
         let v = &self.vocab;
@@ -476,8 +491,84 @@ impl Dataset {
             "suites": suites,
             "sections": sections,
             "milestones": milestones,
+            "statuses": statuses(),
+            "result_fields": result_fields(),
         })
     }
+}
+
+/// TestRail's five system statuses and one custom status, as `get_statuses` lists them.
+fn statuses() -> Value {
+    let status =
+        |id: u64, name: &str, label: &str, colors: [u64; 3], system: bool, final_: bool| {
+            json!({
+                "id": id, "name": name, "label": label, "color_dark": colors[0],
+                "color_medium": colors[1], "color_bright": colors[2], "is_system": system,
+                "is_untested": id == 3, "is_final": final_,
+            })
+        };
+    json!([
+        status(
+            1,
+            "passed",
+            "Passed",
+            [6667107, 9820525, 12709313],
+            true,
+            true
+        ),
+        status(
+            2,
+            "blocked",
+            "Blocked",
+            [9474192, 13684944, 14737632],
+            true,
+            false
+        ),
+        status(
+            3,
+            "untested",
+            "Untested",
+            [11579568, 15395562, 15790320],
+            true,
+            false
+        ),
+        status(
+            4,
+            "retest",
+            "Retest",
+            [13026868, 15593088, 16448182],
+            true,
+            false
+        ),
+        status(
+            5,
+            "failed",
+            "Failed",
+            [14250867, 15829135, 16631751],
+            true,
+            true
+        ),
+        status(
+            6,
+            "custom_status1",
+            "Flaky",
+            [10053324, 13408716, 15261439],
+            false,
+            false
+        ),
+    ])
+}
+
+/// The result field a TestRail install has for the Steps template (`get_result_fields`).
+fn result_fields() -> Value {
+    json!([{
+        "id": 1, "is_active": true, "type_id": 11, "name": "step_results",
+        "system_name": "custom_step_results", "label": "Steps",
+        "description": null, "display_order": 1, "include_all": false, "template_ids": [2],
+        "configs": [{"id": "0a1b2c3d4e5f6", "context": {"is_global": true, "project_ids": null},
+                     "options": {"is_required": false, "format": "markdown",
+                                 "has_expected": true, "has_actual": true}}],
+    }])
 }
 
 fn milestone_ids(project_id: u64) -> Vec<u64> {

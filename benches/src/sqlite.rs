@@ -178,7 +178,13 @@ impl Sql {
             )?;
             self.fields = Some(Fields::from_json(fields));
         }
-        for kind in ["users", "case_types", "priorities", "milestones"] {
+        for kind in [
+            "users",
+            "case_types",
+            "priorities",
+            "milestones",
+            "statuses",
+        ] {
             let mut st = tx.prepare_cached("INSERT OR REPLACE INTO refdata VALUES (?1, ?2, ?3)")?;
             for v in list(snap, kind) {
                 st.execute(params![kind, v["id"].as_i64(), v.to_string()])?;
@@ -429,4 +435,446 @@ pub fn update_in(
         effects.to_string()
     ])?;
     Ok(())
+}
+
+/// The run, test and result tables of W9 and W10 (`sqlite_runs.sql`).
+pub const RUNS_SCHEMA: &str = include_str!("sqlite_runs.sql");
+
+/// The counts columns of a run, by status id (1..=5 system, 6..=12 custom 1..7).
+const COUNTS: [&str; 12] = [
+    "passed_count",
+    "blocked_count",
+    "untested_count",
+    "retest_count",
+    "failed_count",
+    "custom_status1_count",
+    "custom_status2_count",
+    "custom_status3_count",
+    "custom_status4_count",
+    "custom_status5_count",
+    "custom_status6_count",
+    "custom_status7_count",
+];
+
+/// TestRail's refusal texts the SQLite side gives for the same mistakes (it refuses what the
+/// store refuses, so that both validate the same things).
+fn refuse(message: impl Into<String>) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(message.into().into())
+}
+
+/// An id given as a number or a numeric string, as TestRail takes it.
+fn id_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().filter(|i| *i > 0),
+        Value::String(s) => s.trim().parse().ok().filter(|i: &i64| *i > 0),
+        _ => None,
+    }
+}
+
+/// `elapsed` as TestRail takes it ("1s", "1m 45s", "0.5s", a number of seconds); `0s` is not a
+/// time span.
+fn elapsed_ok(s: &str) -> bool {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        return n > 0.0;
+    }
+    let mut total = 0.0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+        } else if c.is_whitespace() {
+            if !num.is_empty() {
+                return false;
+            }
+        } else {
+            let mult = match c.to_ascii_lowercase() {
+                's' => 1.0,
+                'm' => 60.0,
+                'h' => 3600.0,
+                'd' => 28_800.0,
+                'w' => 144_000.0,
+                _ => return false,
+            };
+            let Ok(n) = num.parse::<f64>() else {
+                return false;
+            };
+            total += n * mult;
+            num.clear();
+        }
+    }
+    num.is_empty() && total > 0.0
+}
+
+/// A journal row: one request as the journal keeps it.
+fn journal_row(
+    tx: &Connection,
+    now: i64,
+    seq_hint: i64,
+    route: &str,
+    body: &Value,
+    effects: &Value,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO journal (op_id, route, body, time, user_id, state, effects) VALUES (?1, ?2, ?3, ?4, 1, 'pending', ?5)",
+    )?
+    .execute(params![
+        format!("{:032x}", (now as u128) << 32 | seq_hint as u128),
+        route,
+        body.to_string(),
+        now,
+        effects.to_string()
+    ])?;
+    Ok(())
+}
+
+/// A run's JSON with its counts (TestRail's `get_run` shape).
+fn run_json(conn: &Connection, run_id: i64) -> rusqlite::Result<Value> {
+    let cols = COUNTS.join(", ");
+    conn.query_row(
+        &format!("SELECT data, {cols} FROM runs WHERE id = ?1"),
+        [run_id],
+        |r| {
+            let mut v: Value = serde_json::from_str(&r.get::<_, String>(0)?).unwrap_or(Value::Null);
+            for (i, c) in COUNTS.iter().enumerate() {
+                v[*c] = json!(r.get::<_, i64>(i + 1)?);
+            }
+            Ok(v)
+        },
+    )
+}
+
+impl Sql {
+    /// Adds the run, test and result tables (to a copy of a prepared database).
+    pub fn create_runs_schema(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(RUNS_SCHEMA)
+    }
+
+    /// `get_run/{id}`: the run's JSON with its counts.
+    pub fn run(&self, id: u64) -> rusqlite::Result<Value> {
+        run_json(&self.conn, id as i64)
+    }
+
+    /// `add_run/{project_id}` with `suite_id`, `name`, `include_all` and `case_ids`, in one
+    /// transaction: the run row, one untested test per case (every case of the suite, or the
+    /// listed ones, which must be cases of that suite), numbered in the suite's order (section
+    /// display order, then id) as TestRail lists them, the run's untested count, the journal.
+    /// Answers the run's JSON.
+    pub fn add_run(&mut self, project_id: u64, body: &Value, now: i64) -> rusqlite::Result<Value> {
+        let tx = self.conn.transaction()?;
+        let suite_id = body["suite_id"]
+            .as_i64()
+            .ok_or_else(|| refuse("Field :suite_id is a required field."))?;
+        let suite_project: Option<i64> = tx
+            .prepare_cached("SELECT project_id FROM suites WHERE id = ?1")?
+            .query_row([suite_id], |r| r.get(0))
+            .optional()?;
+        if suite_project != Some(project_id as i64) {
+            return Err(refuse(
+                "Field :suite_id is not a valid test suite (or not in the project).",
+            ));
+        }
+        let include_all = body["include_all"].as_bool().unwrap_or(true);
+        let run = json!({
+            "suite_id": suite_id,
+            "name": body["name"],
+            "description": body.get("description").cloned().unwrap_or(Value::Null),
+            "milestone_id": body.get("milestone_id").cloned().unwrap_or(Value::Null),
+            "assignedto_id": body.get("assignedto_id").cloned().unwrap_or(Value::Null),
+            "include_all": include_all,
+            "is_completed": false,
+            "completed_on": null,
+            "config": null,
+            "config_ids": [],
+            "project_id": project_id,
+            "plan_id": null,
+            "created_on": now,
+            "created_by": 1,
+            "refs": body.get("refs").cloned().unwrap_or(Value::Null),
+            "updated_on": now,
+        });
+        tx.prepare_cached("INSERT INTO runs (project_id, suite_id, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![project_id as i64, suite_id, run.to_string()])?;
+        let run_id = tx.last_insert_rowid();
+        let order = "ORDER BY s.display_order, c.section_id, c.id";
+        let made = if include_all {
+            tx.prepare_cached(&format!(
+                "INSERT INTO tests (run_id, case_id, status_id) \
+                 SELECT ?1, c.id, 3 FROM cases c JOIN sections s ON s.id = c.section_id \
+                 WHERE c.suite_id = ?2 {order}"
+            ))?
+            .execute(params![run_id, suite_id])?
+        } else {
+            let ids = body["case_ids"].to_string();
+            let wanted = body["case_ids"].as_array().map_or(0, Vec::len);
+            let n = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO tests (run_id, case_id, status_id) \
+                     SELECT ?1, c.id, 3 FROM cases c JOIN sections s ON s.id = c.section_id \
+                     WHERE c.id IN (SELECT value FROM json_each(?3)) AND c.suite_id = ?2 {order}"
+                ))?
+                .execute(params![run_id, suite_id, ids])?;
+            if n != wanted {
+                return Err(refuse(
+                    "Field :case_ids contains one or more invalid cases.",
+                ));
+            }
+            n
+        };
+        let mut run = run;
+        run["id"] = json!(run_id);
+        run["url"] = json!(format!("http://localhost/index.php?/runs/view/{run_id}"));
+        tx.prepare_cached("UPDATE runs SET data = ?2, untested_count = ?3 WHERE id = ?1")?
+            .execute(params![run_id, run.to_string(), made as i64])?;
+        let effects = json!([{"entity": "run", "id": run_id, "action": "create"}]);
+        journal_row(
+            &tx,
+            now,
+            run_id,
+            &format!("add_run/{project_id}"),
+            body,
+            &effects,
+        )?;
+        let out = run_json(&tx, run_id)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// `add_results_for_cases/{run_id}` in one transaction, checking what the store checks: the
+    /// run exists and is open, every entry names a case with a test in the run, a known status
+    /// other than untested, a valid `elapsed`, something to say; all of them before any write.
+    /// Then: a result row each (its JSON, test, run, status, time), each test's latest status,
+    /// the run's counts in one update, one journal row with the request body. Answers the new
+    /// results in request order.
+    pub fn add_results_for_cases(
+        &mut self,
+        run_id: u64,
+        body: &Value,
+        now: i64,
+    ) -> rusqlite::Result<Vec<Value>> {
+        let tx = self.conn.transaction()?;
+        let open: Option<i64> = tx
+            .prepare_cached("SELECT is_completed FROM runs WHERE id = ?1")?
+            .query_row([run_id as i64], |r| r.get(0))
+            .optional()?;
+        match open {
+            None => return Err(refuse("Field :run_id is not a valid test run.")),
+            Some(1) => {
+                return Err(refuse(
+                    "Field :run_id refers to a closed test run (closed runs cannot be edited).",
+                ))
+            }
+            Some(_) => {}
+        }
+        let entries = match &body["results"] {
+            Value::Array(a) if !a.is_empty() => a,
+            Value::Array(_) => {
+                return Err(refuse(
+                    "Field :results cannot be empty (one result is required)",
+                ))
+            }
+            _ => return Err(refuse("Field :results is a required field.")),
+        };
+        // Validate everything first: a bad entry refuses the whole request.
+        let mut tests: HashMap<i64, (i64, i64)> = HashMap::new(); // test id → (before, now)
+        let mut rows = Vec::with_capacity(entries.len());
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT id, status_id FROM tests WHERE run_id = ?1 AND case_id = ?2",
+            )?;
+            let mut known =
+                tx.prepare_cached("SELECT 1 FROM refdata WHERE kind = 'statuses' AND id = ?1")?;
+            for e in entries {
+                let case_id = id_of(&e["case_id"])
+                    .ok_or_else(|| refuse("Field :results.case_id is a required field."))?;
+                let status = match &e["status_id"] {
+                    Value::Null => None,
+                    v => match id_of(v) {
+                        Some(s)
+                            if s != 3 && known.query_row([s], |_| Ok(())).optional()?.is_some() =>
+                        {
+                            Some(s)
+                        }
+                        _ => return Err(refuse("Field :results.status_id is not a valid status.")),
+                    },
+                };
+                if let Some(el) = e["elapsed"].as_str() {
+                    if !elapsed_ok(el) {
+                        return Err(refuse(
+                            "Field :results.elapsed is not in a valid time span format.",
+                        ));
+                    }
+                }
+                let says = status.is_some()
+                    || e["comment"].as_str().is_some_and(|c| !c.is_empty())
+                    || !e["assignedto_id"].is_null();
+                if !says {
+                    return Err(refuse(
+                        "Field :results requires a status, comment or assignee.",
+                    ));
+                }
+                let (test_id, before) = find
+                    .query_row(params![run_id as i64, case_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .ok_or_else(|| {
+                        refuse(format!(
+                            "Field :results contains one or more invalid results (case C{case_id} unknown or not part of the test run)"
+                        ))
+                    })?;
+                tests.entry(test_id).or_insert((before, before));
+                rows.push((test_id, case_id, status, e));
+            }
+        }
+        let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM results", [], |r| {
+            r.get(0)
+        })?;
+        let mut out = Vec::with_capacity(rows.len());
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO results (id, test_id, run_id, status_id, created_on, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (i, (test_id, _case_id, status, e)) in rows.iter().enumerate() {
+                let id = first + i as i64;
+                let text = |k: &str| {
+                    e.get(k)
+                        .filter(|v| v.is_string())
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                };
+                let r = json!({
+                    "id": id,
+                    "test_id": test_id,
+                    "status_id": status,
+                    "created_on": now,
+                    "created_by": 1,
+                    "assignedto_id": e.get("assignedto_id").cloned().unwrap_or(Value::Null),
+                    "comment": text("comment"),
+                    "version": text("version"),
+                    "elapsed": text("elapsed"),
+                    "defects": text("defects"),
+                    "attachment_ids": [],
+                });
+                put.execute(params![
+                    id,
+                    test_id,
+                    run_id as i64,
+                    status,
+                    now,
+                    r.to_string()
+                ])?;
+                if let Some(s) = status {
+                    if let Some(t) = tests.get_mut(test_id) {
+                        t.1 = *s;
+                    }
+                }
+                out.push(r);
+            }
+        }
+        let mut delta = [0i64; 12];
+        {
+            let mut set = tx.prepare_cached("UPDATE tests SET status_id = ?2 WHERE id = ?1")?;
+            for (test_id, (before, after)) in &tests {
+                if before != after {
+                    set.execute(params![test_id, after])?;
+                    delta[(*before - 1) as usize] -= 1;
+                    delta[(*after - 1) as usize] += 1;
+                }
+            }
+        }
+        let sets: Vec<String> = COUNTS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = {c} + ?{}", i + 2))
+            .collect();
+        let mut st = tx.prepare_cached(&format!(
+            "UPDATE runs SET {} WHERE id = ?1",
+            sets.join(", ")
+        ))?;
+        let run_key = run_id as i64;
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&run_key];
+        for d in &delta {
+            p.push(d);
+        }
+        st.execute(p.as_slice())?;
+        drop(st);
+        let effects = Value::Array(
+            out.iter()
+                .map(|r| json!({"entity": "result", "id": r["id"], "action": "create"}))
+                .collect(),
+        );
+        journal_row(
+            &tx,
+            now,
+            first,
+            &format!("add_results_for_cases/{run_id}"),
+            body,
+            &effects,
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// A `get_tests/{run_id}&limit=L&offset=O` page: the run's tests in id order, each joined
+    /// with its case and shown as TestRail shows a test (the case's title, type, priority,
+    /// estimate, refs, milestone and custom fields), in the paged wrapper. `next` is null on
+    /// the last page.
+    pub fn tests_page(&self, run_id: u64, limit: u64, offset: u64) -> rusqlite::Result<Value> {
+        // The offset is applied to the tests alone (the `tests_run` index), so the rows skipped
+        // cost no case lookup; a join under LIMIT/OFFSET would read every skipped case.
+        let mut st = self.conn.prepare_cached(
+            "SELECT t.id, t.case_id, t.status_id, t.assignedto_id, c.data FROM \
+             (SELECT id, case_id, status_id, assignedto_id FROM tests WHERE run_id = ?1 \
+              ORDER BY id LIMIT ?2 OFFSET ?3) t \
+             JOIN cases c ON c.id = t.case_id ORDER BY t.id",
+        )?;
+        let mut rows = st.query(params![run_id as i64, (limit + 1) as i64, offset as i64])?;
+        let mut tests = Vec::with_capacity(limit as usize);
+        let mut more = false;
+        while let Some(r) = rows.next()? {
+            if tests.len() as u64 == limit {
+                more = true;
+                break;
+            }
+            let case: Value = serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null);
+            let mut t = serde_json::Map::new();
+            t.insert("id".into(), json!(r.get::<_, i64>(0)?));
+            t.insert("case_id".into(), json!(r.get::<_, i64>(1)?));
+            t.insert("status_id".into(), json!(r.get::<_, i64>(2)?));
+            t.insert("assignedto_id".into(), json!(r.get::<_, Option<i64>>(3)?));
+            t.insert("run_id".into(), json!(run_id));
+            for k in [
+                "title",
+                "template_id",
+                "type_id",
+                "priority_id",
+                "estimate",
+                "estimate_forecast",
+                "refs",
+                "milestone_id",
+            ] {
+                t.insert(k.into(), case.get(k).cloned().unwrap_or(Value::Null));
+            }
+            if let Value::Object(c) = &case {
+                for (k, v) in c.iter().filter(|(k, _)| k.starts_with("custom_")) {
+                    t.insert(k.clone(), v.clone());
+                }
+            }
+            t.insert(
+                "labels".into(),
+                case.get("labels").cloned().unwrap_or(json!([])),
+            );
+            tests.push(Value::Object(t));
+        }
+        let link = |o: u64| format!("/api/v2/get_tests/{run_id}&limit={limit}&offset={o}");
+        Ok(json!({
+            "offset": offset,
+            "limit": limit,
+            "size": tests.len(),
+            "_links": {
+                "next": if more { json!(link(offset + limit)) } else { Value::Null },
+                "prev": if offset > 0 { json!(link(offset.saturating_sub(limit))) } else { Value::Null },
+            },
+            "tests": tests,
+        }))
+    }
 }

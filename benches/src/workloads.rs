@@ -1,4 +1,7 @@
-//! The workloads W1..W8, each on trailstore and on SQLite + FTS5, and the child-process tasks.
+//! The workloads W1..W8, each on trailstore and on SQLite + FTS5, and the child-process tasks;
+//! W9..W11 (runs and results) are in [`recording`].
+
+mod recording;
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -154,7 +157,7 @@ impl Run {
         if self.wants("W1") {
             self.w1();
         }
-        let needs_data = ["W2", "W3", "W4", "W5", "W6", "W7", "W8"]
+        let needs_data = ["W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W11"]
             .iter()
             .any(|w| self.wants(w));
         if needs_data {
@@ -177,6 +180,15 @@ impl Run {
         }
         if self.wants("W8") {
             self.w8();
+        }
+        if self.wants("W9") {
+            self.w9();
+        }
+        if self.wants("W10") {
+            self.w10();
+        }
+        if self.wants("W11") {
+            self.w11();
         }
         eprintln!("total {:.1} s", start.elapsed().as_secs_f64());
         std::mem::take(&mut self.rows)
@@ -1209,7 +1221,11 @@ pub fn child_main(task: &str, args: &[String]) -> Value {
     match task {
         "import-ts" | "import-sql" => {
             let path = PathBuf::from(arg(0));
-            let ds = Dataset::new(num(2), num(1));
+            let ds = if arg(3) == "one-suite" {
+                Dataset::with_suites(num(2), num(1), crate::gen::ONE_SUITE)
+            } else {
+                Dataset::new(num(2), num(1))
+            };
             let mut snap = ds.chunk(0);
             reset_peak();
             let base = status_kb("VmRSS");
@@ -1321,6 +1337,11 @@ pub fn child_main(task: &str, args: &[String]) -> Value {
             });
             json!({"ms_per_call": t / n as f64})
         }
+        // For profilers: W9's sides alone (DIR or DB, CASES SEED RESULTS), W10's trailstore
+        // side alone (DIR [pages]).
+        "record-loop" => recording::record_loop(&arg(0), num(1), num(2), num(3) as usize),
+        "record-loop-sql" => recording::record_loop_sql(&arg(0), num(1), num(2), num(3) as usize),
+        "include-all-loop" => recording::include_all_loop(&arg(0), arg(1) == "pages"),
         // redb alone opening a store's file (after a crash: its repair), without trailstore.
         "redb-open" => {
             let file = PathBuf::from(arg(0)).join(trailstore::DATA_FILE);
