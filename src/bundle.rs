@@ -72,7 +72,7 @@ fn damaged(why: impl std::fmt::Display) -> Error {
     }
 }
 
-fn write_bundle(path: &Path, manifest: Value, parts: Vec<(&str, Vec<u8>)>) -> Result<()> {
+fn write_bundle(path: &Path, manifest: Value, parts: Vec<(String, Vec<u8>)>) -> Result<()> {
     let mut manifest = manifest;
     manifest["parts"] = Value::Array(
         parts
@@ -175,6 +175,7 @@ fn part<'a>(parts: &'a [(String, Vec<u8>)], name: &str) -> Result<&'a [u8]> {
 /// The server entities a changes bundle relies on.
 fn needs(entries: &[JournalEntry]) -> BTreeSet<(Kind, u64)> {
     let mut out = BTreeSet::new();
+    crate::bundle_runs::needs(entries, &mut out);
     for e in entries {
         for eff in &e.effects {
             if eff.action != Action::Create && !is_local_id(eff.id) {
@@ -208,6 +209,11 @@ fn exists(tx: &Tx<'_>, kind: Kind, id: u64) -> Result<bool> {
         Kind::Suite => tx.exists::<Suite>(id)?,
         Kind::Project => tx.exists::<Project>(id)?,
         Kind::CaseField => tx.exists::<CaseField>(id)?,
+        Kind::Run => tx.exists::<crate::model::Run>(id)?,
+        Kind::Plan => tx.exists::<crate::model::Plan>(id)?,
+        Kind::Result => tx.exists::<crate::model::TestResult>(id)?,
+        Kind::Milestone => tx.exists::<Milestone>(id)?,
+        Kind::Attachment => tx.exists::<crate::model::Attachment>(id)?,
         _ => true,
     })
 }
@@ -249,6 +255,8 @@ impl Store {
                 }
             }
         }
+        let (run_side, blob_parts) = crate::bundle_runs::export(self, &tx, &entries)?;
+        records["run_side"] = run_side;
         let need: Vec<Value> = needs(&entries)
             .into_iter()
             .map(|(k, id)| json!({"entity": k.name(), "id": id}))
@@ -265,14 +273,12 @@ impl Store {
         });
         let entries_json =
             serde_json::to_vec(&entries).map_err(|e| Error::internal(e.to_string()))?;
-        write_bundle(
-            path.as_ref(),
-            manifest,
-            vec![
-                ("entries", entries_json),
-                ("records", records.to_string().into_bytes()),
-            ],
-        )?;
+        let mut parts = vec![
+            ("entries".to_string(), entries_json),
+            ("records".to_string(), records.to_string().into_bytes()),
+        ];
+        parts.extend(blob_parts);
+        write_bundle(path.as_ref(), manifest, parts)?;
         Ok(entries.len() as u64)
     }
 
@@ -333,7 +339,7 @@ impl Store {
         write_bundle(
             path.as_ref(),
             manifest,
-            vec![("snapshot", snapshot.to_string().into_bytes())],
+            vec![("snapshot".to_string(), snapshot.to_string().into_bytes())],
         )?;
         Ok(n)
     }
@@ -401,7 +407,15 @@ impl Store {
                 let url = manifest["remote_url"].as_str().map(str::to_string);
                 let mut batch = self.batch()?;
                 let added = batch.with_writer(|w| {
-                    import_changes(w, &entries, &records, url.as_deref(), &seen_key)
+                    import_changes(
+                        self,
+                        w,
+                        &entries,
+                        &records,
+                        &parts,
+                        url.as_deref(),
+                        &seen_key,
+                    )
                 })?;
                 batch.commit()?;
                 Ok(report(true, added))
@@ -414,9 +428,11 @@ impl Store {
 /// Applies a changes bundle's entries (those this store does not have yet) and journals them as
 /// pending. Everything is checked before the first write.
 fn import_changes(
+    store: &Store,
     w: &mut Writer<'_>,
     entries: &[JournalEntry],
     records: &Value,
+    parts: &[(String, Vec<u8>)],
     url: Option<&str>,
     seen_key: &str,
 ) -> Result<u64> {
@@ -466,6 +482,8 @@ fn import_changes(
             }
         }
     }
+    // The run side's records, with their ids (see `bundle_runs`).
+    crate::bundle_runs::import(store, w, records, parts)?;
     let list = |key: &str| records[key].as_array().cloned().unwrap_or_default();
     let find = |key: &str, id: u64| list(key).into_iter().find(|r| r["id"].as_u64() == Some(id));
     let mut suites_touched = BTreeSet::new();

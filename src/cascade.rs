@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::model::{AttachedTo, Case};
+use crate::tx::Tx;
 use crate::tx::Writer;
 
 /// A case was deleted (by a route, by its section or suite going, or by the server): its tests
@@ -11,4 +12,14 @@ use crate::tx::Writer;
 pub(crate) fn case_deleted(w: &mut Writer<'_>, case: &Case) -> Result<()> {
     crate::runs::case_removed(w, case.id, case.suite_id)?;
     w.delete_attachments_of(AttachedTo::Case, case.id)
+}
+
+/// A plan entry went (deleted, or its last run deleted): its attachments go with it.
+pub(crate) fn entry_deleted(w: &mut Writer<'_>, plan_id: u64, entry_id: &str) -> Result<()> {
+    for a in Tx::attachments_of(&w.tx(), AttachedTo::PlanEntry, plan_id)? {
+        if a.entry_id.as_deref() == Some(entry_id) {
+            w.delete_attachment(&a)?;
+        }
+    }
+    Ok(())
 }

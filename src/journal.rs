@@ -73,6 +73,9 @@ pub enum PushState {
     Conflict { detail: String },
     /// An entry it depends on failed.
     Blocked { on_seq: u64 },
+    /// Kept back on purpose, with why (results for a run the server closed meanwhile); a later
+    /// push tries again, or sends them elsewhere when told to.
+    Held { message: String },
 }
 
 stored_enum! {
@@ -86,6 +89,7 @@ stored_enum! {
         Rejected = 3,
         Conflict = 4,
         Blocked = 5,
+        Held = 6,
     }
 }
 
@@ -98,6 +102,7 @@ impl PushState {
             PushState::Rejected { .. } => "rejected",
             PushState::Conflict { .. } => "conflict",
             PushState::Blocked { .. } => "blocked",
+            PushState::Held { .. } => "held",
         }
     }
 
@@ -114,6 +119,7 @@ impl PushState {
             PushState::Rejected { .. } => PushTag::Rejected,
             PushState::Conflict { .. } => PushTag::Conflict,
             PushState::Blocked { .. } => PushTag::Blocked,
+            PushState::Held { .. } => PushTag::Held,
         }
     }
 }
@@ -152,6 +158,11 @@ impl Serialize for PushState {
             PushState::Blocked { on_seq } => {
                 let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
                 v.serialize_field("on_seq", on_seq)?;
+                v.end()
+            }
+            PushState::Held { message } => {
+                let mut v = s.serialize_struct_variant(name, number, variant, 1)?;
+                v.serialize_field("message", message)?;
                 v.end()
             }
         }
@@ -221,6 +232,10 @@ impl<'de> Deserialize<'de> for PushState {
                     PushTag::Blocked => {
                         let f: Blocked = struct_variant(v, &["on_seq"])?;
                         PushState::Blocked { on_seq: f.on_seq }
+                    }
+                    PushTag::Held => {
+                        let f: Rejected = struct_variant(v, &["message"])?;
+                        PushState::Held { message: f.message }
                     }
                 })
             }
@@ -303,7 +318,7 @@ impl JournalEntry {
                     server_updated_on.map_or(Value::Null, Value::from),
                 );
             }
-            PushState::Rejected { message } => {
+            PushState::Rejected { message } | PushState::Held { message } => {
                 state.insert("message".into(), message.clone().into());
             }
             PushState::Conflict { detail } => {

@@ -40,6 +40,7 @@
 mod api;
 mod blobs;
 mod bundle;
+mod bundle_runs;
 mod cascade;
 mod clock;
 mod codec;
@@ -89,8 +90,8 @@ pub use model::{
 };
 pub use record::CaseResult;
 pub use remote::{
-    config_option, pull, push, scrub, Client, PullOptions, PullProgress, PullReport, PushOptions,
-    PushProgress, PushReport, Remote, RetryPolicy, Sent, ENV_KEY, ENV_URL, ENV_USER,
+    config_option, pull, push, scrub, Client, ClosedRun, PullOptions, PullProgress, PullReport,
+    PushOptions, PushProgress, PushReport, Remote, RetryPolicy, Sent, ENV_KEY, ENV_URL, ENV_USER,
 };
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};

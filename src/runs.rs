@@ -90,10 +90,20 @@ fn suite_order(tx: &Tx<'_>, suite_id: u64, mut ids: Vec<u64>) -> Result<Vec<u64>
     Ok(ids)
 }
 
-/// Gives the run a test of each case that has none in it yet, untested.
-pub(crate) fn add_tests(w: &mut Writer<'_>, edit: &mut RunEdit, case_ids: &[u64]) -> Result<()> {
+/// Gives the run a test of each case that has none in it yet, untested. A run that has no test
+/// yet (`fresh`) is not asked which it has.
+pub(crate) fn add_tests(
+    w: &mut Writer<'_>,
+    edit: &mut RunEdit,
+    case_ids: &[u64],
+    fresh: bool,
+) -> Result<()> {
     let run_id = edit.run.id;
-    let have = w.tx().run_case_tests(run_id, case_ids)?;
+    let have = if fresh {
+        vec![None; case_ids.len()]
+    } else {
+        w.tx().run_case_tests(run_id, case_ids)?
+    };
     let mut seen = std::collections::HashSet::new();
     let wanted: Vec<u64> = case_ids
         .iter()
@@ -157,7 +167,7 @@ pub(crate) fn set_selection(
         Ok(true)
     })?;
     remove_tests(w, edit, &gone)?;
-    add_tests(w, edit, wanted)
+    add_tests(w, edit, wanted, false)
 }
 
 /// Freezes the tests of a run that is closing: each keeps the case as it is now.
@@ -206,7 +216,7 @@ fn add_to_runs(w: &mut Writer<'_>, case: &Case, which: impl Fn(&Run) -> bool) ->
     for run in open_runs(&w.tx(), case.suite_id)? {
         if run.include_all && which(&run) {
             let mut edit = RunEdit::new(run);
-            add_tests(w, &mut edit, &[case.id])?;
+            add_tests(w, &mut edit, &[case.id], false)?;
             edit.save(w)?;
         }
     }
@@ -254,6 +264,9 @@ pub(crate) fn delete_run(w: &mut Writer<'_>, run: &Run) -> Result<()> {
             plan.counts.merge(&run.counts, -1);
             for e in &mut plan.entries {
                 e.runs.retain(|r| *r != run.id);
+            }
+            for e in plan.entries.iter().filter(|e| e.runs.is_empty()) {
+                crate::cascade::entry_deleted(w, plan.id, &e.id)?;
             }
             plan.entries.retain(|e| !e.runs.is_empty());
             w.put_plan(&plan)?;
@@ -343,18 +356,13 @@ pub(crate) fn add_results(
 
 /// The status a test has from its results: that of the newest result carrying one, untested
 /// when none does (after `edit_result` changed a status).
-pub(crate) fn status_from_results(tx: &Tx<'_>, test_id: u64) -> Result<u64> {
-    let mut status = UNTESTED;
-    tx.children_rev(tables::TEST_RESULTS, test_id, |rid| {
-        match tx.get::<TestResult>(rid)?.and_then(|r| r.status_id) {
-            Some(s) => {
-                status = s;
-                Ok(false)
-            }
-            None => Ok(true),
+pub(crate) fn status_from_results(tx: &Tx<'_>, run_id: u64, test_id: u64) -> Result<u64> {
+    for rid in tx.test_result_ids(run_id, test_id)? {
+        if let Some(s) = tx.get::<TestResult>(rid)?.and_then(|r| r.status_id) {
+            return Ok(s);
         }
-    })?;
-    Ok(status)
+    }
+    Ok(UNTESTED)
 }
 
 /// A case pushed to a server took the server's id: its tests (in every run, open or closed) and
@@ -377,7 +385,7 @@ pub(crate) fn case_renamed(
         test.case_id = server;
         w.delete_test_links(&old)?;
         w.put_tests(&[test])?;
-        for rid in w.tx().children(tables::TEST_RESULTS, test_id)? {
+        for rid in w.tx().test_result_ids(run_id, test_id)? {
             if let Some(mut r) = w.tx().get::<TestResult>(rid)? {
                 r.case_id = server;
                 w.put(&r)?;

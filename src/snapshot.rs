@@ -684,7 +684,7 @@ impl RunSide {
             for old in gone {
                 let local_results = w
                     .tx()
-                    .children(tables::TEST_RESULTS, old.id)?
+                    .test_result_ids(old.run_id, old.id)?
                     .into_iter()
                     .any(crate::model::is_local_id);
                 if !local_results {
@@ -696,11 +696,11 @@ impl RunSide {
             for t in &mut tests {
                 let has_local = w
                     .tx()
-                    .children(tables::TEST_RESULTS, t.id)?
+                    .test_result_ids(t.run_id, t.id)?
                     .into_iter()
                     .any(crate::model::is_local_id);
                 if has_local {
-                    t.status_id = crate::runs::status_from_results(&w.tx(), t.id)?;
+                    t.status_id = crate::runs::status_from_results(&w.tx(), t.run_id, t.id)?;
                 }
             }
             w.put_tests(&tests)?;

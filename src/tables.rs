@@ -59,10 +59,10 @@ pub const PROJECT_RUNS: TableDefinition<(u64, u64), ()> = TableDefinition::new("
 /// (suite_id, run_id): the runs of a suite, so that a case added to or removed from the suite
 /// reaches its open runs.
 pub const SUITE_RUNS: TableDefinition<(u64, u64), ()> = TableDefinition::new("suite_runs");
-/// (test_id, result_id)
-pub const TEST_RESULTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("test_results");
-/// (run_id, result_id)
-pub const RUN_RESULTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("run_results");
+/// (run_id, result_id) → test_id. A run's results in order, each naming its test: a test's
+/// results are found in its run's range. (One index per test as well would scatter a bulk add's
+/// writes over a page per test, and a commit's cost grows with the pages it writes.)
+pub const RUN_RESULTS: TableDefinition<(u64, u64), u64> = TableDefinition::new("run_results");
 /// (project_id, plan_id)
 pub const PROJECT_PLANS: TableDefinition<(u64, u64), ()> = TableDefinition::new("project_plans");
 /// (project_id, config group id)
@@ -83,6 +83,10 @@ pub const CASE_CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("
 pub const ID_MAP: TableDefinition<(u64, u64), u64> = TableDefinition::new("id_map");
 /// (kind code, server id) → the local id it replaced, so both ids keep working.
 pub const LOCAL_ALIASES: TableDefinition<(u64, u64), u64> = TableDefinition::new("local_aliases");
+
+/// A plan entry's GUID made here → the GUID the server gave it, recorded by push (entry ids are
+/// strings, so they have a map of their own beside [`ID_MAP`]).
+pub const GUID_MAP: TableDefinition<&str, &str> = TableDefinition::new("guid_map");
 
 /// Open conflicts between local changes and the server: `kind/id/field` → conflict record.
 pub const CONFLICTS: TableDefinition<&str, &[u8]> = TableDefinition::new("conflicts");
@@ -120,8 +124,6 @@ pub const LINK_TABLES: &[TableDefinition<(u64, u64), ()>] = &[
     CASE_CHANGES,
     PROJECT_RUNS,
     SUITE_RUNS,
-    TEST_RESULTS,
-    RUN_RESULTS,
     PROJECT_PLANS,
     PROJECT_CONFIG_GROUPS,
     GROUP_CONFIGS,

@@ -194,6 +194,13 @@ impl Tx<'_> {
             .map(|v| v.value())))
     }
 
+    /// The server's GUID of a plan entry made here, once pushed.
+    pub fn server_guid(&self, local: &str) -> Result<Option<String>> {
+        with_table!(self, tables::GUID_MAP, |t| Ok(t
+            .get(local)?
+            .map(|v| v.value().to_string())))
+    }
+
     /// The local id a server id replaced, if it was created here.
     pub fn local_alias(&self, kind: Kind, server: u64) -> Result<Option<u64>> {
         with_table!(self, tables::LOCAL_ALIASES, |t| Ok(t
@@ -407,6 +414,45 @@ impl Tx<'_> {
         })
     }
 
+    /// Walks a run's results newest first, as (result id, test id), until `f` returns false.
+    pub fn for_each_run_result_rev(
+        &self,
+        run_id: u64,
+        mut f: impl FnMut(u64, u64) -> Result<bool>,
+    ) -> Result<()> {
+        with_table!(self, tables::RUN_RESULTS, |t| {
+            for item in t.range((run_id, 0)..=(run_id, u64::MAX))?.rev() {
+                let (k, v) = item?;
+                if !f(k.value().1, v.value())? {
+                    break;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The ids of a test's results, newest first.
+    pub fn test_result_ids(&self, run_id: u64, test_id: u64) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        self.for_each_run_result_rev(run_id, |r, t| {
+            if t == test_id {
+                out.push(r);
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// How many results a run has.
+    pub fn run_result_count(&self, run_id: u64) -> Result<u64> {
+        let mut n = 0;
+        self.for_each_run_result_rev(run_id, |_, _| {
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+
     /// The attachments of an entity, in id order.
     pub fn attachments_of(&self, entity: AttachedTo, id: u64) -> Result<Vec<Attachment>> {
         let ids = with_table!(self, tables::ENTITY_ATTACHMENTS, |t| {
@@ -551,9 +597,11 @@ impl<'a> Writer<'a> {
             tables::RUN_TESTS.name(),
             tables::TEST_RUNS.name(),
             tables::RUN_CASES.name(),
+            tables::RUN_RESULTS.name(),
             tables::ENTITY_ATTACHMENTS.name(),
             tables::BLOBS.name(),
             tables::ATTACHMENT_UUIDS.name(),
+            tables::GUID_MAP.name(),
         ]
         .iter()
         .map(|n| n.to_string())
@@ -583,9 +631,19 @@ impl<'a> Writer<'a> {
         self.wtx.open_table(tables::RUN_TESTS)?;
         self.wtx.open_table(tables::TEST_RUNS)?;
         self.wtx.open_table(tables::RUN_CASES)?;
+        self.wtx.open_table(tables::RUN_RESULTS)?;
         self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
         self.wtx.open_table(tables::BLOBS)?;
         self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+        self.wtx.open_table(tables::GUID_MAP)?;
+        Ok(())
+    }
+
+    /// Records that a plan entry's local GUID became the server's.
+    pub fn map_guid(&mut self, local: &str, server: &str) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(tables::GUID_MAP)?;
+        t.insert(local, server)?;
         Ok(())
     }
 
@@ -867,6 +925,11 @@ impl<'a> Writer<'a> {
     pub fn delete_plan(&mut self, plan: &Plan) -> Result<()> {
         self.delete_attachments_of(AttachedTo::Plan, plan.id)?;
         self.delete_attachments_of(AttachedTo::PlanEntry, plan.id)?;
+        self.delete_plan_record(plan)
+    }
+
+    /// Removes a plan's record and project link only (a plan renamed to its server id).
+    pub fn delete_plan_record(&mut self, plan: &Plan) -> Result<()> {
         self.remove::<Plan>(plan.id)?;
         self.unlink(tables::PROJECT_PLANS, plan.project_id, plan.id)
     }
@@ -891,11 +954,17 @@ impl<'a> Writer<'a> {
         self.data_version()?;
         let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
         let mut runs = self.wtx.open_table(tables::TEST_RUNS)?;
-        let mut cases = self.wtx.open_table(tables::RUN_CASES)?;
         for t in tests {
             records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
             runs.insert(t.id, t.run_id)?;
-            cases.insert((t.run_id, t.case_id), t.id)?;
+        }
+        // In key order: a big run's tests go in suite order, not case order.
+        let mut by_case: Vec<(u64, u64, u64)> =
+            tests.iter().map(|t| (t.run_id, t.case_id, t.id)).collect();
+        by_case.sort_unstable();
+        let mut cases = self.wtx.open_table(tables::RUN_CASES)?;
+        for (run, case, test) in by_case {
+            cases.insert((run, case), test)?;
         }
         Ok(())
     }
@@ -935,7 +1004,7 @@ impl<'a> Writer<'a> {
         for t in tests {
             self.data_version()?;
             self.delete_test_links(t)?;
-            for rid in self.tx().children(tables::TEST_RESULTS, t.id)? {
+            for rid in self.tx().test_result_ids(t.run_id, t.id)? {
                 if let Some(r) = self.tx().get::<TestResult>(rid)? {
                     self.delete_result(&r)?;
                 }
@@ -952,12 +1021,10 @@ impl<'a> Writer<'a> {
         self.wrote = true;
         self.data_version()?;
         let mut records = self.wtx.open_table(tables::RESULTS)?;
-        let mut by_test = self.wtx.open_table(tables::TEST_RESULTS)?;
         let mut by_run = self.wtx.open_table(tables::RUN_RESULTS)?;
         for r in results {
             records.insert(r.id, codec::encode(r)?.as_slice())?;
-            by_test.insert((r.test_id, r.id), ())?;
-            by_run.insert((r.run_id, r.id), ())?;
+            by_run.insert((r.run_id, r.id), r.test_id)?;
         }
         Ok(())
     }
@@ -965,8 +1032,15 @@ impl<'a> Writer<'a> {
     pub fn delete_result(&mut self, r: &TestResult) -> Result<()> {
         self.delete_attachments_of(AttachedTo::Result, r.id)?;
         self.remove::<TestResult>(r.id)?;
-        self.unlink(tables::TEST_RESULTS, r.test_id, r.id)?;
-        self.unlink(tables::RUN_RESULTS, r.run_id, r.id)
+        self.unlink_result(r.run_id, r.id)
+    }
+
+    /// Removes a result's entry in its run's list (its record stays).
+    pub fn unlink_result(&mut self, run_id: u64, result_id: u64) -> Result<()> {
+        self.wrote = true;
+        let mut t = self.wtx.open_table(tables::RUN_RESULTS)?;
+        t.remove((run_id, result_id))?;
+        Ok(())
     }
 
     /// Writes a case; `old` is the stored version it replaces, whose index entries are moved.

@@ -235,3 +235,24 @@ impl Store {
         }
     }
 }
+
+/// Reads an attachment's bytes from the start, owning its handle (for a push's upload, which
+/// may read them on another thread).
+pub(crate) struct OwnedReader {
+    file: AttachmentFile,
+    pos: u64,
+}
+
+impl OwnedReader {
+    pub(crate) fn new(file: AttachmentFile) -> OwnedReader {
+        OwnedReader { file, pos: 0 }
+    }
+}
+
+impl Read for OwnedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}

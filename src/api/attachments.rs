@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
 use crate::model::{AttachedTo, Attachment, Kind};
-use crate::tables;
 use crate::tx::{Tx, Writer};
 
 /// What an upload route attaches to.
@@ -172,12 +171,11 @@ pub(super) fn get_attachments_for(tx: &Tx<'_>, req: &Request) -> Result<Value> {
 pub(super) fn get_attachments_for_test(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let test = super::run_tests::load(tx, req.ids[0])?;
     let mut items = Vec::new();
-    tx.children_rev(tables::TEST_RESULTS, test.id, |rid| {
+    for rid in tx.test_result_ids(test.run_id, test.id)? {
         for a in tx.attachments_of(AttachedTo::Result, rid)? {
             items.push(a.to_json());
         }
-        Ok(true)
-    })?;
+    }
     wrap_all(req, "attachments", items)
 }
 

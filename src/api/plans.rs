@@ -844,6 +844,7 @@ pub(super) fn delete_plan_entry(w: &mut Writer<'_>, req: &Request) -> Result<Out
     // The entry goes with its last run (see `runs::delete_run`); an entry without runs goes too.
     let mut plan = load(&w.tx(), plan.id)?;
     plan.entries.retain(|e| e.id != entry.id);
+    crate::cascade::entry_deleted(w, plan.id, &entry.id)?;
     w.put_plan(&plan)?;
     Ok(Outcome {
         response: Response::Empty,

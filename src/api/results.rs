@@ -10,6 +10,8 @@
 //! - `defects_filter` matches one whole defect of a result's comma-separated `defects`,
 //!   case-insensitively.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::paging::Page;
@@ -20,7 +22,6 @@ use crate::journal::{diff, Action, Change, Effect};
 use crate::messages as msg;
 use crate::model::{AttachedTo, Case, Json, Kind, ResultField, Run, Test, TestResult};
 use crate::runs::{self, NewResult, RunEdit};
-use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate::{self, ResultBody};
 
@@ -64,11 +65,7 @@ pub(crate) fn render(tx: &Tx<'_>, results: &[TestResult], project_id: u64) -> Re
 
 /// Every result of a test, newest first (`get_test&with_data=1`).
 pub(crate) fn of_test(tx: &Tx<'_>, test: &Test, run: &Run) -> Result<Vec<Value>> {
-    let mut ids = Vec::new();
-    tx.children_rev(tables::TEST_RESULTS, test.id, |id| {
-        ids.push(id);
-        Ok(true)
-    })?;
+    let ids = tx.test_result_ids(test.run_id, test.id)?;
     let results: Vec<TestResult> = tx.get_many(&ids)?.into_iter().flatten().collect();
     render(tx, &results, run.project_id)
 }
@@ -95,25 +92,32 @@ fn open_run(tx: &Tx<'_>, id: u64) -> Result<Run> {
     Ok(run)
 }
 
-/// Validates one result for a test of `run`.
+/// The templates of the cases of some tests (see [`template_of`]), read in one pass.
+fn templates_of(tx: &Tx<'_>, run: &Run, tests: &[&Test]) -> Result<HashMap<u64, u64>> {
+    let cases: Vec<u64> = tests.iter().map(|t| t.case_id).collect();
+    let mut out: HashMap<u64, u64> = tx
+        .suite_case_summaries(run.suite_id, &cases)?
+        .into_iter()
+        .map(|(case, s)| (case, s.template_id))
+        .collect();
+    for t in tests {
+        out.entry(t.case_id)
+            .or_insert_with(|| t.snapshot.as_ref().map_or(0, |s| s.template_id));
+    }
+    Ok(out)
+}
+
+/// Validates one result for a test of `run` whose case has `template`.
 fn body_for(
     tx: &Tx<'_>,
     fields: &[ResultField],
     run: &Run,
-    test: &Test,
+    template: u64,
     body: &Map<String, Value>,
     bulk: bool,
 ) -> Result<ResultBody> {
     let prefix = if bulk { "results." } else { "" };
-    let b = validate::result_body(
-        tx,
-        fields,
-        run.project_id,
-        template_of(tx, run, test)?,
-        body,
-        prefix,
-        true,
-    )?;
+    let b = validate::result_body(tx, fields, run.project_id, template, body, prefix, true)?;
     if !b.says_something() {
         return Err(if bulk {
             msg::result_says_nothing_bulk()
@@ -140,12 +144,15 @@ fn record(
         .iter()
         .zip(&out)
         .map(|(r, json)| {
+            // The case and run go with the result: push sends it as add_results_for_cases.
             let mut changes = diff(None, Some(json), UNJOURNALED);
-            changes.push(Change {
-                field: "case_id".into(),
-                old: None,
-                new: Some(Json::Int(r.case_id as i64)),
-            });
+            for (field, id) in [("case_id", r.case_id), ("run_id", r.run_id)] {
+                changes.push(Change {
+                    field: field.into(),
+                    old: None,
+                    new: Some(Json::Int(id as i64)),
+                });
+            }
             Effect {
                 kind: Kind::Result,
                 id: r.id,
@@ -160,7 +167,14 @@ fn record(
 fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) -> Result<Outcome> {
     let tx = w.tx();
     let fields = tx.all::<ResultField>()?;
-    let body = body_for(&tx, &fields, &run, &test, &req.body, false)?;
+    let body = body_for(
+        &tx,
+        &fields,
+        &run,
+        template_of(&tx, &run, &test)?,
+        &req.body,
+        false,
+    )?;
     let (mut out, effects) = record(
         w,
         ctx,
@@ -265,12 +279,14 @@ pub(super) fn add_results(
         }
     }
     let fields = tx.all::<ResultField>()?;
+    let templates = templates_of(&tx, &run, &tests)?;
     let mut items = Vec::with_capacity(list.len());
     for (entry, test) in list.iter().zip(tests) {
         let obj = entry.as_object().unwrap_or(&empty);
+        let template = templates.get(&test.case_id).copied().unwrap_or(0);
         items.push(NewResult {
             test_id: test.id,
-            body: body_for(&tx, &fields, &run, test, obj, true)?,
+            body: body_for(&tx, &fields, &run, template, obj, true)?,
         });
     }
     let (out, effects) = record(w, ctx, run, items)?;
@@ -331,7 +347,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
     }
     w.put(&r)?;
     if r.status_id != old.status_id {
-        let status = runs::status_from_results(&w.tx(), test.id)?;
+        let status = runs::status_from_results(&w.tx(), run.id, test.id)?;
         if status != test.status_id {
             let mut edit = RunEdit::new(run);
             edit.run.counts.add(test.status_id, -1);
@@ -394,41 +410,50 @@ impl Filters {
     }
 }
 
-/// One page of the results under `parent` in an index (a test's or a run's), newest first.
-fn page(
-    tx: &Tx<'_>,
-    req: &Request,
-    table: redb::TableDefinition<(u64, u64), ()>,
-    parent: u64,
-    project_id: u64,
-) -> Result<Value> {
+/// One page of a run's results (or of one test's in it), newest first.
+fn page(tx: &Tx<'_>, req: &Request, run: &Run, test: Option<u64>) -> Result<Value> {
     let filters = Filters::parse(req)?;
     let page = Page::from_request(req)?;
-    let (results, has_more) = super::runs::page_newest_first(
-        tx,
-        table,
-        parent,
-        page,
-        |id| tx.get::<TestResult>(id),
-        |r| filters.matches(r),
-    )?;
-    let items = render(tx, &results, project_id)?;
+    let mut results = Vec::new();
+    let mut index = 0u64;
+    let mut has_more = false;
+    tx.for_each_run_result_rev(run.id, |rid, tid| {
+        if test.is_some_and(|t| t != tid) {
+            return Ok(true);
+        }
+        let Some(r) = tx.get::<TestResult>(rid)? else {
+            return Ok(true);
+        };
+        if !filters.matches(&r) {
+            return Ok(true);
+        }
+        if page.past(index) {
+            has_more = true;
+            return Ok(false);
+        }
+        if page.wants(index) {
+            results.push(r);
+        }
+        index += 1;
+        Ok(true)
+    })?;
+    let items = render(tx, &results, run.project_id)?;
     Ok(super::paging::wrap(req, page, "results", items, has_more))
 }
 
 pub(super) fn get_results(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let test = super::run_tests::load(tx, req.ids[0])?;
     let run = super::runs::load(tx, test.run_id)?;
-    page(tx, req, tables::TEST_RESULTS, test.id, run.project_id)
+    page(tx, req, &run, Some(test.id))
 }
 
 pub(super) fn get_results_for_case(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let run = super::runs::load(tx, req.ids[0])?;
     let test = test_of_case(tx, &run, req.ids[1])?;
-    page(tx, req, tables::TEST_RESULTS, test.id, run.project_id)
+    page(tx, req, &run, Some(test.id))
 }
 
 pub(super) fn get_results_for_run(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let run = super::runs::load(tx, req.ids[0])?;
-    page(tx, req, tables::RUN_RESULTS, run.id, run.project_id)
+    page(tx, req, &run, None)
 }

@@ -387,7 +387,7 @@ pub(super) fn create_run(
     } else {
         case_ids.to_vec()
     };
-    runs::add_tests(w, &mut edit, &selection)?;
+    runs::add_tests(w, &mut edit, &selection, true)?;
     let run = edit.save(w)?;
     let json = shape.render(&w.tx(), &run)?;
     let mut changes = diff(None, Some(&json), UNJOURNALED);
@@ -554,7 +554,7 @@ pub(super) fn soft_counts(tx: &Tx<'_>, runs: &[&Run]) -> Result<Value> {
     let (mut tests, mut results) = (0u64, 0u64);
     for run in runs {
         tests += tx.run_cases(run.id)?.len() as u64;
-        results += tx.children(tables::RUN_RESULTS, run.id)?.len() as u64;
+        results += tx.run_result_count(run.id)?;
     }
     Ok(json!({"runs": runs.len(), "tests": tests, "results": results}))
 }

@@ -130,6 +130,7 @@ fn push_state_numbers() {
         (PushState::Rejected { message: "".into() }, 3),
         (PushState::Conflict { detail: "".into() }, 4),
         (PushState::Blocked { on_seq: 0 }, 5),
+        (PushState::Held { message: "".into() }, 6),
     ];
     for (state, code) in codes {
         assert_eq!(state.code(), code, "{state:?}");
@@ -154,6 +155,13 @@ fn push_state_numbers() {
         },
         &[3, 2, b'n', b'o'],
         r#"{"Rejected":{"message":"no"}}"#,
+    );
+    pinned(
+        &PushState::Held {
+            message: "c".into(),
+        },
+        &[6, 1, b'c'],
+        r#"{"Held":{"message":"c"}}"#,
     );
     pinned(
         &PushState::Conflict { detail: "d".into() },

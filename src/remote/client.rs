@@ -347,6 +347,82 @@ impl Client {
         }
     }
 
+    /// Uploads a file as `multipart/form-data` in the field `attachment`, as TestRail takes
+    /// attachments, once (429s waited out): the bytes are streamed from `open`, called for the
+    /// attempt. Says what happened, as [`Client::send_once`] does.
+    pub(crate) fn upload_once(
+        &self,
+        route: &str,
+        file_name: &str,
+        size: u64,
+        open: &dyn Fn() -> Result<Box<dyn std::io::Read + Send>>,
+    ) -> Sent {
+        let boundary = format!("trailstore-{}", crate::journal::new_op_id());
+        let name = file_name.replace(['"', '\r', '\n'], "_");
+        let head = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        );
+        let tail = format!("\r\n--{boundary}--\r\n");
+        let url = format!("{}{}", self.base, route.trim_start_matches('/'));
+        let mut waited = Duration::ZERO;
+        loop {
+            self.requests.set(self.requests.get() + 1);
+            let file = match open() {
+                Ok(f) => f,
+                Err(e) => return Sent::Ambiguous(e.to_string()),
+            };
+            let body = std::io::Read::chain(
+                std::io::Read::chain(std::io::Cursor::new(head.clone().into_bytes()), file),
+                std::io::Cursor::new(tail.clone().into_bytes()),
+            );
+            let length = head.len() as u64 + size + tail.len() as u64;
+            let result = self
+                .agent
+                .post(&url)
+                .header("Authorization", &self.auth)
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("Content-Length", length.to_string())
+                .send(ureq::SendBody::from_owned_reader(body));
+            let mut resp = match result {
+                Ok(r) => r,
+                Err(e) => return Sent::Ambiguous(e.to_string()),
+            };
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get("Retry-After")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let text = resp.body_mut().read_to_string().unwrap_or_default();
+            match status {
+                200..=299 => {
+                    return Sent::Ok(serde_json::from_str(text.trim()).ok());
+                }
+                429 => {
+                    let wait =
+                        parse_retry_after(retry_after.as_deref(), self.policy.max_retry_after);
+                    if waited + wait > self.policy.max_rate_limit_wait {
+                        return Sent::Ambiguous("still rate limited".into());
+                    }
+                    waited += wait;
+                    std::thread::sleep(wait);
+                }
+                409 | 500..=599 => {
+                    return Sent::Ambiguous(format!("{status}: {}", error_message(&text)))
+                }
+                _ => {
+                    return Sent::Refused {
+                        status,
+                        message: error_message(&text),
+                    }
+                }
+            }
+        }
+    }
+
     /// The retry policy in force.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy

@@ -11,7 +11,7 @@ mod push;
 
 pub use client::{Client, RetryPolicy, Sent};
 pub use pull::{PullOptions, PullProgress, PullReport};
-pub use push::{PushOptions, PushProgress, PushReport};
+pub use push::{ClosedRun, PushOptions, PushProgress, PushReport};
 
 use std::path::{Path, PathBuf};
 
@@ -95,11 +95,23 @@ impl PullOptions {
 }
 
 impl PushOptions {
-    /// `{"dry_run": bool, "config": path}`.
+    /// `{"dry_run": bool, "closed_run": "hold" | "new", "config": path}`.
     pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PushOptions> {
-        known_options(options, function, &["dry_run", "config"])?;
+        known_options(options, function, &["dry_run", "closed_run", "config"])?;
+        let closed_run = match options.get("closed_run") {
+            None | Some(Value::Null) => ClosedRun::Hold,
+            Some(Value::String(s)) if s == "hold" => ClosedRun::Hold,
+            Some(Value::String(s)) if s == "new" => ClosedRun::New,
+            Some(_) => {
+                return Err(Error::validation(
+                    "closed_run",
+                    "Field :closed_run must be hold or new.",
+                ))
+            }
+        };
         Ok(PushOptions {
             dry_run: bool_option(options, "dry_run", false)?,
+            closed_run,
             ..PushOptions::default()
         })
     }

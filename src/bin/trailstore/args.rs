@@ -248,6 +248,13 @@ pub struct PullArgs {
     /// Skip the id scan (faster; deletions on the server are not seen).
     #[arg(long)]
     pub no_scan: bool,
+    /// Also bring the open runs' results (their tests always come).
+    #[arg(long)]
+    pub results: bool,
+    /// Also bring the attachments of the cases pulled, metadata and bytes (one more request per
+    /// case: TestRail lists attachments case by case).
+    #[arg(long)]
+    pub attachments: bool,
 }
 
 #[derive(Args)]
@@ -263,6 +270,19 @@ pub struct PushArgs {
     /// Print the requests a push would make, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Results for a run the server closed meanwhile (TestRail 10.1+ closes runs after 180
+    /// days): keep them held (the default), or send them to a new run made like the old one.
+    #[arg(long, value_enum, default_value_t = ClosedRunArg::Hold)]
+    pub closed_run: ClosedRunArg,
+}
+
+/// What push does with results for a run the server closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClosedRunArg {
+    /// Keep them in the journal, marked held with the reason.
+    Hold,
+    /// Send them to a new run named after the closed one.
+    New,
 }
 
 #[derive(Args)]

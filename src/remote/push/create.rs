@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::plan::{Call, Op};
-use super::send::{Pusher, Step};
+use super::send::{Pusher, Rename, Step};
 use crate::api::Method;
 use crate::clock::now;
 use crate::error::{Error, Result};
@@ -74,7 +74,16 @@ impl Pusher<'_> {
         kind: Kind,
         body: &Map<String, Value>,
     ) -> Result<std::result::Result<Map<String, Value>, u64>> {
-        let mut body = match self.translate_body(body)? {
+        let run_side = matches!(
+            kind,
+            Kind::Milestone | Kind::ConfigGroup | Kind::Config | Kind::Run
+        );
+        let translated = if run_side {
+            self.translate_deep(kind, body)?
+        } else {
+            self.translate_body(body)?
+        };
+        let mut body = match translated {
             Ok(b) => b,
             Err(seq) => return Ok(Err(seq)),
         };
@@ -138,6 +147,13 @@ impl Pusher<'_> {
                 }
                 self.report.sent += 1;
                 self.report.created += 1;
+                if kind == Kind::Run {
+                    // The server numbered the run's tests: each local test takes the id of the
+                    // server's test of its case.
+                    let mut all = vec![Rename::Id(Kind::Run, local, server)];
+                    all.extend(self.test_renames(local, Some(server))?);
+                    return Ok(Step::Mapped(v, all));
+                }
                 Ok(Step::Created(v, renames))
             }
             Sent::Ok(None) => Err(Error::Remote {

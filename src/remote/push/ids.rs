@@ -113,7 +113,7 @@ pub(super) fn rename(w: &mut Writer<'_>, kind: Kind, local: u64, server: u64) ->
                 w.put(&f)?;
             }
         }
-        _ => {}
+        other => super::ids_runs::rename(w, other, local, server)?,
     }
     w.map_id(kind, local, server)
 }

@@ -30,9 +30,13 @@
 
 mod create;
 mod ids;
+mod ids_runs;
 mod plan;
+mod plan_runs;
 mod probe;
+mod runs;
 mod send;
+mod split;
 mod update;
 
 use std::collections::HashMap;
@@ -51,11 +55,24 @@ use send::Pusher;
 /// The custom field that, when the instance has it, carries each create's operation id.
 pub const MARKER_FIELD: &str = "custom_trailstore_op";
 
+/// What push does with results for a run the server has closed meanwhile (TestRail 10.1+ closes
+/// runs after 180 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClosedRun {
+    /// Keep them, marked held with a message saying why (the default).
+    #[default]
+    Hold,
+    /// Send them to a new run made like the closed one.
+    New,
+}
+
 /// How to push.
 #[derive(Debug, Clone)]
 pub struct PushOptions {
     /// Only say what would be sent.
     pub dry_run: bool,
+    /// Results for runs the server closed.
+    pub closed_run: ClosedRun,
     pub retry: RetryPolicy,
     /// The marker field's system name (used when the server has it).
     pub marker_field: String,
@@ -65,6 +82,7 @@ impl Default for PushOptions {
     fn default() -> Self {
         PushOptions {
             dry_run: false,
+            closed_run: ClosedRun::Hold,
             retry: RetryPolicy::default(),
             marker_field: MARKER_FIELD.into(),
         }
@@ -78,6 +96,10 @@ pub enum PushProgress {
     Planned(usize),
     /// One operation finished.
     Done,
+    /// The number of results to send (before any `Results`).
+    PlannedResults(u64),
+    /// This many more results reached the server.
+    Results(u64),
 }
 
 /// What a push did.
@@ -91,6 +113,10 @@ pub struct PushReport {
     pub rejected: u64,
     pub conflicts: u64,
     pub blocked: u64,
+    /// Results held back (their run is closed on the server).
+    pub held: u64,
+    /// Results the server took.
+    pub results: u64,
     /// Journal entries now done.
     pub entries_done: u64,
     /// Ambiguous creates settled by probing instead of resending.
@@ -106,7 +132,8 @@ impl PushReport {
         json!({
             "sent": self.sent, "created": self.created, "updated": self.updated,
             "deleted": self.deleted, "rejected": self.rejected, "conflicts": self.conflicts,
-            "blocked": self.blocked, "entries_done": self.entries_done, "adopted": self.adopted,
+            "blocked": self.blocked, "held": self.held, "results": self.results,
+            "entries_done": self.entries_done, "adopted": self.adopted,
             "requests": self.requests, "dry_run": self.dry_run,
         })
     }
@@ -116,9 +143,9 @@ impl std::fmt::Display for PushReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Push: {} sent ({} created, {} updated, {} deleted), {} rejected, {} conflicts, {} blocked; {} journal entries done ({} requests)",
-            self.sent, self.created, self.updated, self.deleted, self.rejected, self.conflicts,
-            self.blocked, self.entries_done, self.requests
+            "Push: {} sent ({} created, {} updated, {} deleted, {} results), {} rejected, {} conflicts, {} blocked, {} held; {} journal entries done ({} requests)",
+            self.sent, self.created, self.updated, self.deleted, self.results, self.rejected,
+            self.conflicts, self.blocked, self.held, self.entries_done, self.requests
         )
     }
 }
@@ -147,7 +174,10 @@ impl Pending {
             }
             if matches!(
                 e.state,
-                PushState::Pending | PushState::InFlight { .. } | PushState::Blocked { .. }
+                PushState::Pending
+                    | PushState::InFlight { .. }
+                    | PushState::Blocked { .. }
+                    | PushState::Held { .. }
             ) {
                 entries.push(e);
             }
@@ -179,14 +209,33 @@ pub fn push(
     }
     let ops = plan::plan(&pending.entries)?;
     progress(PushProgress::Planned(ops.len()));
+    let results: usize = ops
+        .iter()
+        .map(|o| match &o.call {
+            plan::Call::Results { items, .. } => items.len(),
+            _ => 0,
+        })
+        .sum();
+    progress(PushProgress::PlannedResults(results as u64));
     let mut pusher = Pusher::new(store, remote, opts, pending.creators)?;
     if !ops.is_empty() && !opts.dry_run {
         pusher.learn_server(&remote.user)?;
     }
     for op in &ops {
+        let before = pusher.report.results;
         let step = pusher.run_op(op).map_err(|e| pusher.stop(op, e))?;
         if !opts.dry_run {
             pusher.record(op, &step)?;
+        }
+        if let plan::Call::Results { items, .. } = &op.call {
+            // Results that arrived, or were adopted after a lost answer, or were already there.
+            let arrived = match &step {
+                send::Step::Results(o) => o.done.len() as u64,
+                _ => items.len() as u64,
+            };
+            progress(PushProgress::Results(
+                arrived.max(pusher.report.results - before),
+            ));
         }
         progress(PushProgress::Done);
     }

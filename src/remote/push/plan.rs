@@ -57,6 +57,54 @@ pub(super) enum Call {
     },
     /// Cancelled out (an add then a delete): nothing to send.
     Nothing,
+    /// A plan, an entry of one, or a run of an entry: the answer names the server's entries and
+    /// runs, matched with `runs` (made here) by entry and configurations. `local` is the plan.
+    CreatePlan {
+        local: u64,
+        method: Method,
+        path: Vec<(Kind, u64)>,
+        entry: Option<String>,
+        body: Map<String, Value>,
+        runs: Vec<PlanRun>,
+    },
+    /// New results of one run, sent as one `add_results_for_cases`.
+    Results {
+        run: u64,
+        items: Vec<ResultItem>,
+    },
+    /// An attachment's bytes, uploaded to its owner once the owner is on the server.
+    Upload {
+        local: u64,
+        method: Method,
+        path: Vec<(Kind, u64)>,
+        entry: Option<String>,
+    },
+    /// A write replayed as its route, ids translated when sent; a delete of what is gone is
+    /// done.
+    Replay {
+        method: Method,
+        path: Vec<(Kind, u64)>,
+        entry: Option<String>,
+        body: Map<String, Value>,
+        delete: bool,
+    },
+}
+
+/// A run a plan create made here: to be matched with the server's by entry and configurations.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct PlanRun {
+    pub(super) local: u64,
+    /// The entry's GUID here.
+    pub(super) entry: Option<String>,
+    pub(super) config_ids: Vec<u64>,
+}
+
+/// One result of a [`Call::Results`]: the entry it came from, its id here and what is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ResultItem {
+    pub(super) seq: u64,
+    pub(super) local: u64,
+    pub(super) body: Map<String, Value>,
 }
 
 /// One planned operation: a call and the journal entries it settles.
@@ -130,6 +178,9 @@ pub(super) fn ops_of(entry: &JournalEntry) -> Result<Vec<Op>> {
         _ => Map::new(),
     };
     let first = entry.effects.first();
+    if let Some(ops) = super::plan_runs::ops_of(entry, &req, &body) {
+        return Ok(ops);
+    }
     use Method::*;
     Ok(match req.method {
         AddProject | AddSuite | AddSection | AddCase | CopyCasesToSection | AddCaseField => {
@@ -145,36 +196,6 @@ pub(super) fn ops_of(entry: &JournalEntry) -> Result<Vec<Op>> {
             first.map(|e| delete(entry, e)).into_iter().collect()
         }
         DeleteCases => vec![delete_cases(entry, &req)],
-        // Runs, results, plans, configurations and milestones recorded offline wait in the
-        // journal until they can be replayed (they are planned by their own rules).
-        AddMilestone
-        | UpdateMilestone
-        | DeleteMilestone
-        | AddRun
-        | UpdateRun
-        | CloseRun
-        | DeleteRun
-        | AddResult
-        | AddResultForCase
-        | AddResults
-        | AddResultsForCases
-        | EditResult
-        | AddPlan
-        | AddPlanEntry
-        | AddRunToPlanEntry
-        | UpdatePlan
-        | UpdatePlanEntry
-        | UpdateRunInPlanEntry
-        | ClosePlan
-        | DeletePlan
-        | DeletePlanEntry
-        | DeleteRunFromPlanEntry
-        | AddConfigGroup
-        | AddConfig
-        | UpdateConfigGroup
-        | UpdateConfig
-        | DeleteConfigGroup
-        | DeleteConfig => Vec::new(),
         other => {
             return Err(Error::internal(format!(
                 "journal entry {} has a route push cannot replay: {}",
@@ -430,6 +451,16 @@ struct Planner {
 
 impl Planner {
     fn add(&mut self, op: Op) {
+        // Results of one run recorded one after the other go in the same batches.
+        if let Some(last) = self.ops.last_mut() {
+            if super::plan_runs::fold_results(last, &op) {
+                let i = self.ops.len() - 1;
+                for t in &op.touches {
+                    self.last.insert(*t, i);
+                }
+                return;
+            }
+        }
         if let Some(i) = self.coalesce_into(&op) {
             self.fold(i, op);
         } else if !self.group_case_delete(&op) {

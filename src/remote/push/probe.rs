@@ -7,7 +7,10 @@ use serde_json::Value;
 use super::send::Pusher;
 use crate::conflicts::same;
 use crate::error::Result;
-use crate::model::{is_local_id, Case, CaseField, Json, Kind, Project, Section, Suite};
+use crate::model::{
+    is_local_id, Case, CaseField, Config, ConfigGroup, Json, Kind, Milestone, Project, Run,
+    Section, Suite,
+};
 use crate::remote::client::Sent;
 use crate::tx::Tx;
 
@@ -30,6 +33,10 @@ fn with_max_server_id(tx: &Tx<'_>, kind: Kind) -> Result<u64> {
         Kind::Suite => tx.all::<Suite>()?.iter().map(|c| c.id).collect(),
         Kind::Project => tx.all::<Project>()?.iter().map(|c| c.id).collect(),
         Kind::CaseField => tx.all::<CaseField>()?.iter().map(|c| c.id).collect(),
+        Kind::Milestone => tx.all::<Milestone>()?.iter().map(|c| c.id).collect(),
+        Kind::ConfigGroup => tx.all::<ConfigGroup>()?.iter().map(|c| c.id).collect(),
+        Kind::Config => tx.all::<Config>()?.iter().map(|c| c.id).collect(),
+        Kind::Run => tx.all::<Run>()?.iter().map(|c| c.id).collect(),
         _ => Vec::new(),
     };
     for id in ids {
@@ -122,6 +129,54 @@ impl Pusher<'_> {
             Kind::CaseField => self
                 .client
                 .get_all("get_case_fields", "case_fields", |_| {})?,
+            Kind::Milestone => {
+                let Some(project) = parent else {
+                    return Ok(None);
+                };
+                self.client
+                    .get_all(&format!("get_milestones/{project}"), "milestones", |_| {})?
+            }
+            Kind::Run => {
+                let Some(project) = parent else {
+                    return Ok(None);
+                };
+                let mut route = format!("get_runs/{project}");
+                if let Some(me) = self.me {
+                    route.push_str(&format!("&created_by={me}"));
+                }
+                self.client.get_all(&route, "runs", |_| {})?
+            }
+            Kind::ConfigGroup => {
+                let Some(project) = parent else {
+                    return Ok(None);
+                };
+                self.client
+                    .get_all(&format!("get_configs/{project}"), "configs", |_| {})?
+            }
+            Kind::Config => {
+                // The group's project, as the store knows it (the group has its server id).
+                let Some(group) = parent else {
+                    return Ok(None);
+                };
+                let Some(g) = self.read(|tx| tx.get::<ConfigGroup>(group))? else {
+                    return Ok(None);
+                };
+                let project = match self.server_id(Kind::Project, g.project_id)? {
+                    Ok(p) => p,
+                    Err(_) => return Ok(None),
+                };
+                self.client
+                    .get_all(&format!("get_configs/{project}"), "configs", |_| {})?
+                    .into_iter()
+                    .filter(|x| x.get("id").and_then(Value::as_u64) == Some(group))
+                    .flat_map(|x| {
+                        x.get("configs")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         }))
     }
@@ -136,6 +191,23 @@ impl Pusher<'_> {
                 == Some(op_id)
         } else if kind == Kind::CaseField {
             candidate.get("name") == body.get("name")
+        } else if matches!(
+            kind,
+            Kind::ConfigGroup | Kind::Config | Kind::Milestone | Kind::Run
+        ) {
+            // What the answer shows back of what was sent (a run's case selection is not).
+            let keys: &[&str] = match kind {
+                Kind::Milestone => &["name", "parent_id", "description"],
+                Kind::Run => &["name", "suite_id", "description", "milestone_id"],
+                _ => &["name"],
+            };
+            keys.iter().all(|k| match body.get(*k) {
+                None => true,
+                Some(v) => {
+                    let theirs = candidate.get(*k).map(Json::from);
+                    same(theirs.as_ref(), Some(&Json::from(v)))
+                }
+            })
         } else {
             body.as_object().is_some_and(|b| {
                 b.iter().all(|(k, v)| {

@@ -31,6 +31,19 @@ pub(super) enum Step {
     Blocked(u64),
     /// Nothing to do (an add cancelled by a delete, or an update already applied).
     Nothing,
+    /// Done: the server answered this, and these local ids (and plan entry GUIDs) take the
+    /// server's, in the same transaction.
+    Mapped(Value, Vec<Rename>),
+    /// Results, each on the server, rejected or held.
+    Results(super::runs::Outcome),
+}
+
+/// A local id that takes the server's id.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Rename {
+    Id(Kind, u64, u64),
+    /// A plan entry's GUID: (the plan's local id, its server id, the local GUID, the server's).
+    Guid(u64, u64, String, String),
 }
 
 pub(super) struct Pusher<'a> {
@@ -44,6 +57,10 @@ pub(super) struct Pusher<'a> {
     pub(super) me: Option<u64>,
     /// The seq of the entry that creates each local entity, for `blocked`.
     pub(super) creators: HashMap<(Kind, u64), u64>,
+    /// The result field that carries each pushed result's operation, when the server has it.
+    pub(super) result_marker: Option<String>,
+    /// Lost answers of results batches per server run, for the backoff between probes.
+    pub(super) attempts: HashMap<u64, u32>,
 }
 
 /// Whether a refusal says the target is not on the server.
@@ -74,6 +91,8 @@ impl<'a> Pusher<'a> {
             marker: false,
             me: None,
             creators,
+            result_marker: None,
+            attempts: HashMap::new(),
             opts,
             report: PushReport::default(),
             client: Client::new(remote, opts.retry.clone())?,
@@ -98,6 +117,18 @@ impl Pusher<'_> {
             ))
             .ok()
             .and_then(|u| u.get("id").and_then(Value::as_u64));
+        // Servers before the result fields route simply have no marker for results.
+        let result_fields = self
+            .client
+            .get_all("get_result_fields", "result_fields", |_| {})
+            .unwrap_or_default();
+        self.result_marker = result_fields
+            .iter()
+            .any(|f| {
+                f.get("system_name").and_then(Value::as_str)
+                    == Some(self.opts.marker_field.as_str())
+            })
+            .then(|| self.opts.marker_field.clone());
         Ok(())
     }
 
@@ -125,28 +156,83 @@ impl Pusher<'_> {
     /// Records how an operation ended: the id map, the renamed records and the entries' state
     /// commit together.
     pub(super) fn record(&mut self, op: &Op, step: &Step) -> Result<()> {
+        if let Step::Results(outcome) = step {
+            return self.record_results(op, outcome);
+        }
         let state = self.state_after(step);
         if matches!(state, PushState::Done { .. }) {
             self.report.entries_done += op.seqs.len() as u64;
         }
-        let renames: &[(Kind, u64, u64)] = match step {
-            Step::Created(_, r) => r,
-            _ => &[],
+        let mut renames: Vec<Rename> = match step {
+            Step::Created(_, r) => r.iter().map(|(k, l, s)| Rename::Id(*k, *l, *s)).collect(),
+            Step::Mapped(_, r) => r.clone(),
+            _ => Vec::new(),
         };
+        // Runs before their tests, plans before their entries: in the order given.
         let answer = match step {
-            Step::Created(v, _) => Some(v),
+            Step::Created(v, _) | Step::Mapped(v, _) => Some(v),
             Step::Done(v) => v.as_ref(),
             _ => None,
         };
         self.write(|w| {
-            for (kind, local, server) in renames {
-                rename(w, *kind, *local, *server)?;
+            for r in renames.drain(..) {
+                match r {
+                    Rename::Id(kind, local, server) => rename(w, kind, local, server)?,
+                    Rename::Guid(_, plan, local, server) => {
+                        super::ids_runs::rename_entry(w, plan, &local, &server)?
+                    }
+                }
             }
             if let Some(v) = answer {
                 take_server_times(w, v)?;
             }
             mark(w, &op.seqs, &state)
         })
+    }
+
+    /// Records a results operation: the results on the server take their ids, and those
+    /// rejected or held leave their entries for entries of their own, in that state.
+    fn record_results(&mut self, op: &Op, outcome: &super::runs::Outcome) -> Result<()> {
+        let mut moved: HashMap<u64, PushState> = HashMap::new();
+        for (local, message) in &outcome.rejected {
+            moved.insert(
+                *local,
+                PushState::Rejected {
+                    message: message.clone(),
+                },
+            );
+        }
+        for (local, message) in &outcome.held {
+            moved.insert(
+                *local,
+                PushState::Held {
+                    message: message.clone(),
+                },
+            );
+        }
+        self.report.rejected += outcome.rejected.len() as u64;
+        self.report.held += outcome.held.len() as u64;
+        let done = PushState::Done {
+            server_id: None,
+            server_updated_on: None,
+        };
+        let mut entries_done = 0;
+        self.write(|w| {
+            for (local, server) in &outcome.done {
+                rename(w, Kind::Result, *local, *server)?;
+            }
+            for seq in &op.seqs {
+                let Some(entry) = w.tx().journal_entry(*seq)? else {
+                    continue;
+                };
+                if super::split::split_entry(w, entry, &moved, &done)? {
+                    entries_done += 1;
+                }
+            }
+            Ok(())
+        })?;
+        self.report.entries_done += entries_done;
+        Ok(())
     }
 
     /// The journal state of an operation's entries after `step`.
@@ -163,7 +249,11 @@ impl Pusher<'_> {
                     .and_then(|v| v.get("updated_on"))
                     .and_then(Value::as_i64),
             },
-            Step::Nothing => PushState::Done {
+            Step::Mapped(v, _) => PushState::Done {
+                server_id: v.get("id").and_then(Value::as_u64),
+                server_updated_on: v.get("updated_on").and_then(Value::as_i64),
+            },
+            Step::Nothing | Step::Results(_) => PushState::Done {
                 server_id: None,
                 server_updated_on: None,
             },
@@ -290,6 +380,21 @@ impl Pusher<'_> {
             } => self.move_cases(op, *section, *suite, ids),
             Call::Delete { kind, id, .. } => self.delete(op, *kind, *id),
             Call::DeleteCases { suite, ids } => self.delete_cases(op, *suite, ids),
+            Call::CreatePlan { .. } => self.create_plan(op),
+            Call::Results { run, items } => self.push_results(op, *run, items),
+            Call::Upload {
+                local,
+                method,
+                path,
+                entry,
+            } => self.upload(op, *local, *method, path, entry.as_deref()),
+            Call::Replay {
+                method,
+                path,
+                entry,
+                body,
+                delete,
+            } => self.replay(op, *method, path, entry.as_deref(), body, *delete),
         }
     }
 

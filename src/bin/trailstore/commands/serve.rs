@@ -11,6 +11,21 @@ pub fn serve(store: Store, a: ServeArgs) -> Result<(), Error> {
     if faults.is_some() {
         eprintln!("WARNING: fault plan active: this server drops, delays and refuses requests on purpose.");
     }
+    // Writes are the signed-in user's, as on TestRail (created_by of results, cases, runs), when
+    // the store knows that user.
+    if let Some(email) = &a.user {
+        let route = format!(
+            "get_user_by_email&email={}",
+            percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC)
+        );
+        if let Some(id) = store
+            .call(&route, None)
+            .ok()
+            .and_then(|r| r.into_value().get("id").and_then(|v| v.as_u64()))
+        {
+            store.set_user_id(id)?;
+        }
+    }
     let config = ServeConfig {
         bind: a.bind,
         user: a.user,

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
-use trailstore::{Error, PullOptions, PullProgress, PushOptions, PushProgress, Remote, Store};
+use trailstore::{
+    ClosedRun, Error, PullOptions, PullProgress, PushOptions, PushProgress, Remote, Store,
+};
 
 use super::{list_all, Failure};
-use crate::args::{PullArgs, PushArgs, ResolveArgs};
+use crate::args::{ClosedRunArg, PullArgs, PushArgs, ResolveArgs};
 use crate::render;
 
 /// Where pull and push take the server and credentials from, for a person who gave none.
@@ -39,6 +41,8 @@ pub fn pull(store: &Store, a: PullArgs, human: bool) -> Result<(), Failure> {
     let opts = PullOptions {
         projects: a.projects,
         scan: !a.no_scan,
+        results: a.results,
+        attachments: a.attachments,
         ..Default::default()
     };
     let bar = progress(|| {
@@ -81,21 +85,36 @@ pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<ExitCode, Failure
     let remote = remote(a.url, a.user, a.key, a.config.as_deref())?;
     let opts = PushOptions {
         dry_run: a.dry_run,
+        closed_run: match a.closed_run {
+            ClosedRunArg::Hold => ClosedRun::Hold,
+            ClosedRunArg::New => ClosedRun::New,
+        },
         ..Default::default()
     };
     let bar = progress(|| {
         let b = ProgressBar::new(0);
         b.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} operations ({elapsed})")
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        b.set_message("operations");
         b
     });
+    // Over results when there are any (thousands of them are most of a push's time), else
+    // over operations.
+    let mut by_results = false;
     let report = trailstore::push(store, &remote, &opts, &mut |p| {
         if let Some(b) = &bar {
             match p {
                 PushProgress::Planned(n) => b.set_length(n as u64),
-                PushProgress::Done => b.inc(1),
+                PushProgress::PlannedResults(n) if n > 0 && !a.dry_run => {
+                    by_results = true;
+                    b.set_length(n);
+                    b.set_message("results");
+                }
+                PushProgress::Results(n) if by_results => b.inc(n),
+                PushProgress::Done if !by_results => b.inc(1),
+                _ => {}
             }
         }
     });
@@ -119,15 +138,18 @@ pub fn push(store: &Store, a: PushArgs, human: bool) -> Result<ExitCode, Failure
             out!("See the conflicts with: trailstore conflicts");
         }
     }
-    let left = report.rejected + report.conflicts + report.blocked;
+    let left = report.rejected + report.conflicts + report.blocked + report.held;
     if left == 0 || a.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
     if human {
         eprintln!(
-            "error: {left} entries were not pushed ({} rejected, {} conflicted, {} blocked); see trailstore journal",
-            report.rejected, report.conflicts, report.blocked
+            "error: {left} entries or results were not pushed ({} rejected, {} conflicted, {} blocked, {} held); see trailstore journal",
+            report.rejected, report.conflicts, report.blocked, report.held
         );
+        if report.held > 0 {
+            eprintln!("       results held for a run the server closed: push --closed-run new sends them to a new run");
+        }
     }
     Ok(ExitCode::from(3))
 }
