@@ -162,7 +162,7 @@ def test_a_file_name_that_is_not_text_is_refused_clearly(
     # As bytes, as the str Python decodes it to (surrogate escapes), and as a Path of that.
     for given in (raw, os.fsdecode(raw), Path(os.fsdecode(raw))):
         with pytest.raises(trailstore.ValidationError) as info:
-            store.attachments.add_attachment_to_run(run.id, given)  # type: ignore[arg-type]
+            store.attachments.add_attachment_to_run(run.id, given)
         assert info.value.field == "attachment"
         assert str(info.value).startswith("Field :attachment needs a file name"), info.value
     # The same inside a batch.
@@ -200,7 +200,7 @@ def test_the_same_bytes_are_listed_twice_and_stored_once(
     assert stored.read_bytes() == data
     # Deleting one keeps the bytes for the others; deleting every one removes them.
     journal = journal_length(store)
-    assert store.attachments.delete_attachment(ids[0]) is None
+    store.attachments.delete_attachment(ids[0])
     assert journal_length(store) == journal + 1
     assert blob_files(store) == [stored]
     assert names(store.attachments.get_attachments_for_case(4)) == ["b.log"]
