@@ -132,6 +132,25 @@ TESTRAIL_API: Dict[str, Dict[str, List[str]]] = {
         "delete_config_group": ["config_group_id"],
         "delete_config": ["config_id"],
     },
+    "attachments": {
+        "add_attachment_to_plan": ["plan_id", "path"],
+        "add_attachment_to_plan_entry": ["plan_id", "entry_id", "path"],
+        "add_attachment_to_result": ["result_id", "path"],
+        "add_attachment_to_run": ["run_id", "path"],
+        "add_attachment_to_case": ["case_id", "path"],
+        "get_attachments_for_case": ["case_id", "limit", "offset"],
+        "get_attachments_for_plan": ["plan_id", "limit", "offset"],
+        "get_attachments_for_plan_entry": ["plan_id", "entry_id", "kwargs"],
+        "get_attachments_for_run": ["run_id", "limit", "offset"],
+        "get_attachments_for_test": ["test_id", "kwargs"],
+        "get_attachment": ["attachment_id", "path"],
+        "delete_attachment": ["attachment_id"],
+        "get_attachments_for_case_bulk": ["case_id"],
+        "get_attachments_for_plan_bulk": ["plan_id"],
+        "get_attachments_for_run_bulk": ["run_id"],
+        "get_attachments_for_plan_entry_bulk": ["plan_id", "entry_id"],
+        "get_attachments_for_test_bulk": ["test_id"],
+    },
 }
 
 # Defaults of those methods' parameters, where testrail-api gives one.
@@ -144,6 +163,11 @@ TESTRAIL_API_DEFAULTS: Dict[str, Dict[str, Dict[str, object]]] = {
         "get_results_for_run": {"limit": 250, "offset": 0},
     },
     "milestones": {"get_milestones": {"limit": 250, "offset": 0}},
+    "attachments": {
+        "get_attachments_for_case": {"limit": 250, "offset": 0},
+        "get_attachments_for_plan": {"limit": 250, "offset": 0},
+        "get_attachments_for_run": {"limit": 250, "offset": 0},
+    },
 }
 
 

@@ -19,6 +19,7 @@ ALL = [
     (trailstore.ForbiddenError, 3, "forbidden", 403),
     (trailstore.UnknownMethodError, 4, "unknown_method", 404),
     (trailstore.BadRequestError, 5, "bad_request", 400),
+    (trailstore.TooLargeError, 6, "too_large", 413),  # raised for real in test_attachments.py
     (trailstore.StoreInUseError, 10, "in_use", 500),
     (trailstore.DamagedStoreError, 11, "damaged", 500),
     (trailstore.UnsupportedFormatError, 12, "unsupported", 500),
@@ -84,7 +85,7 @@ def test_forbidden_error(store_dir: Path) -> None:
 
 def test_unknown_method_error(store: trailstore.Store) -> None:
     with pytest.raises(trailstore.UnknownMethodError) as info:
-        store.call("add_attachment_to_result/1", {"attachment": "log.txt"})
+        store.call("get_report_templates/1")
     _check(info.value, trailstore.UnknownMethodError)
 
 

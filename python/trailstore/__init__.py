@@ -18,9 +18,10 @@ offline by swapping the constructor::
 
         # Record what a harness ran: a run, then its results in one all-or-nothing call.
         run = store.runs.add_run(1, name="Nightly", include_all=False, case_ids=[1, 2])
-        store.results.add_results_for_cases(
+        results = store.results.add_results_for_cases(
             run["id"], [{"case_id": 1, "status_id": 1}, {"case_id": 2, "status_id": 5}]
         )
+        store.attachments.add_attachment_to_result(results[1]["id"], "failure.png")
 
         # Sync with a TestRail server (or TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY).
         store.pull(url, user, key)
@@ -32,6 +33,7 @@ Every failure raises a subclass of :class:`Error`, with TestRail's wording as it
 """
 
 from ._categories import (
+    Attachments,
     CaseFields,
     Cases,
     CaseTypes,
@@ -66,6 +68,7 @@ from ._native import (
     RemoteError,
     StoreInUseError,
     StoreIOError,
+    TooLargeError,
     UnknownMethodError,
     UnsupportedFormatError,
     ValidationError,
@@ -73,6 +76,8 @@ from ._native import (
 )
 from ._store import Batch, Store
 from ._types import (
+    Attachment,
+    AttachmentsPage,
     Config,
     ConfigGroup,
     Links,
@@ -98,6 +103,7 @@ __all__ = [
     "PAGE_MAX",
     "__version__",
     # Categories (the types of Store's attributes).
+    "Attachments",
     "Cases",
     "CaseFields",
     "CaseTypes",
@@ -134,6 +140,8 @@ __all__ = [
     "Config",
     "Milestone",
     "MilestonesPage",
+    "Attachment",
+    "AttachmentsPage",
     "Links",
     # Exceptions.
     "Error",
@@ -142,6 +150,7 @@ __all__ = [
     "ForbiddenError",
     "UnknownMethodError",
     "BadRequestError",
+    "TooLargeError",
     "StoreInUseError",
     "DamagedStoreError",
     "UnsupportedFormatError",

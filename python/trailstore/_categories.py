@@ -13,9 +13,14 @@ left out. The ``*_bulk`` methods get every page from the core, read on one snaps
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
+from . import _native
 from ._types import (
+    Attachment,
+    AttachmentsPage,
     Config,
     ConfigGroup,
     Milestone,
@@ -35,6 +40,7 @@ from ._types import (
 
 __all__ = [
     "JSONDict",
+    "Attachments",
     "Cases",
     "CaseFields",
     "CaseTypes",
@@ -64,6 +70,15 @@ JSONDict = Dict[str, Any]
 Caller = Callable[..., Any]
 #: ``list_all(endpoint, params=None)``: every item of a list endpoint, across all its pages.
 Lister = Callable[..., List[Any]]
+#: Where this thread's calls run (its batch, else the store): what :class:`Attachments` hands
+#: files to.
+Target = Callable[[], Union[_native.NativeStore, _native.NativeBatch]]
+
+#: A file's path: ``str`` or ``pathlib.Path`` as ``testrail-api`` takes them, or ``bytes``
+#: (``os.fsencode``) for a name that is not text.
+FilePath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+#: Bytes in memory: ``bytes``, ``bytearray`` or ``memoryview``.
+BytesLike = Union[bytes, bytearray, memoryview]
 
 
 def _unpaged(kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -698,6 +713,133 @@ class Configurations(_Category):
     def delete_config(self, config_id: int) -> None:
         """Deletes configuration ``config_id``."""
         return self._call(f"delete_config/{config_id}")
+
+
+class Attachments(_Category):
+    """Files attached to cases, results, runs, plans and plan entries.
+
+    A file's bytes are kept in the store folder (``attachments/``), once however often the same
+    bytes are attached; the largest file taken is 256 MB (:class:`trailstore.TooLargeError`).
+    Uploads and downloads stream with the GIL released. An upload is journaled like any write
+    and, inside :meth:`Store.batch`, committed or rolled back with the batch. A file's name is
+    the last part of its path; a name that is not text (bytes from ``os.fsencode``), or one with
+    control characters, raises :class:`trailstore.ValidationError` with ``field ==
+    "attachment"``. A file that cannot be opened or written raises ``OSError``, as ``open()``
+    does.
+    """
+
+    __slots__ = ("_target",)
+
+    def __init__(self, call: Caller, list_all: Lister, target: Target) -> None:
+        super().__init__(call, list_all)
+        self._target = target
+
+    def _upload(self, endpoint: str, path: FilePath) -> Dict[str, int]:
+        return self._target().upload_file(endpoint, path)
+
+    def add_attachment_to_case(self, case_id: int, path: FilePath) -> Dict[str, int]:
+        """Attaches the file at ``path`` to case ``case_id``; returns ``{"attachment_id": N}``."""
+        return self._upload(f"add_attachment_to_case/{case_id}", path)
+
+    def add_attachment_to_result(self, result_id: int, path: FilePath) -> Dict[str, int]:
+        """Attaches the file at ``path`` to result ``result_id`` (it appears in the result's
+        ``attachment_ids``); returns ``{"attachment_id": N}``."""
+        return self._upload(f"add_attachment_to_result/{result_id}", path)
+
+    def add_attachment_to_run(self, run_id: int, path: FilePath) -> Dict[str, int]:
+        """Attaches the file at ``path`` to run ``run_id``; returns ``{"attachment_id": N}``."""
+        return self._upload(f"add_attachment_to_run/{run_id}", path)
+
+    def add_attachment_to_plan(self, plan_id: int, path: FilePath) -> Dict[str, int]:
+        """Attaches the file at ``path`` to plan ``plan_id``; returns ``{"attachment_id": N}``."""
+        return self._upload(f"add_attachment_to_plan/{plan_id}", path)
+
+    def add_attachment_to_plan_entry(
+        self, plan_id: int, entry_id: str, path: FilePath
+    ) -> Dict[str, int]:
+        """Attaches the file at ``path`` to entry ``entry_id`` (its GUID) of plan ``plan_id``;
+        returns ``{"attachment_id": N}``."""
+        return self._upload(f"add_attachment_to_plan_entry/{plan_id}/{entry_id}", path)
+
+    def add_attachment_bytes(self, endpoint: str, name: str, data: BytesLike) -> Dict[str, int]:
+        """Attaches bytes held in memory as a file named ``name`` (a trailstore extra, not in
+        ``testrail-api``, which reads files only).
+
+        ``endpoint`` is the upload route with its ids, as :meth:`Store.call` takes routes:
+        ``"add_attachment_to_result/12"``, ``"add_attachment_to_case/3"``,
+        ``"add_attachment_to_plan_entry/1/<entry GUID>"``... Returns ``{"attachment_id": N}``.
+        """
+        if not isinstance(data, bytes):
+            # One copy, so that the store reads (without the GIL) bytes nobody can change.
+            data = bytes(data)
+        return self._target().upload_bytes(endpoint, name, data)
+
+    def get_attachments_for_case(
+        self, case_id: int, limit: int = 250, offset: int = 0
+    ) -> AttachmentsPage:
+        """Returns one page of case ``case_id``'s attachments under ``attachments``."""
+        return self._call(
+            f"get_attachments_for_case/{case_id}", {"limit": limit, "offset": offset}
+        )
+
+    def get_attachments_for_plan(
+        self, plan_id: int, limit: int = 250, offset: int = 0
+    ) -> AttachmentsPage:
+        """Returns one page of plan ``plan_id``'s own attachments (not its entries')."""
+        return self._call(
+            f"get_attachments_for_plan/{plan_id}", {"limit": limit, "offset": offset}
+        )
+
+    def get_attachments_for_plan_entry(
+        self, plan_id: int, entry_id: str, **kwargs: Any
+    ) -> AttachmentsPage:
+        """Returns one page of the attachments of entry ``entry_id`` of plan ``plan_id``
+        (``limit``, ``offset``)."""
+        return self._call(f"get_attachments_for_plan_entry/{plan_id}/{entry_id}", kwargs)
+
+    def get_attachments_for_run(
+        self, run_id: int, limit: int = 250, offset: int = 0
+    ) -> AttachmentsPage:
+        """Returns one page of run ``run_id``'s own attachments (not its results')."""
+        return self._call(f"get_attachments_for_run/{run_id}", {"limit": limit, "offset": offset})
+
+    def get_attachments_for_test(self, test_id: int, **kwargs: Any) -> AttachmentsPage:
+        """Returns one page of the attachments of test ``test_id``'s results, newest result
+        first (``limit``, ``offset``)."""
+        return self._call(f"get_attachments_for_test/{test_id}", kwargs)
+
+    def get_attachment(self, attachment_id: Union[int, str], path: FilePath) -> Path:
+        """Writes the bytes of attachment ``attachment_id`` (its id, or a TestRail 7.1+ UUID)
+        to a new file at ``path``, replacing one there, and returns ``path`` as a ``Path``.
+
+        An unknown id raises :class:`trailstore.NotFoundError` and writes nothing.
+        """
+        self._target().save_attachment(attachment_id, path)
+        return Path(os.fsdecode(path))
+
+    def delete_attachment(self, attachment_id: Union[int, str]) -> None:
+        """Deletes attachment ``attachment_id``; its bytes go once no attachment names them."""
+        return self._call(f"delete_attachment/{attachment_id}")
+
+    def get_attachments_for_case_bulk(self, case_id: int) -> List[Attachment]:
+        """Returns every attachment of case ``case_id``, across all pages."""
+        return self._all(f"get_attachments_for_case/{case_id}")
+
+    def get_attachments_for_plan_bulk(self, plan_id: int) -> List[Attachment]:
+        """Returns every attachment of plan ``plan_id``, across all pages."""
+        return self._all(f"get_attachments_for_plan/{plan_id}")
+
+    def get_attachments_for_run_bulk(self, run_id: int) -> List[Attachment]:
+        """Returns every attachment of run ``run_id``, across all pages."""
+        return self._all(f"get_attachments_for_run/{run_id}")
+
+    def get_attachments_for_plan_entry_bulk(self, plan_id: int, entry_id: str) -> List[Attachment]:
+        """Returns every attachment of entry ``entry_id`` of plan ``plan_id``, across all pages."""
+        return self._all(f"get_attachments_for_plan_entry/{plan_id}/{entry_id}")
+
+    def get_attachments_for_test_bulk(self, test_id: int) -> List[Attachment]:
+        """Returns every attachment of test ``test_id``'s results, across all pages."""
+        return self._all(f"get_attachments_for_test/{test_id}")
 
 
 class Journal(_Category):

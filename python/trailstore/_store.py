@@ -11,6 +11,7 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Se
 
 from . import _native
 from ._categories import (
+    Attachments,
     CaseFields,
     Cases,
     CaseTypes,
@@ -144,8 +145,8 @@ class Store:
     Categories: :attr:`cases`, :attr:`sections`, :attr:`suites`, :attr:`projects`,
     :attr:`case_fields`, :attr:`case_types`, :attr:`priorities`, :attr:`templates`,
     :attr:`users`, :attr:`milestones`, :attr:`runs`, :attr:`tests`, :attr:`results`,
-    :attr:`plans`, :attr:`statuses`, :attr:`result_fields`, :attr:`configurations`, and the
-    store's own :attr:`journal` and :attr:`conflicts`. Beyond them: full-text :meth:`search`,
+    :attr:`plans`, :attr:`statuses`, :attr:`result_fields`, :attr:`configurations`,
+    :attr:`attachments`, and the store's own :attr:`journal` and :attr:`conflicts`. Beyond them: full-text :meth:`search`,
     and :meth:`pull` / :meth:`push` to sync with a TestRail server. Values are dicts and lists
     in TestRail's JSON shapes; failures raise subclasses of :class:`trailstore.Error`.
 
@@ -190,6 +191,8 @@ class Store:
     result_fields: ResultFields
     #: Configuration groups and configurations.
     configurations: Configurations
+    #: Files attached to cases, results, runs, plans and plan entries.
+    attachments: Attachments
     #: The change journal and case histories.
     journal: Journal
     #: Fields changed both here and on the server, and how to settle them.
@@ -217,6 +220,7 @@ class Store:
         self.statuses = Statuses(call, list_all)
         self.result_fields = ResultFields(call, list_all)
         self.configurations = Configurations(call, list_all)
+        self.attachments = Attachments(call, list_all, self._target)
         self.journal = Journal(call, list_all)
         self.conflicts = Conflicts(call, list_all)
 

@@ -1,5 +1,5 @@
 """The shapes of TestRail's answers for runs, tests, results, plans, statuses, result fields,
-configurations and milestones, as ``TypedDict``s.
+configurations, milestones and attachments, as ``TypedDict``s.
 
 They describe the dicts the store returns (plain dicts at run time) to a type checker. Keys every
 answer of that kind carries are required; keys TestRail leaves out of some answers are not (a
@@ -33,6 +33,8 @@ __all__ = [
     "Config",
     "Milestone",
     "MilestonesPage",
+    "Attachment",
+    "AttachmentsPage",
 ]
 
 
@@ -293,3 +295,38 @@ class MilestonesPage(_Page):
     """One page of ``get_milestones``."""
 
     milestones: List[Milestone]
+
+
+class _AttachmentKeys(TypedDict):
+    id: int
+    name: str
+    filename: str
+    size: int
+    created_on: int
+    project_id: int
+    case_id: Optional[int]
+    result_id: Optional[int]
+    user_id: int
+    entity_type: str
+    entity_id: str
+    filetype: str
+    is_image: bool
+
+
+class Attachment(_AttachmentKeys, total=False):
+    """An attachment's metadata, as ``get_attachments_for_*`` lists it: the keys of TestRail's
+    answers in both id styles. ``name`` and ``filename`` are the file's name; ``entity_type`` is
+    what it is attached to (``"case"``, ``"result"``, ``"run"``, ``"plan"``, ``"plan_entry"``)
+    and ``entity_id`` that one's id as a string (an entry's GUID for a plan entry);
+    ``case_id`` is set for a case's and a result's attachments, ``result_id`` for a result's.
+    ``data_id`` (the UUID of TestRail 7.1+) is there for an attachment pulled from a server
+    that has one."""
+
+    data_id: str
+
+
+class AttachmentsPage(_Page):
+    """One page of ``get_attachments_for_case``, ``_run``, ``_plan``, ``_plan_entry`` or
+    ``_test``, in upload order (``_test``: newest result first)."""
+
+    attachments: List[Attachment]

@@ -8,6 +8,7 @@
 
 mod convert;
 mod errors;
+mod files;
 mod store;
 
 /// mimalloc for the module's own (Rust) allocations: a case record decodes into some sixty small

@@ -17,6 +17,7 @@ use trailstore::{
 
 use crate::convert::{from_py, params_from_py, serialize, to_py};
 use crate::errors::{boundary, raise, shield};
+use crate::files::{self, raise_failure, shield_failure, Target, UserPath};
 use crate::fork;
 
 /// The body of a call: `None` is no body; anything else is converted to JSON.
@@ -169,13 +170,75 @@ impl NativeStore {
         })
     }
 
+    /// Uploads the file at `path` (str, bytes or os.PathLike) to `endpoint`
+    /// (`add_attachment_to_result/12`, ...) under the file's own name, streamed with the GIL
+    /// released; answers `{"attachment_id": N}`. The route, its owner and the name are checked
+    /// before the file is opened; a file the user cannot open raises `OSError` as `open()` does.
+    fn upload_file<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        path: UserPath,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let file = &path.path;
+            let out = py.detach(|| {
+                shield_failure(|| files::upload_file(&store, Target::Store, &endpoint, file))
+            });
+            to_py(py, &raise_failure(py, out, &path)?)
+        })
+    }
+
+    /// Uploads `data` to `endpoint` as a file named `name`, with the GIL released; answers
+    /// `{"attachment_id": N}`.
+    fn upload_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        name: String,
+        data: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.handle())?;
+            let out = py.detach(|| {
+                shield(|| files::upload_bytes(&store, Target::Store, &endpoint, &name, data))
+            });
+            to_py(py, &raise(py, out)?)
+        })
+    }
+
+    /// Writes the bytes of attachment `attachment_id` (its id, or a UUID) to a new file at
+    /// `path`, replacing one there, with the GIL released; answers the number of bytes.
+    fn save_attachment(
+        &self,
+        py: Python<'_>,
+        attachment_id: &Bound<'_, PyAny>,
+        path: UserPath,
+    ) -> PyResult<u64> {
+        boundary(py, || {
+            let id = files::attachment_key(attachment_id)?;
+            let store = raise(py, self.handle())?;
+            let file = &path.path;
+            let out = py.detach(|| {
+                shield_failure(|| {
+                    let a = store.attachment(&id)?;
+                    files::save(&a, file)
+                })
+            });
+            raise_failure(py, out, &path)
+        })
+    }
+
     /// Starts a batch: it holds the store's write transaction until it commits or rolls back.
     fn batch(&self, py: Python<'_>) -> PyResult<NativeBatch> {
         boundary(py, || {
             let store = raise(py, self.handle())?;
-            let batch = raise(py, py.detach(move || shield(|| store.batch())))?;
+            let handle = store.clone();
+            let batch = raise(py, py.detach(move || shield(|| handle.batch())))?;
             Ok(NativeBatch {
                 batch: Mutex::new(Some(batch)),
+                store: Mutex::new(Some(store)),
                 generation: self.generation,
             })
         })
@@ -341,6 +404,9 @@ impl NativeStore {
 #[pyclass(module = "trailstore._native", name = "NativeBatch", frozen)]
 pub struct NativeBatch {
     batch: Mutex<Option<Batch>>,
+    /// The batch's store, while the batch is open: an upload streams its bytes through it before
+    /// the batch records them. Let go with the batch, so that an ended batch keeps no file open.
+    store: Mutex<Option<Store>>,
     generation: u64,
 }
 
@@ -381,9 +447,23 @@ impl NativeBatch {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .take();
+                self.store
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
                 f(batch.ok_or(CoreError::Closed)?)
             })
         })
+    }
+
+    /// The batch's store, for an upload; the batch must still be open.
+    fn upload_store(&self) -> trailstore::Result<Store> {
+        self.check_fork()?;
+        self.store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(CoreError::Closed)
     }
 }
 
@@ -394,9 +474,16 @@ impl Drop for NativeBatch {
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
+        let store = self
+            .store
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if fork::generation() != self.generation {
-            // Rolling back in the child would touch the parent's transaction state.
+            // Rolling back in the child would touch the parent's transaction state, and closing
+            // the store would write to the parent's file.
             std::mem::forget(batch);
+            std::mem::forget(store);
         }
         // Otherwise dropping the batch rolls it back.
     }
@@ -477,6 +564,72 @@ impl NativeBatch {
         boundary(py, || {
             let report = self.with_batch(py, move |b| b.import_snapshot_file(&path));
             to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
+    /// Uploads the file at `path` to `endpoint` inside the batch (see
+    /// `NativeStore.upload_file`): the attachment is committed or rolled back with the batch.
+    fn upload_file<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        path: UserPath,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.upload_store())?;
+            let file = &path.path;
+            let out = py.detach(|| {
+                shield_failure(|| {
+                    let into = Target::Batch(&self.batch);
+                    files::upload_file(&store, into, &endpoint, file)
+                })
+            });
+            to_py(py, &raise_failure(py, out, &path)?)
+        })
+    }
+
+    /// Uploads `data` as a file named `name` inside the batch (see `NativeStore.upload_bytes`).
+    fn upload_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: String,
+        name: String,
+        data: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let store = raise(py, self.upload_store())?;
+            let out = py.detach(|| {
+                shield(|| {
+                    let into = Target::Batch(&self.batch);
+                    files::upload_bytes(&store, into, &endpoint, &name, data)
+                })
+            });
+            to_py(py, &raise(py, out)?)
+        })
+    }
+
+    /// Writes the bytes of an attachment, as the batch sees it, to a new file at `path` (see
+    /// `NativeStore.save_attachment`).
+    fn save_attachment(
+        &self,
+        py: Python<'_>,
+        attachment_id: &Bound<'_, PyAny>,
+        path: UserPath,
+    ) -> PyResult<u64> {
+        boundary(py, || {
+            let id = files::attachment_key(attachment_id)?;
+            let route = format!("get_attachment/{id}");
+            let found = self.with_batch(py, move |b| {
+                b.answer(&route, None)?
+                    .into_file()
+                    .ok_or_else(|| CoreError::Internal {
+                        detail: "get_attachment answered no file".into(),
+                    })
+            });
+            let found = raise(py, found)?;
+            let file = &path.path;
+            let out = py.detach(|| shield_failure(|| files::save(&found, file)));
+            raise_failure(py, out, &path)
         })
     }
 
