@@ -118,6 +118,18 @@ pub(crate) fn resolve(w: &mut Writer<'_>, key: &str, how: Resolution) -> Result<
     } else {
         if how == Resolution::Server {
             set_field(w, c.kind, c.id, &c.field, c.server.clone())?;
+            // The case is the server's again (for this field): so is its time, when known.
+            if let (Kind::Case, Some(t)) =
+                (c.kind, w.tx().meta_u64(&server_time_key(c.kind, c.id))?)
+            {
+                if let Some(old) = w.tx().get::<Case>(c.id)? {
+                    let case = Case {
+                        updated_on: t as i64,
+                        ..old.clone()
+                    };
+                    w.put_case(&case, Some(&old))?;
+                }
+            }
         }
         for mut e in entries {
             for f in e.effects.iter_mut().filter(|f| is_ours(f.kind, f.id)) {
@@ -165,6 +177,17 @@ pub(crate) fn resolve(w: &mut Writer<'_>, key: &str, how: Resolution) -> Result<
         }
     }
     Ok(json!({"resolved": key, "entries_reopened": reopened}))
+}
+
+/// The meta key of the server's `updated_on` of a case in conflict.
+fn server_time_key(kind: Kind, id: u64) -> String {
+    format!("conflict_server_updated_on.{}/{id}", kind.name())
+}
+
+/// Remembers when the server's copy of an entity in conflict was last changed, so that keeping
+/// the server's values also keeps its time.
+pub(crate) fn remember_server_time(w: &mut Writer<'_>, kind: Kind, id: u64, t: i64) -> Result<()> {
+    w.set_meta_u64(&server_time_key(kind, id), t.max(0) as u64)
 }
 
 /// Sets one field of a stored case or section to a value, as the server has it.

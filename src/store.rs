@@ -821,6 +821,18 @@ impl Batch {
         self.unlinks.extend(d.unlinks);
     }
 
+    /// The store the batch writes to.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Checks an upload route's owner as the batch sees it (it may have added it).
+    pub(crate) fn check_attachment_owner(&mut self, request: &Request) -> Result<()> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        api::check_attachment_owner(&Tx::Write(wtx), request)
+    }
+
     /// Records an uploaded file for an `add_attachment_to_*` request (see [`crate::Upload`]).
     pub(crate) fn attach(
         &mut self,

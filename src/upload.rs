@@ -62,6 +62,15 @@ fn is_upload(m: Method) -> bool {
 }
 
 impl Upload {
+    /// Says how many bytes are coming, when that is known (a file's size): more than 256 MB is
+    /// refused at once, before any is read.
+    pub fn expect(&self, size: u64) -> Result<()> {
+        if self.incoming.size() + size > crate::blobs::ATTACHMENT_MAX {
+            return Err(crate::blobs::too_large());
+        }
+        Ok(())
+    }
+
     /// Appends bytes. Past 256 MB the upload is refused (`Error::TooLarge`, HTTP 413).
     pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
         self.incoming.write(chunk)
@@ -196,8 +205,13 @@ impl Store {
                 request.method.name()
             )));
         }
-        let name = self::file_name(file_name)?;
         self.check_attachment_owner(&request)?;
+        self.begin_upload(request, file_name)
+    }
+
+    /// An upload of a checked request.
+    fn begin_upload(&self, request: Request, file_name: &str) -> Result<Upload> {
+        let name = self::file_name(file_name)?;
         Ok(Upload {
             store: self.clone(),
             request,
@@ -220,8 +234,11 @@ impl Store {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(msg::bad_file_name)?;
+        let mut up = self.upload(route, name)?;
         let file = std::fs::File::open(path)?;
-        self.add_attachment(route, name, file)
+        up.expect(file.metadata()?.len())?;
+        up.copy_from(file)?;
+        up.finish()
     }
 
     /// The bytes and metadata of attachment `id` (its integer id, or a 7.1+ UUID).
@@ -254,5 +271,47 @@ impl Read for OwnedReader {
         let n = self.file.read_at(buf, self.pos)?;
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+impl Batch {
+    /// Starts an upload inside the batch: its owner may be something the batch itself added
+    /// (a result, then its screenshot). Finish it with [`Upload::finish_in`].
+    pub fn upload(&mut self, route: &str, file_name: &str) -> Result<Upload> {
+        let request = Request::parse(route, None)?;
+        if !is_upload(request.method) {
+            return Err(Error::bad_request(format!(
+                "{} does not take a file.",
+                request.method.name()
+            )));
+        }
+        self.check_attachment_owner(&request)?;
+        self.store().begin_upload(request, file_name)
+    }
+
+    /// Uploads everything `reader` gives as one attachment, inside the batch.
+    pub fn add_attachment(
+        &mut self,
+        route: &str,
+        file_name: &str,
+        reader: impl Read,
+    ) -> Result<Value> {
+        let mut up = self.upload(route, file_name)?;
+        up.copy_from(reader)?;
+        up.finish_in(self)
+    }
+
+    /// Uploads the file at `path`, under its own name, inside the batch.
+    pub fn add_attachment_file(&mut self, route: &str, path: impl AsRef<Path>) -> Result<Value> {
+        let path = path.as_ref();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(msg::bad_file_name)?;
+        let mut up = self.upload(route, name)?;
+        let file = std::fs::File::open(path)?;
+        up.expect(file.metadata()?.len())?;
+        up.copy_from(file)?;
+        up.finish_in(self)
     }
 }

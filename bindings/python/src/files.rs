@@ -120,17 +120,18 @@ impl Target<'_> {
         }
     }
 
-    /// Refuses an upload into a batch that has ended before any byte is read.
-    fn check(&self) -> trailstore::Result<()> {
+    /// Starts an upload: the core checks the route, the owner (as the batch sees it, which
+    /// may have added it) and the name before any byte is read.
+    fn begin(&self, store: &Store, endpoint: &str, name: &str) -> trailstore::Result<Upload> {
         match self {
-            Target::Store => Ok(()),
+            Target::Store => store.upload(endpoint, name),
             Target::Batch(batch) => batch
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .as_ref()
+                .as_mut()
                 .filter(|b| b.is_open())
-                .map(|_| ())
-                .ok_or(CoreError::Closed),
+                .ok_or(CoreError::Closed)?
+                .upload(endpoint, name),
         }
     }
 }
@@ -143,17 +144,18 @@ pub(crate) fn upload_file(
     endpoint: &str,
     path: &Path,
 ) -> Result<Value, Failure> {
-    into.check()?;
     // A name that is not text is handed over as no name at all, which the core refuses with its
     // own message (`Field :attachment needs a file name ...`), as it refuses such a path.
     let name = path.file_name().and_then(OsStr::to_str).unwrap_or("");
-    let mut up = store.upload(endpoint, name)?;
+    let mut up = into.begin(store, endpoint, name)?;
     let file = File::open(path).map_err(Failure::File)?;
-    if file.metadata().map_err(Failure::File)?.is_dir() {
+    let meta = file.metadata().map_err(Failure::File)?;
+    if meta.is_dir() {
         return Err(Failure::File(std::io::Error::from_raw_os_error(
             libc::EISDIR,
         )));
     }
+    up.expect(meta.len())?;
     up.copy_from(file)?;
     Ok(into.finish(up)?)
 }
@@ -166,8 +168,8 @@ pub(crate) fn upload_bytes(
     name: &str,
     data: &[u8],
 ) -> trailstore::Result<Value> {
-    into.check()?;
-    let mut up = store.upload(endpoint, name)?;
+    let mut up = into.begin(store, endpoint, name)?;
+    up.expect(data.len() as u64)?;
     up.write(data)?;
     into.finish(up)
 }

@@ -211,6 +211,11 @@ impl Pusher<'_> {
                 conflicts += 1;
             }
         }
+        if conflicts > 0 {
+            if let Some(t) = server.get("updated_on").and_then(Value::as_i64) {
+                self.write(|w| crate::conflicts::remember_server_time(w, kind, id, t))?;
+            }
+        }
         Ok((send, conflicts))
     }
 }
