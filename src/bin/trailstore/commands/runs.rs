@@ -46,7 +46,7 @@ impl Statuses {
         }
         let wanted = given.to_lowercase();
         let named =
-            |s: &&Value, key: &str| s[key].as_str().map(str::to_lowercase) == Some(wanted.clone());
+            |s: &&Value, key: &str| s[key].as_str().is_some_and(|n| n.to_lowercase() == wanted);
         self.0
             .iter()
             .find(|s| named(s, "name"))
