@@ -543,7 +543,7 @@ fn import_changes(
                 (Action::Delete, Kind::Case) => {
                     if let Some(c) = w.tx().get::<Case>(eff.id)? {
                         w.delete_case(&c)?;
-                        crate::runs::case_removed(w, c.id, c.suite_id)?;
+                        crate::cascade::case_deleted(w, &c)?;
                     }
                 }
                 (Action::Delete, Kind::Section) => {

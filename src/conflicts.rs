@@ -95,7 +95,7 @@ pub(crate) fn resolve(w: &mut Writer<'_>, key: &str, how: Resolution) -> Result<
             Kind::Case => {
                 if let Some(case) = tx.get::<Case>(c.id)? {
                     w.delete_case(&case)?;
-                    crate::runs::case_removed(w, case.id, case.suite_id)?;
+                    crate::cascade::case_deleted(w, &case)?;
                 }
             }
             Kind::Section => {

@@ -91,6 +91,8 @@ codes! {
     UnknownMethod = 4 { name: "unknown_method", http: 404, python: "UnknownMethodError" },
     /// The request itself is malformed: bad JSON, wrong HTTP method, bad query string.
     BadRequest = 5 { name: "bad_request", http: 400, python: "BadRequestError" },
+    /// An attachment is larger than TestRail accepts (256 MB).
+    TooLarge = 6 { name: "too_large", http: 413, python: "TooLargeError" }, // Last added of 1-9.
     /// Another process has the store open.
     InUse = 10 { name: "in_use", http: 500, python: "StoreInUseError" },
     /// The store's files are damaged.
@@ -108,7 +110,7 @@ codes! {
     /// A write is already in progress on this handle from the same thread (nested batch).
     Busy = 17 { name: "busy", http: 409, python: "BusyError" },
     /// A TestRail server refused a request or could not be reached (pull, push).
-    Remote = 18 { name: "remote", http: 502, python: "RemoteError" }, // Last added.
+    Remote = 18 { name: "remote", http: 502, python: "RemoteError" }, // Last added of 10-99.
 }
 
 /// Everything that can go wrong in trailstore.
@@ -125,6 +127,8 @@ pub enum Error {
     UnknownMethod { method: String },
     /// The request is malformed.
     BadRequest { message: String },
+    /// A file is larger than TestRail accepts.
+    TooLarge { message: String },
     /// Another process holds the store open.
     InUse { path: String },
     /// The store's files are damaged.
@@ -158,6 +162,7 @@ impl Error {
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::UnknownMethod { .. } => ErrorCode::UnknownMethod,
             Error::BadRequest { .. } => ErrorCode::BadRequest,
+            Error::TooLarge { .. } => ErrorCode::TooLarge,
             Error::InUse { .. } => ErrorCode::InUse,
             Error::Damaged { .. } => ErrorCode::Damaged,
             Error::Unsupported { .. } => ErrorCode::Unsupported,
@@ -228,6 +233,7 @@ impl fmt::Display for Error {
             | Error::NotFound { message, .. }
             | Error::Forbidden { message }
             | Error::BadRequest { message }
+            | Error::TooLarge { message }
             | Error::Busy { message } => f.write_str(message),
             Error::UnknownMethod { method } => write!(f, "Unknown method '{method}'"),
             Error::InUse { path } => write!(
@@ -339,6 +345,7 @@ mod tests {
                 "3 forbidden 403 ForbiddenError",
                 "4 unknown_method 404 UnknownMethodError",
                 "5 bad_request 400 BadRequestError",
+                "6 too_large 413 TooLargeError",
                 "10 in_use 500 StoreInUseError",
                 "11 damaged 500 DamagedStoreError",
                 "12 unsupported 500 UnsupportedFormatError",

@@ -38,7 +38,9 @@
 //! ```
 
 mod api;
+mod blobs;
 mod bundle;
+mod cascade;
 mod clock;
 mod codec;
 mod conflicts;
@@ -61,6 +63,7 @@ mod store;
 mod tables;
 mod tree;
 mod tx;
+mod upload;
 mod validate;
 
 // The README's Rust example runs as a doctest, so the README cannot drift from the API.
@@ -72,16 +75,17 @@ struct ReadmeExamples;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub use api::{parse_body, Answer, Method, Request, Response, PAGE_MAX};
+pub use blobs::{ATTACHMENTS_DIR, ATTACHMENT_MAX};
 pub use bundle::{BundleReport, BUNDLE_VERSION};
 
 pub use defaults::LocalUser;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
-    is_local_id, AsJson, Case, CaseField, CaseJson, CaseType, Config, ConfigGroup, Conflict,
-    FieldConfig, FieldType, Json, Kind, Milestone, Plan, PlanEntry, Priority, Project, ResultField,
-    Run, Section, Status, StatusCounts, Step, Suite, SuiteMode, Template, Test, TestCase,
-    TestResult, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
+    is_local_id, AsJson, AttachedTo, Attachment, Case, CaseField, CaseJson, CaseType, Config,
+    ConfigGroup, Conflict, FieldConfig, FieldType, Json, Kind, Milestone, Plan, PlanEntry,
+    Priority, Project, ResultField, Run, Section, Status, StatusCounts, Step, Suite, SuiteMode,
+    Template, Test, TestCase, TestResult, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
 pub use record::CaseResult;
 pub use remote::{
@@ -91,6 +95,7 @@ pub use remote::{
 pub use search::{IndexAction, SearchHit, SearchRequest, SearchResults, SCHEMA_VERSION};
 pub use snapshot::{ImportReport, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use store::{Batch, OpenOptions, ReferenceData, Store, DATA_FILE, FORMAT_VERSION, INDEX_DIR};
+pub use upload::{AttachmentFile, FileReader, Upload};
 
 impl Store {
     /// Imports a TestRail snapshot as server base state, in one transaction (see

@@ -35,10 +35,12 @@ pub fn unknown(field: &str, kind: Kind) -> Error {
         Kind::ResultField => "valid result field",
         Kind::Run => "valid test run",
         Kind::Test => "valid test",
-        Kind::Result => "valid test result",
+        // TestRail's template for results ("test changes": results and comments).
+        Kind::Result => "valid test result or comment",
         Kind::Plan => "valid test plan",
         Kind::ConfigGroup => "valid configuration group",
         Kind::Config => "valid configuration",
+        Kind::Attachment => "valid attachment",
     };
     Error::not_found(field, format!("Field :{field} is not a {what}."))
 }
@@ -265,5 +267,20 @@ pub fn unknown_entry_field(field: &str) -> Error {
     Error::not_found(
         field,
         format!("Field :{field} is not a valid test plan entry."),
+    )
+}
+
+/// An `add_attachment_to_*` route called without a file (through the JSON dispatcher).
+pub fn attachment_needs_a_file(method: &str) -> Error {
+    Error::bad_request(format!(
+        "The method {method} takes a file: send it as multipart/form-data in the field attachment (or use the store's upload)."
+    ))
+}
+
+/// A file name the store cannot keep (pattern).
+pub fn bad_file_name() -> Error {
+    Error::validation(
+        "attachment",
+        "Field :attachment needs a file name: up to 250 characters of text, without control characters.",
     )
 }

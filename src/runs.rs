@@ -176,7 +176,7 @@ pub(crate) fn freeze_tests(w: &mut Writer<'_>, run: &Run) -> Result<()> {
             t.snapshot = Some(Box::new(TestCase::of(&case, &shown)));
         }
     }
-    w.put_tests(&tests)
+    w.update_tests(&tests)
 }
 
 /// The open runs of a suite.
@@ -336,7 +336,7 @@ pub(crate) fn add_results(
             written.push(test);
         }
     }
-    w.put_tests(&written)?;
+    w.update_tests(&written)?;
     w.put_new_results(&out)?;
     Ok(out)
 }

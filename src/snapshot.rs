@@ -465,7 +465,84 @@ pub(crate) fn import(
     }
     report.counts.insert("cases", total);
     run_side.write(w, &mut report)?;
+    import_attachments(w, snapshot, &mut report)?;
     Ok(report)
+}
+
+/// The snapshot's `attachments`: bodies of `get_attachments_for_*` (pre-7.1 items with
+/// `case_id`, or 7.1+ ones with `entity_type` and `entity_id`), metadata only. The list of an
+/// owner is all of its attachments on the server: one the store has from the server and the
+/// list lacks is gone; one added here and not pushed stays. Bytes already in the store are
+/// kept (see [`crate::remote::pull`], which brings them).
+fn import_attachments(
+    w: &mut Writer<'_>,
+    snapshot: &Value,
+    report: &mut ImportReport,
+) -> Result<()> {
+    use crate::model::{AttachedTo, Attachment};
+    let list = items(snapshot, "attachments")?;
+    if list.is_empty() {
+        return Ok(());
+    }
+    let mut by_owner: BTreeMap<(AttachedTo, u64), Vec<Attachment>> = BTreeMap::new();
+    for (i, v) in list.into_iter().enumerate() {
+        let bad = || {
+            Error::validation(
+                "entity_id",
+                format!("The snapshot's attachments[{i}] names no case, result, run or plan."),
+            )
+        };
+        let id_of = |k: &str| {
+            v.get(k).and_then(|x| {
+                x.as_u64()
+                    .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+            })
+        };
+        let (entity, owner) = match v.get("entity_type").and_then(Value::as_str) {
+            Some(t) => (
+                AttachedTo::from_name(t).ok_or_else(bad)?,
+                id_of("entity_id").ok_or_else(bad)?,
+            ),
+            None => (AttachedTo::Case, id_of("case_id").ok_or_else(bad)?),
+        };
+        let exists = match entity {
+            AttachedTo::Case => w.tx().exists::<Case>(owner)?,
+            AttachedTo::Result => w.tx().exists::<TestResult>(owner)?,
+            AttachedTo::Run => w.tx().exists::<Run>(owner)?,
+            AttachedTo::Plan | AttachedTo::PlanEntry => w.tx().exists::<Plan>(owner)?,
+        };
+        if !exists {
+            return Err(dangling("attachment", i as u64, "entity_id", owner));
+        }
+        let mut a = Attachment::from_json(v, entity, owner)?;
+        if entity == AttachedTo::Case {
+            a.case_id = Some(owner);
+        }
+        by_owner.entry((entity, owner)).or_default().push(a);
+    }
+    let mut count = 0;
+    for ((entity, owner), listed) in by_owner {
+        let ids: HashSet<u64> = listed.iter().map(|a| a.id).collect();
+        for old in w.tx().attachments_of(entity, owner)? {
+            if !crate::model::is_local_id(old.id) && !ids.contains(&old.id) {
+                w.delete_attachment(&old)?;
+            }
+        }
+        for mut a in listed {
+            match w.tx().get::<Attachment>(a.id)? {
+                Some(old) => {
+                    a.sha256 = old.sha256.clone();
+                    if a != old {
+                        w.update_attachment(&old, &a)?;
+                    }
+                }
+                None => w.put_new_attachment(&a)?,
+            }
+            count += 1;
+        }
+    }
+    report.counts.insert("attachments", count);
+    Ok(())
 }
 
 /// The run side of a snapshot: configurations (`configs`, the bodies of `get_configs`), plans
@@ -550,8 +627,24 @@ impl RunSide {
         if !self.groups.is_empty() {
             report.counts.insert("configs", self.groups.len());
         }
+        // A run or plan changed here and not pushed yet keeps its local fields (the server's
+        // only news that matters then is that it closed); one deleted here stays deleted.
+        let pending = PendingLocal::load(&w.tx())?;
         let mut runs = BTreeMap::new();
         for mut run in self.runs {
+            if pending.deleted.contains(&(Kind::Run, run.id)) {
+                continue;
+            }
+            if pending.bases.contains_key(&(Kind::Run, run.id)) {
+                if let Some(local) = w.tx().get::<Run>(run.id)? {
+                    let (closed, on) = (run.is_completed, run.completed_on);
+                    run = local;
+                    if closed && !run.is_completed {
+                        run.is_completed = true;
+                        run.completed_on = on;
+                    }
+                }
+            }
             if run.project_id == 0 {
                 run.project_id = tx.get::<Suite>(run.suite_id)?.map_or(0, |s| s.project_id);
             }
@@ -573,6 +666,9 @@ impl RunSide {
         }
         let test_count: usize = by_run.values().map(Vec::len).sum();
         for (run_id, tests) in &by_run {
+            if pending.deleted.contains(&(Kind::Run, *run_id)) {
+                continue;
+            }
             if let Some(run) = w.tx().get::<Run>(*run_id)? {
                 runs.entry(*run_id).or_insert(run);
             }
@@ -635,6 +731,14 @@ impl RunSide {
         }
         let run_count = runs.len();
         for mut plan in self.plans {
+            if pending.deleted.contains(&(Kind::Plan, plan.id)) {
+                continue;
+            }
+            if pending.bases.contains_key(&(Kind::Plan, plan.id)) {
+                if let Some(local) = w.tx().get::<Plan>(plan.id)? {
+                    plan = local;
+                }
+            }
             let mut counts = crate::model::StatusCounts::default();
             for e in &plan.entries {
                 for r in w.tx().get_many::<Run>(&e.runs)?.into_iter().flatten() {
@@ -786,7 +890,7 @@ pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Resu
             keep(w, Kind::Case, *id, Some(Json::Str(case.title.clone())))?;
         } else {
             w.delete_case(&case)?;
-            crate::runs::case_removed(w, case.id, case.suite_id)?;
+            crate::cascade::case_deleted(w, &case)?;
             deleted += 1;
         }
     }

@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     pub(crate) search: std::mem::ManuallyDrop<SearchIndex>,
     /// What opening the store did to the search index.
     index_report: IndexAction,
+    /// The attachment bytes (see [`crate::blobs`]).
+    pub(crate) blobs: crate::blobs::Blobs,
 }
 
 impl Drop for Inner {
@@ -183,7 +185,12 @@ impl Store {
             }
         };
         init_or_check_format(&db)?;
-        // The index folder is only touched once redb's lock shows this process owns the store.
+        // The store's files are only touched once redb's lock shows this process owns it.
+        let blobs = crate::blobs::Blobs::new(&dir);
+        {
+            let rtx = db.begin_read()?;
+            blobs.collect_garbage(&Tx::Read(&rtx).blob_hashes()?)?;
+        }
         let (search, rebuild) = SearchIndex::open(&dir.join(INDEX_DIR))?;
         let mut store = Store {
             inner: Arc::new(Inner {
@@ -195,6 +202,7 @@ impl Store {
                 batch_thread: std::sync::Mutex::new(None),
                 search: std::mem::ManuallyDrop::new(search),
                 index_report: IndexAction::UpToDate,
+                blobs,
             }),
         };
         store.reload_fields()?;
@@ -395,6 +403,33 @@ impl Store {
         })
     }
 
+    /// Records the bytes of an attachment the store had only the metadata of (a pull brought
+    /// them): they are put in place before the commit that names them.
+    pub(crate) fn record_attachment_bytes(
+        &self,
+        id: u64,
+        staged: &crate::blobs::Staged,
+    ) -> Result<()> {
+        let mut batch = self.batch()?;
+        batch.with_writer(|w| {
+            let Some(old) = w.tx().get::<crate::model::Attachment>(id)? else {
+                return Ok(());
+            };
+            self.inner.blobs.place(staged)?;
+            let mut new = old.clone();
+            new.sha256 = staged.sha256.clone();
+            new.size = staged.size;
+            w.update_attachment(&old, &new)
+        })?;
+        batch.commit()
+    }
+
+    /// Checks the owner of an upload route before its bytes are read.
+    pub(crate) fn check_attachment_owner(&self, request: &Request) -> Result<()> {
+        let rtx = self.begin_read()?;
+        api::check_attachment_owner(&Tx::Read(&rtx), request)
+    }
+
     /// The case fields, typed (see [`CaseField::config_for`] for where each applies).
     pub fn case_fields(&self) -> Vec<CaseField> {
         self.fields().as_ref().clone()
@@ -407,6 +442,7 @@ impl Store {
         f(&api::Ctx {
             fields: self.fields(),
             search: &search,
+            blobs: &self.inner.blobs,
         })
     }
 
@@ -470,6 +506,7 @@ impl Store {
             changed: Vec::new(),
             version: 0,
             staged: false,
+            unlinks: Vec::new(),
         })
     }
 
@@ -556,6 +593,10 @@ impl Store {
             "case_fields": count(tables::CASE_FIELDS)?,
             "users": count(tables::USERS)?,
             "milestones": count(tables::MILESTONES)?,
+            "runs": count(tables::RUNS)?,
+            "tests": rtx.open_table(tables::TEST_RUNS)?.len()?,
+            "results": count(tables::RESULTS)?,
+            "plans": count(tables::PLANS)?,
             "journal_entries": count(tables::JOURNAL)?,
             "reference_data": self.reference_data()?.name(),
         }))
@@ -619,16 +660,19 @@ struct Delta {
     fields_changed: bool,
     changed: Vec<u64>,
     version: u64,
+    unlinks: Vec<String>,
 }
 
 impl Delta {
-    fn of(w: Writer<'_>) -> Delta {
+    fn of(mut w: Writer<'_>) -> Delta {
         let fields_changed = w.touched_fields();
+        let unlinks = w.take_unlinks();
         let (changed, version) = w.into_changes();
         Delta {
             fields_changed,
             changed,
             version,
+            unlinks,
         }
     }
 }
@@ -676,6 +720,8 @@ pub struct Batch {
     version: u64,
     /// Whether a bulk import of the batch staged search documents (see [`crate::search`]).
     staged: bool,
+    /// Attachment bytes its calls left unnamed, unlinked once it commits.
+    unlinks: Vec<String>,
 }
 
 impl Batch {
@@ -772,6 +818,29 @@ impl Batch {
         self.fields_changed |= d.fields_changed;
         self.changed.extend(d.changed);
         self.version = self.version.max(d.version);
+        self.unlinks.extend(d.unlinks);
+    }
+
+    /// Records an uploaded file for an `add_attachment_to_*` request (see [`crate::Upload`]).
+    pub(crate) fn attach(
+        &mut self,
+        request: &Request,
+        name: &str,
+        staged: &crate::blobs::Staged,
+    ) -> Result<Value> {
+        self.store.check_pid()?;
+        let wtx = self.wtx.as_ref().ok_or(Error::Closed)?;
+        let mut w = Writer::new(wtx);
+        let out = self
+            .store
+            .with_ctx(|cx| api::attach(cx, &mut w, request, name, staged));
+        if out.is_err() && w.failed_midway() {
+            self.wtx = None;
+            return out.map(Response::into_value);
+        }
+        let delta = Delta::of(w);
+        self.absorb(delta);
+        out.map(Response::into_value)
     }
 
     /// Commits every call of the batch durably.
@@ -782,11 +851,21 @@ impl Batch {
         let store = self.store.clone();
         // Taken before the data commits, so that concurrent writers reach the index in order.
         let mut guard = store.inner.search.begin_apply();
+        // Bytes this commit leaves unnamed go after it, with no upload placing them meanwhile;
+        // a later call of the batch may have named them again.
+        let mut unlinks = std::mem::take(&mut self.unlinks);
+        if !unlinks.is_empty() {
+            let named = Tx::Write(&wtx).blob_hashes()?;
+            unlinks.retain(|h| !named.contains(h));
+        }
+        let gate = (!unlinks.is_empty()).then(|| store.inner.blobs.gate());
         if let Err(e) = wtx.commit() {
             drop(guard);
             self.unstage();
             return Err(e.into());
         }
+        store.inner.blobs.unlink(&unlinks);
+        drop(gate);
         crate::failpoint::hit("after-data-commit");
         // The staged documents are this commit's now, whatever happens below.
         self.staged = false;

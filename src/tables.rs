@@ -25,6 +25,14 @@ pub const RESULTS: TableDefinition<u64, &[u8]> = TableDefinition::new("results")
 pub const PLANS: TableDefinition<u64, &[u8]> = TableDefinition::new("plans");
 pub const CONFIG_GROUPS: TableDefinition<u64, &[u8]> = TableDefinition::new("config_groups");
 pub const CONFIGS: TableDefinition<u64, &[u8]> = TableDefinition::new("configs");
+pub const ATTACHMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("attachments");
+/// (what it belongs to, as `AttachedTo`'s number; the owner's id; attachment id)
+pub const ENTITY_ATTACHMENTS: TableDefinition<(u64, u64, u64), ()> =
+    TableDefinition::new("entity_attachments");
+/// SHA-256 (hex) → how many attachments name those bytes: the bytes stay while it is above 0.
+pub const BLOBS: TableDefinition<&str, u64> = TableDefinition::new("blobs");
+/// A 7.1+ server's UUID of an attachment → its id.
+pub const ATTACHMENT_UUIDS: TableDefinition<&str, u64> = TableDefinition::new("attachment_uuids");
 
 /// (run_id, test_id) → the test record. A run's tests are stored inside its key range, so that
 /// listing them is one range read; [`TEST_RUNS`] finds a test's run by its id.
@@ -98,6 +106,7 @@ pub const RECORD_TABLES: &[TableDefinition<u64, &[u8]>] = &[
     PLANS,
     CONFIG_GROUPS,
     CONFIGS,
+    ATTACHMENTS,
     JOURNAL,
 ];
 

@@ -13,8 +13,9 @@ use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::Conflict;
 use crate::model::{
-    Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan, Priority, Project,
-    ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User, ID_MAX,
+    AttachedTo, Attachment, Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan,
+    Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
+    ID_MAX,
 };
 use crate::tables::{self, meta};
 
@@ -53,6 +54,7 @@ record!(TestResult, Kind::Result, tables::RESULTS);
 record!(Plan, Kind::Plan, tables::PLANS);
 record!(ConfigGroup, Kind::ConfigGroup, tables::CONFIG_GROUPS);
 record!(Config, Kind::Config, tables::CONFIGS);
+record!(Attachment, Kind::Attachment, tables::ATTACHMENTS);
 impl Record for ResultField {
     const KIND: Kind = Kind::ResultField;
     const TABLE: TableDefinition<'static, u64, &'static [u8]> = tables::RESULT_FIELDS;
@@ -82,6 +84,7 @@ pub(crate) fn table_of(kind: Kind) -> Option<TableDefinition<'static, u64, &'sta
         Kind::Plan => tables::PLANS,
         Kind::ConfigGroup => tables::CONFIG_GROUPS,
         Kind::Config => tables::CONFIGS,
+        Kind::Attachment => tables::ATTACHMENTS,
         Kind::Test => return None,
     })
 }
@@ -355,6 +358,23 @@ impl Tx<'_> {
         })
     }
 
+    /// One page of a run's test ids, in order: `limit` ids after skipping `offset`, read from
+    /// the keys alone (no test is decoded to be skipped).
+    pub fn run_test_ids_page(&self, run_id: u64, offset: u64, limit: u64) -> Result<Vec<u64>> {
+        with_table!(self, tables::RUN_TESTS, |t| {
+            let mut out = Vec::new();
+            for item in t
+                .range((run_id, 0)..=(run_id, u64::MAX))?
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            {
+                let (k, _) = item?;
+                out.push(k.value().1);
+            }
+            Ok(out)
+        })
+    }
+
     /// Every (case_id, test_id) of a run, in case order.
     pub fn run_cases(&self, run_id: u64) -> Result<Vec<(u64, u64)>> {
         with_table!(self, tables::RUN_CASES, |t| {
@@ -384,6 +404,41 @@ impl Tx<'_> {
                 }
             }
             Ok(())
+        })
+    }
+
+    /// The attachments of an entity, in id order.
+    pub fn attachments_of(&self, entity: AttachedTo, id: u64) -> Result<Vec<Attachment>> {
+        let ids = with_table!(self, tables::ENTITY_ATTACHMENTS, |t| {
+            let mut out = Vec::new();
+            let e = entity.code();
+            for item in t.range((e, id, 0)..=(e, id, u64::MAX))? {
+                out.push(item?.0.value().2);
+            }
+            Ok::<_, Error>(out)
+        })?;
+        Ok(self
+            .get_many::<Attachment>(&ids)?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// The attachment a 7.1+ server's UUID names.
+    pub fn attachment_by_uuid(&self, uuid: &str) -> Result<Option<u64>> {
+        with_table!(self, tables::ATTACHMENT_UUIDS, |t| Ok(t
+            .get(uuid)?
+            .map(|v| v.value())))
+    }
+
+    /// Every hash whose bytes the store keeps (for the garbage collection at open).
+    pub fn blob_hashes(&self) -> Result<std::collections::HashSet<String>> {
+        with_table!(self, tables::BLOBS, |t| {
+            let mut out = std::collections::HashSet::new();
+            for item in t.iter()? {
+                out.insert(item?.0.value().to_string());
+            }
+            Ok(out)
         })
     }
 
@@ -420,6 +475,8 @@ pub(crate) struct Writer<'a> {
     version: Option<u64>,
     /// Cases written or deleted through this writer, for the search index.
     changed: Vec<u64>,
+    /// Hashes of attachment bytes no record names any more: unlinked after the commit.
+    unlinks: Vec<String>,
 }
 
 fn storage_key(kind: Kind) -> String {
@@ -434,7 +491,13 @@ impl<'a> Writer<'a> {
             touched_fields: false,
             version: None,
             changed: Vec::new(),
+            unlinks: Vec::new(),
         }
+    }
+
+    /// The attachment bytes to unlink once this writer's transaction commits.
+    pub fn take_unlinks(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unlinks)
     }
 
     pub fn tx(&self) -> Tx<'a> {
@@ -488,6 +551,9 @@ impl<'a> Writer<'a> {
             tables::RUN_TESTS.name(),
             tables::TEST_RUNS.name(),
             tables::RUN_CASES.name(),
+            tables::ENTITY_ATTACHMENTS.name(),
+            tables::BLOBS.name(),
+            tables::ATTACHMENT_UUIDS.name(),
         ]
         .iter()
         .map(|n| n.to_string())
@@ -517,6 +583,9 @@ impl<'a> Writer<'a> {
         self.wtx.open_table(tables::RUN_TESTS)?;
         self.wtx.open_table(tables::TEST_RUNS)?;
         self.wtx.open_table(tables::RUN_CASES)?;
+        self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+        self.wtx.open_table(tables::BLOBS)?;
+        self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
         Ok(())
     }
 
@@ -694,6 +763,86 @@ impl<'a> Writer<'a> {
         self.link(tables::PROJECT_MILESTONES, m.project_id, m.id)
     }
 
+    /// Writes a new attachment: its record, its owner's link, its UUID and one more reference
+    /// to its bytes (when the store has them).
+    pub fn put_new_attachment(&mut self, a: &Attachment) -> Result<()> {
+        self.put(a)?;
+        {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.insert((a.entity.code(), a.entity_id, a.id), ())?;
+        }
+        if let Some(u) = &a.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            t.insert(u.as_str(), a.id)?;
+        }
+        self.add_blob_reference(&a.sha256, 1)
+    }
+
+    /// Removes an attachment; bytes no other attachment names are unlinked after the commit.
+    pub fn delete_attachment(&mut self, a: &Attachment) -> Result<()> {
+        self.remove::<Attachment>(a.id)?;
+        {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.remove((a.entity.code(), a.entity_id, a.id))?;
+        }
+        if let Some(u) = &a.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            t.remove(u.as_str())?;
+        }
+        self.add_blob_reference(&a.sha256, -1)
+    }
+
+    /// Rewrites an attachment the store has (new metadata, or its bytes arrived): its owner's
+    /// link, its UUID and its reference to bytes move only where they changed, the new
+    /// reference taken before the old one is let go.
+    pub fn update_attachment(&mut self, old: &Attachment, new: &Attachment) -> Result<()> {
+        self.put(new)?;
+        if (old.entity, old.entity_id) != (new.entity, new.entity_id) {
+            let mut t = self.wtx.open_table(tables::ENTITY_ATTACHMENTS)?;
+            t.remove((old.entity.code(), old.entity_id, old.id))?;
+            t.insert((new.entity.code(), new.entity_id, new.id), ())?;
+        }
+        if old.uuid != new.uuid {
+            let mut t = self.wtx.open_table(tables::ATTACHMENT_UUIDS)?;
+            if let Some(u) = &old.uuid {
+                t.remove(u.as_str())?;
+            }
+            if let Some(u) = &new.uuid {
+                t.insert(u.as_str(), new.id)?;
+            }
+        }
+        if old.sha256 != new.sha256 {
+            self.add_blob_reference(&new.sha256, 1)?;
+            self.add_blob_reference(&old.sha256, -1)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the reference count of some bytes; bytes nothing names any more are unlinked after
+    /// the commit. An empty hash (metadata without bytes) counts nothing.
+    fn add_blob_reference(&mut self, sha256: &str, by: i64) -> Result<()> {
+        if sha256.is_empty() {
+            return Ok(());
+        }
+        let mut t = self.wtx.open_table(tables::BLOBS)?;
+        let n = t.get(sha256)?.map_or(0, |v| v.value()) as i64 + by;
+        if n <= 0 {
+            t.remove(sha256)?;
+            self.unlinks.push(sha256.to_string());
+        } else {
+            t.insert(sha256, n as u64)?;
+        }
+        Ok(())
+    }
+
+    /// Removes every attachment of an entity (the entity is going).
+    pub fn delete_attachments_of(&mut self, entity: AttachedTo, id: u64) -> Result<()> {
+        for a in self.tx().attachments_of(entity, id)? {
+            self.delete_attachment(&a)?;
+        }
+        Ok(())
+    }
+
     /// Writes a run and its project and suite links.
     pub fn put_run(&mut self, run: &Run) -> Result<()> {
         self.put(run)?;
@@ -704,6 +853,7 @@ impl<'a> Writer<'a> {
     /// Removes a run record and its links (its tests and results go with
     /// [`Writer::delete_run_tests`]).
     pub fn delete_run(&mut self, run: &Run) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Run, run.id)?;
         self.remove::<Run>(run.id)?;
         self.unlink(tables::PROJECT_RUNS, run.project_id, run.id)?;
         self.unlink(tables::SUITE_RUNS, run.suite_id, run.id)
@@ -715,6 +865,8 @@ impl<'a> Writer<'a> {
     }
 
     pub fn delete_plan(&mut self, plan: &Plan) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Plan, plan.id)?;
+        self.delete_attachments_of(AttachedTo::PlanEntry, plan.id)?;
         self.remove::<Plan>(plan.id)?;
         self.unlink(tables::PROJECT_PLANS, plan.project_id, plan.id)
     }
@@ -744,6 +896,21 @@ impl<'a> Writer<'a> {
             records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
             runs.insert(t.id, t.run_id)?;
             cases.insert((t.run_id, t.case_id), t.id)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites tests the store has (a status or assignee changed): only their records, whose
+    /// keys and links stay as they are.
+    pub fn update_tests(&mut self, tests: &[Test]) -> Result<()> {
+        if tests.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
+        for t in tests {
+            records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
         }
         Ok(())
     }
@@ -796,6 +963,7 @@ impl<'a> Writer<'a> {
     }
 
     pub fn delete_result(&mut self, r: &TestResult) -> Result<()> {
+        self.delete_attachments_of(AttachedTo::Result, r.id)?;
         self.remove::<TestResult>(r.id)?;
         self.unlink(tables::TEST_RESULTS, r.test_id, r.id)?;
         self.unlink(tables::RUN_RESULTS, r.run_id, r.id)

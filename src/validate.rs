@@ -57,7 +57,10 @@ pub fn guid(field: &str, s: &str) -> Result<String> {
     if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         Ok(s.to_ascii_lowercase())
     } else {
-        Err(msg::unknown_entry_field(field))
+        Err(match field {
+            "attachment_id" => msg::unknown(field, crate::model::Kind::Attachment),
+            _ => msg::unknown_entry_field(field),
+        })
     }
 }
 
@@ -555,14 +558,37 @@ pub fn elapsed_seconds(s: &str) -> Option<f64> {
     (seen_unit && num.is_empty() && total.is_finite()).then_some(total)
 }
 
-/// A result's `elapsed`: a time span of more than nothing (TestRail refuses `"0s"`), kept as
-/// sent. `None` (and `""`) clears it.
+/// A time span in TestRail's short form, largest unit first, units at zero left out: `65` →
+/// `1m 5s`, `5400` → `1h 30m`, `0.005` → `0.005s` (a day is 8 hours and a week 5 days, as
+/// [`timespan_seconds`] reads them). Seconds keep up to three decimals.
+pub fn format_timespan(seconds: f64) -> String {
+    let millis = (seconds * 1000.0).round() as u64;
+    let (mut whole, frac) = (millis / 1000, millis % 1000);
+    let mut parts = Vec::new();
+    for (unit, size) in [("w", 5 * 8 * 3600), ("d", 8 * 3600), ("h", 3600), ("m", 60)] {
+        if whole >= size {
+            parts.push(format!("{}{unit}", whole / size));
+            whole %= size;
+        }
+    }
+    if frac > 0 {
+        let text = format!("{whole}.{frac:03}");
+        parts.push(format!("{}s", text.trim_end_matches('0')));
+    } else if whole > 0 || parts.is_empty() {
+        parts.push(format!("{whole}s"));
+    }
+    parts.join(" ")
+}
+
+/// A result's `elapsed`: a time span of at least a millisecond (TestRail refuses `"0s"`),
+/// stored and shown in TestRail's short form (`"65s"` reads back as `"1m 5s"`, as a server
+/// that keeps seconds formats it). `None` (and `""`) clears it.
 pub fn elapsed(field: &str, v: &Value) -> Result<Option<String>> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
         Value::String(s) => match elapsed_seconds(s) {
-            Some(secs) if secs >= 0.001 => Ok(Some(s.trim().to_string())),
+            Some(secs) if secs >= 0.001 => Ok(Some(format_timespan(secs))),
             Some(secs) if secs > 0.0 => Err(msg::under_a_millisecond(field)),
             _ => Err(msg::bad_timespan(field)),
         },
@@ -757,4 +783,40 @@ pub fn result_body(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_reads_back_in_the_short_form() {
+        for (given, shown) in [
+            ("65s", "1m 5s"),
+            ("1m 45s", "1m 45s"),
+            ("90m", "1h 30m"),
+            ("3s", "3s"),
+            ("0.005s", "0.005s"),
+            ("10.001s", "10.001s"),
+            ("1.5h", "1h 30m"),
+            ("9h", "1d 1h"),
+            ("1w 2d", "1w 2d"),
+            ("3600", "1h"),
+        ] {
+            let v = elapsed("elapsed", &Value::String(given.into())).unwrap();
+            assert_eq!(v.as_deref(), Some(shown), "{given}");
+        }
+        for bad in ["0s", "abc", "5 s", "1x"] {
+            assert!(
+                elapsed("elapsed", &Value::String(bad.into())).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            elapsed("elapsed", &Value::String("0.0001s".into()))
+                .unwrap_err()
+                .to_string(),
+            "Field :elapsed is less than a millisecond."
+        );
+    }
 }

@@ -310,13 +310,13 @@ fn a_pull_replaces_the_defaults_with_the_servers_lists() {
     {
         let s = Store::open(&server_path).unwrap();
         s.set_server_ids().unwrap();
+        // The sample's statuses: the five system ones and a custom one (Flaky), as an
+        // administrator adds it; its passed status is renamed here, as a server may have it.
         s.import_snapshot(snapshot()).unwrap();
-        // A custom status, as an administrator adds one.
         let mut batch = s.batch().unwrap();
         batch
             .import_snapshot(&json!({"statuses": [
-                {"id": 1, "name": "passed", "label": "Passed", "is_system": true, "is_final": true},
-                {"id": 6, "name": "custom_status1", "label": "Flaky"}]}))
+                {"id": 1, "name": "passed", "label": "Done", "is_system": true, "is_final": true}]}))
             .unwrap();
         batch.commit().unwrap();
     }
@@ -338,8 +338,19 @@ fn a_pull_replaces_the_defaults_with_the_servers_lists() {
     want.sort_unstable();
     assert_eq!(priorities, want);
     let statuses = ok(&local, "get_statuses", Value::Null);
-    assert_eq!(names(&statuses, "name"), ["passed", "custom_status1"]);
-    assert_eq!(statuses[1]["label"], "Flaky");
+    assert_eq!(
+        names(&statuses, "name"),
+        [
+            "passed",
+            "blocked",
+            "untested",
+            "retest",
+            "failed",
+            "custom_status1"
+        ]
+    );
+    assert_eq!(statuses[0]["label"], "Done");
+    assert_eq!(statuses[5]["label"], "Flaky");
 }
 
 /// Runs the CLI on a store; its exit code and standard output.

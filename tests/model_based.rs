@@ -1,7 +1,8 @@
 //! A model-based property test: random sequences of operations (adds, updates, moves, deletes,
-//! section trees, batches that roll back, reopens) run against a real store and against an
-//! in-memory model; after every step they must agree, and the journal must hold exactly one
-//! entry per change.
+//! section trees, batches that roll back, reopens, and runs with their results) run against a
+//! real store and against an in-memory model; after every step they must agree (cases, sections,
+//! each run's tests with their statuses and titles, and its counts), and the journal must hold
+//! exactly one entry per change.
 
 mod common;
 
@@ -42,6 +43,23 @@ enum Op {
         section: u8,
     },
     Reopen,
+    AddRun {
+        include_all: bool,
+        cases: Vec<u8>,
+    },
+    /// `add_results_for_cases`: statuses 3 (refused) and 7 (unknown) make the whole call fail.
+    AddResults {
+        run: u8,
+        entries: Vec<(u8, u8)>,
+    },
+    /// `update_run` with `include_all: false` and `case_ids`: the tests become those cases.
+    SelectCases {
+        run: u8,
+        cases: Vec<u8>,
+    },
+    CloseRun {
+        run: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -54,7 +72,21 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(|section| Op::DeleteSection { section }),
         1 => any::<u8>().prop_map(|section| Op::RolledBackBatch { section }),
         1 => Just(Op::Reopen),
+        2 => (any::<bool>(), proptest::collection::vec(any::<u8>(), 0..5)).prop_map(|(include_all, cases)| Op::AddRun { include_all, cases }),
+        4 => (any::<u8>(), proptest::collection::vec((any::<u8>(), prop_oneof![Just(1u8), Just(2), Just(3), Just(4), Just(5), Just(7)]), 1..5)).prop_map(|(run, entries)| Op::AddResults { run, entries }),
+        1 => (any::<u8>(), proptest::collection::vec(any::<u8>(), 0..4)).prop_map(|(run, cases)| Op::SelectCases { run, cases }),
+        1 => any::<u8>().prop_map(|run| Op::CloseRun { run }),
     ]
+}
+
+/// A run as the model sees it: each test's case with its status, and for a closed run the
+/// title each test showed when it closed.
+#[derive(Debug, Clone, Default)]
+struct ModelRun {
+    include_all: bool,
+    closed: bool,
+    tests: BTreeMap<u64, u64>,
+    frozen: BTreeMap<u64, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +100,7 @@ struct ModelCase {
 struct Model {
     sections: BTreeMap<u64, Option<u64>>,
     cases: BTreeMap<u64, ModelCase>,
+    runs: BTreeMap<u64, ModelRun>,
     journal: usize,
 }
 
@@ -84,6 +117,25 @@ impl Model {
     }
     fn case(&self, sel: u8) -> u64 {
         Self::pick(self.cases.keys().copied().collect(), sel)
+    }
+    fn run(&self, sel: u8) -> u64 {
+        Self::pick(self.runs.keys().copied().collect(), sel)
+    }
+    /// A case was added to the suite: open runs of all cases gain an untested test.
+    fn case_added(&mut self, id: u64) {
+        for r in self.runs.values_mut() {
+            if r.include_all && !r.closed {
+                r.tests.insert(id, 3);
+            }
+        }
+    }
+    /// A case was deleted: it leaves every open run.
+    fn case_deleted(&mut self, id: u64) {
+        for r in self.runs.values_mut() {
+            if !r.closed {
+                r.tests.remove(&id);
+            }
+        }
     }
     fn subtree(&self, root: u64) -> Vec<u64> {
         let mut out = vec![root];
@@ -110,6 +162,7 @@ fn base() -> Value {
         "case_types": [{"id": 1, "name": "Other", "is_default": true}],
         "priorities": (1..=4).map(|i| json!({"id": i, "name": format!("P{i}"), "is_default": i == 2})).collect::<Vec<_>>(),
         "templates": [{"id": 1, "name": "Text", "is_default": true}],
+        "statuses": (1..=5).map(|i| json!({"id": i, "name": format!("s{i}"), "label": format!("S{i}"), "is_system": true, "is_untested": i == 3})).collect::<Vec<_>>(),
     })
 }
 
@@ -151,6 +204,38 @@ fn check(store: &Store, model: &Model) {
             .collect();
         assert_eq!(in_section, want, "section {s}");
     }
+    // Each run's tests, statuses, titles and counts.
+    let names = ["passed", "blocked", "untested", "retest", "failed"];
+    for (id, r) in &model.runs {
+        let tests = all_pages(store, &format!("get_tests/{id}"), "tests");
+        let got: BTreeMap<u64, u64> = tests
+            .iter()
+            .map(|t| {
+                (
+                    t["case_id"].as_u64().unwrap(),
+                    t["status_id"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, r.tests, "run {id}");
+        for t in &tests {
+            let case = t["case_id"].as_u64().unwrap();
+            let want = match r.frozen.get(&case) {
+                Some(title) => title.clone(),
+                None => model.cases[&case].title.clone(),
+            };
+            assert_eq!(t["title"], want.as_str(), "run {id} case {case}");
+        }
+        let run = store
+            .call(&format!("get_run/{id}"), None)
+            .unwrap()
+            .into_value();
+        assert_eq!(run["is_completed"], r.closed);
+        for (i, name) in names.iter().enumerate() {
+            let n = r.tests.values().filter(|s| **s == i as u64 + 1).count();
+            assert_eq!(run[format!("{name}_count")], n, "run {id} {name}");
+        }
+    }
 }
 
 fn run(ops: Vec<Op>) {
@@ -184,6 +269,7 @@ fn run(ops: Vec<Op>) {
                             priority: u64::from(priority),
                         },
                     );
+                    m.case_added(id);
                     m.journal += 1;
                 }
             }
@@ -240,6 +326,7 @@ fn run(ops: Vec<Op>) {
                 let r = store.call(&format!("delete_case/{c}"), None);
                 assert_eq!(r.is_ok(), m.cases.remove(&c).is_some(), "{op:?} {r:?}");
                 if r.is_ok() {
+                    m.case_deleted(c);
                     m.journal += 1;
                 }
             }
@@ -263,7 +350,16 @@ fn run(ops: Vec<Op>) {
                 if r.is_ok() {
                     for gone in m.subtree(s) {
                         m.sections.remove(&gone);
-                        m.cases.retain(|_, c| c.section != gone);
+                        let ids: Vec<u64> = m
+                            .cases
+                            .iter()
+                            .filter(|(_, c)| c.section == gone)
+                            .map(|(id, _)| *id)
+                            .collect();
+                        for id in ids {
+                            m.cases.remove(&id);
+                            m.case_deleted(id);
+                        }
                     }
                     m.journal += 1;
                 }
@@ -281,6 +377,103 @@ fn run(ops: Vec<Op>) {
             Op::Reopen => {
                 drop(store);
                 store = Store::open(&path).unwrap();
+            }
+            Op::AddRun {
+                include_all,
+                ref cases,
+            } => {
+                let picked: Vec<u64> = cases.iter().map(|c| m.case(*c)).collect();
+                let r = store.call(
+                    "add_run/1",
+                    Some(&json!({"name": "R", "include_all": include_all, "case_ids": picked})),
+                );
+                let valid = include_all || picked.iter().all(|c| m.cases.contains_key(c));
+                assert_eq!(r.is_ok(), valid, "{op:?} {r:?}");
+                if let Ok(v) = r {
+                    let id = v.into_value()["id"].as_u64().unwrap();
+                    let selected: Vec<u64> = if include_all {
+                        m.cases.keys().copied().collect()
+                    } else {
+                        picked
+                    };
+                    m.runs.insert(
+                        id,
+                        ModelRun {
+                            include_all,
+                            tests: selected.into_iter().map(|c| (c, 3)).collect(),
+                            ..ModelRun::default()
+                        },
+                    );
+                    m.journal += 1;
+                }
+            }
+            Op::AddResults { run, ref entries } => {
+                let id = m.run(run);
+                let picked: Vec<(u64, u8)> =
+                    entries.iter().map(|(c, s)| (m.case(*c), *s)).collect();
+                let body: Vec<Value> = picked
+                    .iter()
+                    .map(|(c, s)| json!({"case_id": c, "status_id": s}))
+                    .collect();
+                let r = store.call(
+                    &format!("add_results_for_cases/{id}"),
+                    Some(&json!({ "results": body })),
+                );
+                let valid = m.runs.get(&id).is_some_and(|r| {
+                    !r.closed
+                        && picked
+                            .iter()
+                            .all(|(c, s)| r.tests.contains_key(c) && ![3, 7].contains(s))
+                });
+                assert_eq!(r.is_ok(), valid, "{op:?} {r:?}");
+                if let Ok(v) = r {
+                    assert_eq!(v.into_value().as_array().unwrap().len(), picked.len());
+                    let mr = m.runs.get_mut(&id).unwrap();
+                    for (c, s) in picked {
+                        mr.tests.insert(c, u64::from(s));
+                    }
+                    m.journal += 1;
+                }
+            }
+            Op::SelectCases { run, ref cases } => {
+                let id = m.run(run);
+                let picked: Vec<u64> = cases.iter().map(|c| m.case(*c)).collect();
+                let r = store.call(
+                    &format!("update_run/{id}"),
+                    Some(&json!({"include_all": false, "case_ids": picked})),
+                );
+                let valid = m.runs.get(&id).is_some_and(|r| !r.closed)
+                    && picked.iter().all(|c| m.cases.contains_key(c));
+                assert_eq!(r.is_ok(), valid, "{op:?} {r:?}");
+                if r.is_ok() {
+                    let mr = m.runs.get_mut(&id).unwrap();
+                    let before = (mr.include_all, mr.tests.clone());
+                    mr.include_all = false;
+                    mr.tests.retain(|c, _| picked.contains(c));
+                    for c in picked {
+                        mr.tests.entry(c).or_insert(3);
+                    }
+                    if before != (mr.include_all, mr.tests.clone()) {
+                        m.journal += 1;
+                    }
+                }
+            }
+            Op::CloseRun { run } => {
+                let id = m.run(run);
+                let r = store.call(&format!("close_run/{id}"), Some(&json!({"run_id": id})));
+                let valid = m.runs.get(&id).is_some_and(|r| !r.closed);
+                assert_eq!(r.is_ok(), valid, "{op:?} {r:?}");
+                if r.is_ok() {
+                    let titles: BTreeMap<u64, String> = m
+                        .cases
+                        .iter()
+                        .map(|(id, c)| (*id, c.title.clone()))
+                        .collect();
+                    let mr = m.runs.get_mut(&id).unwrap();
+                    mr.closed = true;
+                    mr.frozen = mr.tests.keys().map(|c| (*c, titles[c].clone())).collect();
+                    m.journal += 1;
+                }
             }
         }
         check(&store, &m);

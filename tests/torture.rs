@@ -57,6 +57,11 @@ fn torture_writer_child() {
     let store = Store::open(&path).unwrap();
     let mut rng = Rng(seed | 1);
     let out = std::io::stdout();
+    match std::env::var("TRAILSTORE_TORTURE_MODE").as_deref() {
+        Ok("results") => return results_writer(&store, seed, &mut rng),
+        Ok("uploads") => return upload_writer(&store, seed),
+        _ => {}
+    }
     let mut cases: Vec<u64> = ids(&all_pages(&store, "get_cases/1&section_id=17", "cases"));
     let sections = [17u64, 18, 19, 21];
     for n in 0.. {
@@ -185,6 +190,80 @@ fn apply(model: &mut BTreeMap<u64, (String, u64)>, op: &Value) {
                 model.insert(id.as_u64().unwrap(), (t.as_str().unwrap().into(), 18));
             }
         }
+    }
+}
+
+/// The run the result torture writes to: the sample's open run of every Web Shop case.
+const RESULT_RUN: u64 = 2;
+/// Results in one bulk write, as trcli sends them.
+const RESULT_BATCH: usize = 50;
+
+/// The results half of the writer child: `add_results_for_cases` of 50 results at a time, each
+/// result's comment tagged with its batch, printing `BEGIN <tag>` and `ACK <tag>`.
+fn results_writer(store: &Store, seed: u64, rng: &mut Rng) {
+    let cases: Vec<u64> = all_pages(store, &format!("get_tests/{RESULT_RUN}"), "tests")
+        .iter()
+        .map(|t| t["case_id"].as_u64().unwrap())
+        .collect();
+    let out = std::io::stdout();
+    for n in 0.. {
+        let tag = format!("s{seed}n{n}");
+        let results: Vec<Value> = (0..RESULT_BATCH)
+            .map(|i| {
+                let status = [1, 2, 4, 5, 6][rng.below(5) as usize];
+                json!({
+                    "case_id": cases[rng.below(cases.len() as u64) as usize],
+                    "status_id": status,
+                    "comment": format!("{tag}/{i}"),
+                    "elapsed": "2s",
+                })
+            })
+            .collect();
+        writeln!(out.lock(), "BEGIN {tag}").unwrap();
+        out.lock().flush().unwrap();
+        ok(
+            store,
+            &format!("add_results_for_cases/{RESULT_RUN}"),
+            json!({ "results": results }),
+        );
+        writeln!(out.lock(), "ACK {tag}").unwrap();
+        out.lock().flush().unwrap();
+    }
+}
+
+/// The bytes of upload `n` of a writer: a size and content that follow from the tag alone, so
+/// that the parent can check them. Some uploads repeat earlier bytes, so that shared files are
+/// tortured too.
+fn upload_bytes(tag: &str) -> Vec<u8> {
+    let h = tag.bytes().fold(1469598103934665603u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1099511628211)
+    });
+    let mut rng = Rng(h | 1);
+    if rng.below(4) == 0 {
+        return b"the same bytes, uploaded again and again".to_vec();
+    }
+    let len = rng.below(3 * 1024 * 1024) as usize;
+    (0..len).map(|i| (i as u8).wrapping_add(h as u8)).collect()
+}
+
+/// The uploads half of the writer child: attachments of up to 3 MB on case 1, streamed in
+/// pieces, printing `BEGIN <tag>` and `ACK <tag> <id>`.
+fn upload_writer(store: &Store, seed: u64) {
+    let out = std::io::stdout();
+    for n in 0.. {
+        let tag = format!("s{seed}n{n}");
+        let bytes = upload_bytes(&tag);
+        writeln!(out.lock(), "BEGIN {tag}").unwrap();
+        out.lock().flush().unwrap();
+        let mut up = store
+            .upload("add_attachment_to_case/1", &format!("{tag}.bin"))
+            .unwrap();
+        for chunk in bytes.chunks(64 * 1024) {
+            up.write(chunk).unwrap();
+        }
+        let id = up.finish().unwrap()["attachment_id"].as_u64().unwrap();
+        writeln!(out.lock(), "ACK {tag} {id}").unwrap();
+        out.lock().flush().unwrap();
     }
 }
 
@@ -396,6 +475,274 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
         total_acks >= rounds,
         "{total_acks} acknowledged writes in {rounds} rounds"
     );
+}
+
+/// The comments of a run's results, grouped by the batch tag in them, and the statuses the
+/// tests hold, checked against their results and the run's counts.
+fn result_batches(store: &Store) -> BTreeMap<String, usize> {
+    let results = all_pages(
+        store,
+        &format!("get_results_for_run/{RESULT_RUN}"),
+        "results",
+    );
+    let mut batches = BTreeMap::new();
+    // Newest first: the first status-bearing result seen for a test is its status.
+    let mut latest: BTreeMap<u64, u64> = BTreeMap::new();
+    for r in &results {
+        if let Some(tag) = r["comment"].as_str().and_then(|c| c.split_once('/')) {
+            *batches.entry(tag.0.to_string()).or_default() += 1;
+        }
+        if let Some(s) = r["status_id"].as_u64() {
+            latest.entry(r["test_id"].as_u64().unwrap()).or_insert(s);
+        }
+    }
+    let tests = all_pages(store, &format!("get_tests/{RESULT_RUN}"), "tests");
+    let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
+    for t in &tests {
+        let id = t["id"].as_u64().unwrap();
+        let status = t["status_id"].as_u64().unwrap();
+        assert_eq!(
+            status,
+            latest.get(&id).copied().unwrap_or(3),
+            "test {id}'s status is not its latest result's"
+        );
+        *counts.entry(status).or_default() += 1;
+    }
+    let run = ok(store, &format!("get_run/{RESULT_RUN}"), Value::Null);
+    for (status, key) in [
+        (1, "passed_count"),
+        (2, "blocked_count"),
+        (3, "untested_count"),
+        (4, "retest_count"),
+        (5, "failed_count"),
+        (6, "custom_status1_count"),
+    ] {
+        assert_eq!(
+            run[key],
+            counts.get(&status).copied().unwrap_or(0),
+            "{key} disagrees with the tests"
+        );
+    }
+    batches
+}
+
+#[test]
+fn kill_9_during_bulk_result_writes_is_all_or_nothing() {
+    let rounds = if long() { 300 } else { 20 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let s = Store::open(&path).unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+    }
+    let mut batches = result_batches(&Store::open(&path).unwrap());
+    let mut journal_len = journal(&Store::open(&path).unwrap()).len();
+    for round in 0..rounds {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "torture_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("TRAILSTORE_TORTURE_CHILD", &path)
+            .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
+            .env("TRAILSTORE_TORTURE_MODE", "results")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut rng = Rng(round as u64 * 104_729 + 13);
+        let target = 1 + rng.below(4) as usize;
+        let mut acked = Vec::new();
+        let mut begun = None;
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acked.len() < target && Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(tag) = line.strip_prefix("ACK ") {
+                acked.push(tag.to_string());
+                begun = None;
+            }
+        }
+        // Into the next write: its transaction is being built or committed.
+        std::thread::sleep(Duration::from_micros(rng.below(4000)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for line in lines.map_while(Result::ok) {
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(tag) = line.strip_prefix("ACK ") {
+                acked.push(tag.to_string());
+                begun = None;
+            }
+        }
+        assert!(!acked.is_empty(), "round {round}: nothing acknowledged");
+        let store = Store::open(&path).unwrap();
+        let now = result_batches(&store);
+        for tag in &acked {
+            assert_eq!(
+                now.get(tag),
+                Some(&RESULT_BATCH),
+                "round {round}: acknowledged batch {tag} is not whole"
+            );
+        }
+        let mut extra = 0;
+        for (tag, n) in &now {
+            if batches.contains_key(tag) || acked.contains(tag) {
+                continue;
+            }
+            // Only the batch in flight may have landed, and then whole.
+            assert_eq!(
+                Some(tag),
+                begun.as_ref(),
+                "round {round}: unknown batch {tag}"
+            );
+            assert_eq!(
+                *n, RESULT_BATCH,
+                "round {round}: batch {tag} landed in part"
+            );
+            extra += 1;
+        }
+        let j = journal(&store).len();
+        assert_eq!(
+            j,
+            journal_len + acked.len() + extra,
+            "round {round}: one journal entry per landed batch"
+        );
+        batches = now;
+        journal_len = j;
+    }
+}
+
+/// Every file in a store's attachment folder (bytes and temporary files).
+fn attachment_files(path: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let root = path.join(trailstore::ATTACHMENTS_DIR);
+    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            out.push(f.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn kill_9_during_uploads_leaves_no_orphan_and_loses_no_acknowledged_file() {
+    let rounds = if long() { 200 } else { 15 };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    {
+        let s = Store::open(&path).unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+    }
+    // Tag → attachment id, for every upload that landed.
+    let mut landed: BTreeMap<String, u64> = BTreeMap::new();
+    for round in 0..rounds {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "torture_writer_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("TRAILSTORE_TORTURE_CHILD", &path)
+            .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
+            .env("TRAILSTORE_TORTURE_MODE", "uploads")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut rng = Rng(round as u64 * 7_919 + 101);
+        let target = 1 + rng.below(4) as usize;
+        let mut acked: Vec<(String, u64)> = Vec::new();
+        let mut begun = None;
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while acked.len() < target && Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(rest) = line.strip_prefix("ACK ") {
+                let (tag, id) = rest.split_once(' ').unwrap();
+                acked.push((tag.to_string(), id.parse().unwrap()));
+                begun = None;
+            }
+        }
+        // Into the next upload: streaming, syncing, placing or committing.
+        std::thread::sleep(Duration::from_micros(rng.below(20_000)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for line in lines.map_while(Result::ok) {
+            if let Some(tag) = line.strip_prefix("BEGIN ") {
+                begun = Some(tag.to_string());
+            } else if let Some(rest) = line.strip_prefix("ACK ") {
+                let (tag, id) = rest.split_once(' ').unwrap();
+                acked.push((tag.to_string(), id.parse().unwrap()));
+                begun = None;
+            }
+        }
+        assert!(!acked.is_empty(), "round {round}: nothing acknowledged");
+        let store = Store::open(&path).unwrap();
+        landed.extend(acked.iter().cloned());
+        let listed = all_pages(&store, "get_attachments_for_case/1", "attachments");
+        // The upload in flight may have landed, whole.
+        if let Some(tag) = &begun {
+            if let Some(a) = listed
+                .iter()
+                .find(|a| a["name"] == format!("{tag}.bin").as_str())
+            {
+                landed.insert(tag.clone(), a["id"].as_u64().unwrap());
+            }
+        }
+        assert_eq!(
+            listed.len(),
+            landed.len(),
+            "round {round}: {listed:?} against {landed:?}"
+        );
+        // Every landed file has exactly its bytes.
+        let mut hashes = std::collections::BTreeSet::new();
+        for (tag, id) in &landed {
+            let file = store.attachment(&id.to_string()).unwrap();
+            let want = upload_bytes(tag);
+            assert_eq!(file.to_vec().unwrap(), want, "round {round}: {tag}");
+            use sha2::Digest;
+            hashes.insert(
+                sha2::Sha256::digest(&want)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>(),
+            );
+        }
+        // Nothing else is left in the folder: no temporary file, no orphan.
+        let files: std::collections::BTreeSet<String> =
+            attachment_files(&path).into_iter().collect();
+        assert_eq!(
+            files, hashes,
+            "round {round}: the folder holds exactly the named bytes"
+        );
+        assert_eq!(
+            journal(&store)
+                .iter()
+                .filter(|e| e["route"] == "add_attachment_to_case/1")
+                .count(),
+            landed.len(),
+            "round {round}: one journal entry per landed upload"
+        );
+    }
 }
 
 /// Runs one CLI call with a failpoint armed; it must die at it.

@@ -74,8 +74,76 @@ TESTRAIL_API: Dict[str, Dict[str, List[str]]] = {
     "milestones": {
         "get_milestone": ["milestone_id"],
         "get_milestones": ["project_id", "limit", "offset", "kwargs"],
+        "add_milestone": ["project_id", "name", "kwargs"],
+        "update_milestone": ["milestone_id", "kwargs"],
+        "delete_milestone": ["milestone_id"],
         "get_milestones_bulk": ["project_id", "kwargs"],
     },
+    "runs": {
+        "get_run": ["run_id"],
+        "get_runs": ["project_id", "kwargs"],
+        "add_run": ["project_id", "kwargs"],
+        "update_run": ["run_id", "kwargs"],
+        "close_run": ["run_id"],
+        "delete_run": ["run_id", "soft"],
+        "get_runs_bulk": ["project_id", "kwargs"],
+    },
+    "tests": {
+        "get_test": ["test_id", "kwargs"],
+        "get_tests": ["run_id", "limit", "offset", "kwargs"],
+        "get_tests_bulk": ["run_id", "kwargs"],
+    },
+    "results": {
+        "get_results": ["test_id", "limit", "offset", "kwargs"],
+        "get_results_for_case": ["run_id", "case_id", "limit", "offset", "kwargs"],
+        "get_results_for_run": ["run_id", "limit", "offset", "kwargs"],
+        "add_result": ["test_id", "kwargs"],
+        "add_result_for_case": ["run_id", "case_id", "kwargs"],
+        "add_results": ["run_id", "results"],
+        "add_results_for_cases": ["run_id", "results"],
+        "edit_result": ["result_id", "kwargs"],
+        "get_results_bulk": ["test_id", "kwargs"],
+        "get_results_for_case_bulk": ["run_id", "case_id", "kwargs"],
+        "get_results_for_run_bulk": ["run_id", "kwargs"],
+    },
+    "plans": {
+        "get_plan": ["plan_id"],
+        "get_plans": ["project_id", "kwargs"],
+        "add_plan": ["project_id", "name", "kwargs"],
+        "add_plan_entry": ["plan_id", "suite_id", "kwargs"],
+        "add_run_to_plan_entry": ["plan_id", "entry_id", "config_ids", "kwargs"],
+        "update_plan": ["plan_id", "kwargs"],
+        "update_plan_entry": ["plan_id", "entry_id", "kwargs"],
+        "update_run_in_plan_entry": ["run_id", "kwargs"],
+        "close_plan": ["plan_id"],
+        "delete_plan": ["plan_id"],
+        "delete_plan_entry": ["plan_id", "entry_id"],
+        "delete_run_from_plan_entry": ["run_id"],
+        "get_plans_bulk": ["project_id", "kwargs"],
+    },
+    "statuses": {"get_statuses": []},
+    "result_fields": {"get_result_fields": []},
+    "configurations": {
+        "get_configs": ["project_id"],
+        "add_config_group": ["project_id", "name"],
+        "add_config": ["config_group_id", "name"],
+        "update_config_group": ["config_group_id", "name"],
+        "update_config": ["config_id", "name"],
+        "delete_config_group": ["config_group_id"],
+        "delete_config": ["config_id"],
+    },
+}
+
+# Defaults of those methods' parameters, where testrail-api gives one.
+TESTRAIL_API_DEFAULTS: Dict[str, Dict[str, Dict[str, object]]] = {
+    "runs": {"delete_run": {"soft": 0}},
+    "tests": {"get_tests": {"limit": 250, "offset": 0}},
+    "results": {
+        "get_results": {"limit": 250, "offset": 0},
+        "get_results_for_case": {"limit": 250, "offset": 0},
+        "get_results_for_run": {"limit": 250, "offset": 0},
+    },
+    "milestones": {"get_milestones": {"limit": 250, "offset": 0}},
 }
 
 
@@ -111,6 +179,11 @@ def test_testrail_api_layout(store: trailstore.Store) -> None:
         for method, params in methods.items():
             sig = inspect.signature(getattr(obj, method))
             assert list(sig.parameters) == params, f"{category}.{method}{sig}"
+    for category, with_defaults in TESTRAIL_API_DEFAULTS.items():
+        for method, defaults in with_defaults.items():
+            sig = inspect.signature(getattr(getattr(store, category), method))
+            got = {n: sig.parameters[n].default for n in defaults}
+            assert got == defaults, f"{category}.{method}{sig}"
 
 
 def test_store_sync_and_search_signatures() -> None:
@@ -128,7 +201,8 @@ def test_store_sync_and_search_signatures() -> None:
         "count=False", "highlight=True",
     ]  # fmt: skip
     assert params(trailstore.Store.pull) == [
-        "self", "url=None", "user=None", "key=None", "projects=None", "scan=True", "config=None"
+        "self", "url=None", "user=None", "key=None", "projects=None", "scan=True",
+        "results=False", "config=None",
     ]  # fmt: skip
     assert params(trailstore.Store.push) == [
         "self", "url=None", "user=None", "key=None", "dry_run=False", "config=None"

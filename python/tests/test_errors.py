@@ -84,7 +84,7 @@ def test_forbidden_error(store_dir: Path) -> None:
 
 def test_unknown_method_error(store: trailstore.Store) -> None:
     with pytest.raises(trailstore.UnknownMethodError) as info:
-        store.call("add_result/1", {"status_id": 1})
+        store.call("add_attachment_to_result/1", {"attachment": "log.txt"})
     _check(info.value, trailstore.UnknownMethodError)
 
 

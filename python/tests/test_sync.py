@@ -75,7 +75,17 @@ def test_pull_into_a_fresh_store(local: trailstore.Store, server: Server) -> Non
     assert report["first"] is True
     assert (report["fetched"], report["new"], report["conflicts"]) == (327, 327, 0)
     assert report["requests"] > 0
-    assert set(report) == {"first", "fetched", "new", "changed", "deleted", "conflicts", "requests"}
+    assert set(report) == {
+        "first", "fetched", "new", "changed", "deleted", "conflicts", "runs", "tests", "results",
+        "requests",
+    }  # fmt: skip
+    # Open runs come with their tests (results only when asked for, which Python does not).
+    open_runs = server.get_all("get_runs/1&is_completed=0", "runs")
+    assert open_runs and report["runs"] >= len(open_runs) and report["results"] == 0
+    served_tests = [server.get_all(f"get_tests/{r['id']}", "tests") for r in open_runs]
+    assert report["tests"] >= sum(len(tests) for tests in served_tests)
+    pulled_runs = local.runs.get_runs_bulk(1, is_completed=0)
+    assert [r["id"] for r in pulled_runs] == [r["id"] for r in open_runs]
     # The cases are those served, field for field.
     assert local_cases(local) == served
     assert local.projects.get_projects()["size"] == 2
@@ -97,6 +107,25 @@ def test_a_second_pull_is_incremental(pulled: trailstore.Store, server: Server) 
     with pytest.raises(trailstore.NotFoundError):
         pulled.cases.get_case(8)
     assert local_cases(pulled) == served_cases(server)
+
+
+def test_pull_with_results_then_record_offline(local: trailstore.Store, server: Server) -> None:
+    open_runs = server.get_all("get_runs/1&is_completed=0", "runs")
+    served = {
+        r["id"]: server.get_all(f"get_results_for_run/{r['id']}", "results") for r in open_runs
+    }
+    assert any(served.values()), "the sample's open runs should have results"
+    report = local.pull(**server.credentials(), results=True)
+    assert report["results"] >= sum(len(results) for results in served.values())
+    for run_id, results in served.items():
+        assert local.results.get_results_for_run_bulk(run_id) == results
+    # A harness adds a result to the server's run offline; it waits in the journal for push.
+    run = open_runs[0]
+    test = local.tests.get_tests(run["id"], limit=1)["tests"][0]
+    added = local.results.add_result(test["id"], status_id=5, comment="Offline")
+    assert local.tests.get_test(test["id"])["status_id"] == 5
+    assert local.results.get_results_for_run(run["id"])["results"][0] == added
+    assert [e["route"] for e in local.journal.pending()] == [f"add_result/{test['id']}"]
 
 
 def test_pull_only_some_projects(local: trailstore.Store, server: Server) -> None:

@@ -13,21 +13,46 @@ left out. The ``*_bulk`` methods get every page from the core, read on one snaps
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+from ._types import (
+    Config,
+    ConfigGroup,
+    Milestone,
+    MilestonesPage,
+    Plan,
+    PlanEntry,
+    PlansPage,
+    Result,
+    ResultField,
+    ResultsPage,
+    Run,
+    RunsPage,
+    Status,
+    Test,
+    TestsPage,
+)
 
 __all__ = [
     "JSONDict",
     "Cases",
     "CaseFields",
     "CaseTypes",
+    "Configurations",
     "Conflicts",
     "Journal",
     "Milestones",
+    "Plans",
     "Priorities",
     "Projects",
+    "ResultFields",
+    "Results",
+    "Runs",
     "Sections",
+    "Statuses",
     "Suites",
     "Templates",
+    "Tests",
     "Users",
 ]
 
@@ -38,7 +63,7 @@ JSONDict = Dict[str, Any]
 #: batch, if any).
 Caller = Callable[..., Any]
 #: ``list_all(endpoint, params=None)``: every item of a list endpoint, across all its pages.
-Lister = Callable[..., List[JSONDict]]
+Lister = Callable[..., List[Any]]
 
 
 def _unpaged(kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -335,26 +360,344 @@ class Users(_Category):
 
 
 class Milestones(_Category):
-    """Milestones (read-only)."""
+    """Milestones, with one level of sub-milestones."""
 
     __slots__ = ()
 
-    def get_milestone(self, milestone_id: int) -> JSONDict:
+    def get_milestone(self, milestone_id: int) -> Milestone:
         """Returns milestone ``milestone_id`` with its sub-milestones under ``milestones``."""
         return self._call(f"get_milestone/{milestone_id}")
 
     def get_milestones(
         self, project_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
-    ) -> JSONDict:
+    ) -> MilestonesPage:
         """Returns one page of a project's milestones (filters: ``is_completed``,
         ``is_started``)."""
         return self._call(
             f"get_milestones/{project_id}", dict(limit=limit, offset=offset, **kwargs)
         )
 
-    def get_milestones_bulk(self, project_id: int, **kwargs: Any) -> List[JSONDict]:
+    def add_milestone(self, project_id: int, name: str, **kwargs: Any) -> Milestone:
+        """Adds a milestone to project ``project_id`` and returns it.
+
+        ``kwargs``: ``description``, ``due_on`` and ``start_on`` (``datetime`` or UNIX time),
+        ``parent_id`` (a top-level milestone: the new one becomes its sub-milestone) and
+        ``refs``.
+        """
+        return self._call(f"add_milestone/{project_id}", body=dict(name=name, **kwargs))
+
+    def update_milestone(self, milestone_id: int, **kwargs: Any) -> Milestone:
+        """Changes the given fields of milestone ``milestone_id`` and returns it: those of
+        :meth:`add_milestone`, ``is_started`` and ``is_completed``."""
+        return self._call(f"update_milestone/{milestone_id}", body=kwargs)
+
+    def delete_milestone(self, milestone_id: int) -> None:
+        """Deletes milestone ``milestone_id`` (with its sub-milestones); runs, plans and cases
+        linked to it stay, unlinked."""
+        return self._call(f"delete_milestone/{milestone_id}")
+
+    def get_milestones_bulk(self, project_id: int, **kwargs: Any) -> List[Milestone]:
         """Returns every milestone of a project, across all pages."""
         return self._all(f"get_milestones/{project_id}", _unpaged(kwargs))
+
+
+class Runs(_Category):
+    """Test runs: one test per selected case of a suite."""
+
+    __slots__ = ()
+
+    def get_run(self, run_id: int) -> Run:
+        """Returns run ``run_id`` (see :meth:`Tests.get_tests` for its tests)."""
+        return self._call(f"get_run/{run_id}")
+
+    def get_runs(self, project_id: int, **kwargs: Any) -> RunsPage:
+        """Returns one page of a project's runs, newest first, under ``runs``.
+
+        Only runs that are not part of a plan, unless ``include_plan_runs=True``. Filters:
+        ``created_after``/``created_before`` (``datetime`` or UNIX time), ``created_by``,
+        ``is_completed``, ``milestone_id``, ``suite_id`` (an id or a list of ids),
+        ``refs_filter`` (one reference), ``limit`` (at most 250) and ``offset``.
+        """
+        return self._call(f"get_runs/{project_id}", kwargs)
+
+    def add_run(self, project_id: int, **kwargs: Any) -> Run:
+        """Adds a run to project ``project_id`` and returns it.
+
+        ``kwargs``: ``suite_id`` (required in a multi-suite project), ``name``, ``description``,
+        ``milestone_id``, ``assignedto_id``, ``include_all`` (default ``True``: every case of
+        the suite, and cases added to it later while the run is open), ``case_ids`` (the
+        selection when ``include_all=False``), ``refs``, ``start_on`` and ``due_on``
+        (``datetime`` or UNIX time).
+        """
+        return self._call(f"add_run/{project_id}", body=kwargs)
+
+    def update_run(self, run_id: int, **kwargs: Any) -> Run:
+        """Changes the given fields of open run ``run_id`` and returns it (those of
+        :meth:`add_run` but ``suite_id``); ``include_all=False`` with ``case_ids`` replaces its
+        tests."""
+        return self._call(f"update_run/{run_id}", body=kwargs)
+
+    def close_run(self, run_id: int) -> Run:
+        """Closes run ``run_id`` and returns it. Cannot be undone: its tests keep their cases'
+        fields as they are now, and results and edits are refused."""
+        return self._call(f"close_run/{run_id}")
+
+    def delete_run(self, run_id: int, soft: int = 0) -> Optional[JSONDict]:
+        """Deletes run ``run_id`` with its tests and results; returns None. With ``soft=1``
+        nothing is deleted and the counts of what would be are returned."""
+        return self._call(f"delete_run/{run_id}", {"soft": soft})
+
+    def get_runs_bulk(self, project_id: int, **kwargs: Any) -> List[Run]:
+        """Returns every run matching the filters of :meth:`get_runs`, across all pages."""
+        return self._all(f"get_runs/{project_id}", _unpaged(kwargs))
+
+
+class Tests(_Category):
+    """Tests: the cases of a run, each with its current status."""
+
+    __slots__ = ()
+
+    def get_test(self, test_id: int, **kwargs: Any) -> Test:
+        """Returns test ``test_id``.
+
+        With ``with_data=1`` the answer is ``{"test", "results", "attachments"}`` instead (the
+        test, its results newest first, and their attachments), as trcli reads it.
+        """
+        return self._call(f"get_test/{test_id}", kwargs)
+
+    def get_tests(
+        self, run_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> TestsPage:
+        """Returns one page of run ``run_id``'s tests under ``tests`` (filters: ``status_id``,
+        ``label_id``, an id or a list of ids)."""
+        return self._call(f"get_tests/{run_id}", dict(limit=limit, offset=offset, **kwargs))
+
+    def get_tests_bulk(self, run_id: int, **kwargs: Any) -> List[Test]:
+        """Returns every test of :meth:`get_tests`, across all pages."""
+        return self._all(f"get_tests/{run_id}", _unpaged(kwargs))
+
+
+class Results(_Category):
+    """Test results: statuses, comments and assignments added to tests."""
+
+    __slots__ = ()
+
+    def get_results(
+        self, test_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> ResultsPage:
+        """Returns one page of test ``test_id``'s results, newest first, under ``results``
+        (filters: ``defects_filter``, one defect; ``status_id``, an id or a list of ids)."""
+        return self._call(f"get_results/{test_id}", dict(limit=limit, offset=offset, **kwargs))
+
+    def get_results_for_case(
+        self, run_id: int, case_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> ResultsPage:
+        """Returns one page of the results of case ``case_id``'s test in run ``run_id``, newest
+        first (filters as :meth:`get_results`)."""
+        return self._call(
+            f"get_results_for_case/{run_id}/{case_id}", dict(limit=limit, offset=offset, **kwargs)
+        )
+
+    def get_results_for_run(
+        self, run_id: int, limit: int = 250, offset: int = 0, **kwargs: Any
+    ) -> ResultsPage:
+        """Returns one page of run ``run_id``'s results, newest first.
+
+        Filters: ``created_after``/``created_before`` (``datetime`` or UNIX time),
+        ``created_by`` and ``status_id`` (an id or a list of ids), ``defects_filter``.
+        """
+        return self._call(
+            f"get_results_for_run/{run_id}", dict(limit=limit, offset=offset, **kwargs)
+        )
+
+    def add_result(self, test_id: int, **kwargs: Any) -> Result:
+        """Adds a result, a comment or an assignment to test ``test_id`` and returns it.
+
+        ``kwargs``: ``status_id`` (1 Passed, 2 Blocked, 4 Retest, 5 Failed or a custom status;
+        3, Untested, is refused), ``comment``, ``version``, ``elapsed`` (``"30s"``,
+        ``"1m 45s"``), ``defects`` (comma-separated), ``assignedto_id`` and ``custom_*`` result
+        fields. One of ``status_id``, ``comment`` and ``assignedto_id`` is required.
+        """
+        return self._call(f"add_result/{test_id}", body=kwargs)
+
+    def add_result_for_case(self, run_id: int, case_id: int, **kwargs: Any) -> Result:
+        """Adds a result to the test of case ``case_id`` in run ``run_id`` (fields as
+        :meth:`add_result`) and returns it."""
+        return self._call(f"add_result_for_case/{run_id}/{case_id}", body=kwargs)
+
+    def add_results(self, run_id: int, results: Sequence[Mapping[str, Any]]) -> List[Result]:
+        """Adds several results to run ``run_id``'s tests, each naming its ``test_id``.
+
+        Every entry is checked before anything is written, and one bad entry refuses them all.
+        Returns the new results in the order of ``results``; a test named twice takes the
+        status of its later entry.
+        """
+        return self._call(f"add_results/{run_id}", body={"results": list(results)})
+
+    def add_results_for_cases(
+        self, run_id: int, results: Sequence[Mapping[str, Any]]
+    ) -> List[Result]:
+        """Adds several results to run ``run_id``, each naming its case by ``case_id``; all or
+        nothing, answered in request order, as :meth:`add_results`."""
+        return self._call(f"add_results_for_cases/{run_id}", body={"results": list(results)})
+
+    def edit_result(self, result_id: int, **kwargs: Any) -> Result:
+        """Changes the given fields of result ``result_id`` and returns it (fields as
+        :meth:`add_result`; ``custom_step_results`` replaces the whole list)."""
+        return self._call(f"edit_result/{result_id}", body=kwargs)
+
+    def get_results_bulk(self, test_id: int, **kwargs: Any) -> List[Result]:
+        """Returns every result of :meth:`get_results`, across all pages."""
+        return self._all(f"get_results/{test_id}", _unpaged(kwargs))
+
+    def get_results_for_case_bulk(self, run_id: int, case_id: int, **kwargs: Any) -> List[Result]:
+        """Returns every result of :meth:`get_results_for_case`, across all pages."""
+        return self._all(f"get_results_for_case/{run_id}/{case_id}", _unpaged(kwargs))
+
+    def get_results_for_run_bulk(self, run_id: int, **kwargs: Any) -> List[Result]:
+        """Returns every result of :meth:`get_results_for_run`, across all pages."""
+        return self._all(f"get_results_for_run/{run_id}", _unpaged(kwargs))
+
+
+class Plans(_Category):
+    """Test plans: entries (one suite each, ids as GUID strings), each run once per
+    configuration."""
+
+    __slots__ = ()
+
+    def get_plan(self, plan_id: int) -> Plan:
+        """Returns plan ``plan_id`` with its entries and their runs."""
+        return self._call(f"get_plan/{plan_id}")
+
+    def get_plans(self, project_id: int, **kwargs: Any) -> PlansPage:
+        """Returns one page of a project's plans, newest first, without their entries.
+
+        Filters: ``created_after``/``created_before`` (``datetime`` or UNIX time),
+        ``created_by``, ``is_completed``, ``milestone_id``, ``limit`` and ``offset``.
+        """
+        return self._call(f"get_plans/{project_id}", kwargs)
+
+    def add_plan(self, project_id: int, name: str, **kwargs: Any) -> Plan:
+        """Adds a plan to project ``project_id`` and returns it.
+
+        ``kwargs``: ``description``, ``milestone_id``, ``start_on``, ``due_on`` and
+        ``entries``, a list of entries as :meth:`add_plan_entry` takes them.
+        """
+        return self._call(f"add_plan/{project_id}", body=dict(name=name, **kwargs))
+
+    def add_plan_entry(self, plan_id: int, suite_id: int, **kwargs: Any) -> PlanEntry:
+        """Adds an entry for suite ``suite_id`` to plan ``plan_id`` and returns the entry.
+
+        ``kwargs``: ``name``, ``description``, ``assignedto_id``, ``start_on``, ``due_on``,
+        ``include_all`` (default ``True``), ``case_ids``, ``refs``, ``config_ids`` (every
+        configuration the runs use) and ``runs``: one run per combination, each with its own
+        ``config_ids`` (one configuration per group), ``include_all``, ``case_ids`` and
+        ``assignedto_id``.
+        """
+        return self._call(f"add_plan_entry/{plan_id}", body=dict(suite_id=suite_id, **kwargs))
+
+    def add_run_to_plan_entry(
+        self, plan_id: int, entry_id: str, config_ids: Sequence[int], **kwargs: Any
+    ) -> Plan:
+        """Adds a run with configurations ``config_ids`` to entry ``entry_id`` of plan
+        ``plan_id``; returns the plan. ``kwargs``: ``description``, ``assignedto_id``,
+        ``start_on``, ``due_on``, ``include_all``, ``case_ids``, ``refs``."""
+        return self._call(
+            f"add_run_to_plan_entry/{plan_id}/{entry_id}",
+            body=dict(config_ids=list(config_ids), **kwargs),
+        )
+
+    def update_plan(self, plan_id: int, **kwargs: Any) -> Plan:
+        """Changes the given fields of plan ``plan_id`` (``name``, ``description``,
+        ``milestone_id``, ``start_on``, ``due_on``) and returns it."""
+        return self._call(f"update_plan/{plan_id}", body=kwargs)
+
+    def update_plan_entry(self, plan_id: int, entry_id: str, **kwargs: Any) -> PlanEntry:
+        """Changes the given fields of every run of entry ``entry_id`` (``name``,
+        ``description``, ``assignedto_id``, ``start_on``, ``due_on``, ``include_all``,
+        ``case_ids``, ``refs``) and returns the entry."""
+        return self._call(f"update_plan_entry/{plan_id}/{entry_id}", body=kwargs)
+
+    def update_run_in_plan_entry(self, run_id: int, **kwargs: Any) -> Plan:
+        """Changes the given fields of run ``run_id`` of an entry with configurations
+        (``description``, ``assignedto_id``, ``start_on``, ``due_on``, ``include_all``,
+        ``case_ids``, ``refs``); returns the plan."""
+        return self._call(f"update_run_in_plan_entry/{run_id}", body=kwargs)
+
+    def close_plan(self, plan_id: int) -> Plan:
+        """Closes plan ``plan_id`` and every run in it; returns the plan. Cannot be undone."""
+        return self._call(f"close_plan/{plan_id}")
+
+    def delete_plan(self, plan_id: int) -> None:
+        """Deletes plan ``plan_id`` with its runs, tests and results."""
+        return self._call(f"delete_plan/{plan_id}")
+
+    def delete_plan_entry(self, plan_id: int, entry_id: str) -> None:
+        """Deletes entry ``entry_id`` of plan ``plan_id`` with its runs."""
+        return self._call(f"delete_plan_entry/{plan_id}/{entry_id}")
+
+    def delete_run_from_plan_entry(self, run_id: int) -> None:
+        """Deletes run ``run_id`` from its entry (an entry with configurations)."""
+        return self._call(f"delete_run_from_plan_entry/{run_id}")
+
+    def get_plans_bulk(self, project_id: int, **kwargs: Any) -> List[Plan]:
+        """Returns every plan matching the filters of :meth:`get_plans`, across all pages."""
+        return self._all(f"get_plans/{project_id}", _unpaged(kwargs))
+
+
+class Statuses(_Category):
+    """Test statuses."""
+
+    __slots__ = ()
+
+    def get_statuses(self) -> List[Status]:
+        """Returns every test status: the system ones and the custom ones."""
+        return self._call("get_statuses")
+
+
+class ResultFields(_Category):
+    """Custom result fields."""
+
+    __slots__ = ()
+
+    def get_result_fields(self) -> List[ResultField]:
+        """Returns every custom result field with its configs."""
+        return self._call("get_result_fields")
+
+
+class Configurations(_Category):
+    """Configuration groups (``"Browsers"``) and their configurations (``"Chrome"``), which plan
+    runs combine."""
+
+    __slots__ = ()
+
+    def get_configs(self, project_id: int) -> List[ConfigGroup]:
+        """Returns a project's configuration groups, each with its configurations."""
+        return self._call(f"get_configs/{project_id}")
+
+    def add_config_group(self, project_id: int, name: str) -> ConfigGroup:
+        """Adds a configuration group to project ``project_id`` and returns it."""
+        return self._call(f"add_config_group/{project_id}", body={"name": name})
+
+    def add_config(self, config_group_id: int, name: str) -> Config:
+        """Adds a configuration to group ``config_group_id`` and returns it."""
+        return self._call(f"add_config/{config_group_id}", body={"name": name})
+
+    def update_config_group(self, config_group_id: int, name: str) -> ConfigGroup:
+        """Renames configuration group ``config_group_id`` and returns it."""
+        return self._call(f"update_config_group/{config_group_id}", body={"name": name})
+
+    def update_config(self, config_id: int, name: str) -> Config:
+        """Renames configuration ``config_id`` and returns it."""
+        return self._call(f"update_config/{config_id}", body={"name": name})
+
+    def delete_config_group(self, config_group_id: int) -> None:
+        """Deletes configuration group ``config_group_id`` with its configurations."""
+        return self._call(f"delete_config_group/{config_group_id}")
+
+    def delete_config(self, config_id: int) -> None:
+        """Deletes configuration ``config_id``."""
+        return self._call(f"delete_config/{config_id}")
 
 
 class Journal(_Category):

@@ -61,6 +61,7 @@ class NativeStore:
         *,
         projects: Optional[Sequence[int]] = None,
         scan: bool = True,
+        results: bool = False,
         config: Optional[_Path] = None,
     ) -> Dict[str, Any]: ...
     def push(

@@ -14,14 +14,21 @@ from ._categories import (
     CaseFields,
     Cases,
     CaseTypes,
+    Configurations,
     Conflicts,
     Journal,
     Milestones,
+    Plans,
     Priorities,
     Projects,
+    ResultFields,
+    Results,
+    Runs,
     Sections,
+    Statuses,
     Suites,
     Templates,
+    Tests,
     Users,
 )
 
@@ -136,10 +143,11 @@ class Store:
 
     Categories: :attr:`cases`, :attr:`sections`, :attr:`suites`, :attr:`projects`,
     :attr:`case_fields`, :attr:`case_types`, :attr:`priorities`, :attr:`templates`,
-    :attr:`users`, :attr:`milestones`, and the store's own :attr:`journal` and
-    :attr:`conflicts`. Beyond them: full-text :meth:`search`, and :meth:`pull` / :meth:`push`
-    to sync with a TestRail server. Values are dicts and lists in TestRail's JSON shapes;
-    failures raise subclasses of :class:`trailstore.Error`.
+    :attr:`users`, :attr:`milestones`, :attr:`runs`, :attr:`tests`, :attr:`results`,
+    :attr:`plans`, :attr:`statuses`, :attr:`result_fields`, :attr:`configurations`, and the
+    store's own :attr:`journal` and :attr:`conflicts`. Beyond them: full-text :meth:`search`,
+    and :meth:`pull` / :meth:`push` to sync with a TestRail server. Values are dicts and lists
+    in TestRail's JSON shapes; failures raise subclasses of :class:`trailstore.Error`.
 
     One store can be used from many threads (the GIL is released while the store works). A
     process may open a store only once at a time, and only one process at a time may have it
@@ -168,6 +176,20 @@ class Store:
     users: Users
     #: Milestones.
     milestones: Milestones
+    #: Test runs.
+    runs: Runs
+    #: The tests of runs.
+    tests: Tests
+    #: Test results.
+    results: Results
+    #: Test plans, their entries and runs.
+    plans: Plans
+    #: Test statuses.
+    statuses: Statuses
+    #: Custom result fields.
+    result_fields: ResultFields
+    #: Configuration groups and configurations.
+    configurations: Configurations
     #: The change journal and case histories.
     journal: Journal
     #: Fields changed both here and on the server, and how to settle them.
@@ -188,6 +210,13 @@ class Store:
         self.templates = Templates(call, list_all)
         self.users = Users(call, list_all)
         self.milestones = Milestones(call, list_all)
+        self.runs = Runs(call, list_all)
+        self.tests = Tests(call, list_all)
+        self.results = Results(call, list_all)
+        self.plans = Plans(call, list_all)
+        self.statuses = Statuses(call, list_all)
+        self.result_fields = ResultFields(call, list_all)
+        self.configurations = Configurations(call, list_all)
         self.journal = Journal(call, list_all)
         self.conflicts = Conflicts(call, list_all)
 
@@ -330,6 +359,7 @@ class Store:
         *,
         projects: Optional[Union[int, Iterable[int]]] = None,
         scan: bool = True,
+        results: bool = False,
         config: Optional[PathLike] = None,
     ) -> Dict[str, Any]:
         """Brings a TestRail server's state into the store (``trailstore pull``).
@@ -341,6 +371,10 @@ class Store:
         field by field, and a field changed on both sides keeps your value and becomes a
         conflict (see :attr:`conflicts`). A store pulls from one server only.
 
+        Statuses, result fields, configurations and the open plans and runs come with their
+        tests, so that results can be added offline to a run made on the server; with
+        ``results=True`` the open runs' results come too (later pulls: the new ones).
+
         Credentials: ``url``, ``user`` and ``key`` when given, else ``TESTRAIL_URL``,
         ``TESTRAIL_USER`` and ``TESTRAIL_KEY``, else the config file (``config``, or
         ``$XDG_CONFIG_HOME/trailstore/config.json`` / ``~/.config/trailstore/config.json``),
@@ -348,7 +382,7 @@ class Store:
         and nowhere else: not to the store, and not into any message or exception.
 
         Returns the report: ``{"first", "fetched", "new", "changed", "deleted", "conflicts",
-        "requests"}``. A server that refuses the request or cannot be reached raises
+        "runs", "tests", "results", "requests"}``. A server that refuses the request or cannot be reached raises
         :class:`trailstore.RemoteError`; missing credentials raise
         :class:`trailstore.BadRequestError`. The GIL is released while it runs. Not allowed
         while this thread has a batch open (:class:`trailstore.BusyError`, before anything is
@@ -366,6 +400,7 @@ class Store:
             key,
             projects=ids,
             scan=scan,
+            results=results,
             config=None if config is None else os.fspath(config),
         )
 

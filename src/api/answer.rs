@@ -26,6 +26,8 @@ pub struct Answer(Inner);
 enum Inner {
     Empty,
     Json(Value),
+    /// An attachment's bytes (`get_attachment`): serialized as its metadata, streamed by HTTP.
+    File(crate::upload::AttachmentFile),
     Case {
         case: Box<Case>,
         fields: Arc<Vec<CaseField>>,
@@ -63,6 +65,26 @@ impl Answer {
         })
     }
 
+    pub(crate) fn file(f: crate::upload::AttachmentFile) -> Answer {
+        Answer(Inner::File(f))
+    }
+
+    /// The attachment file of a `get_attachment`, if this answer is one.
+    pub fn as_file(&self) -> Option<&crate::upload::AttachmentFile> {
+        match &self.0 {
+            Inner::File(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The attachment file of a `get_attachment`, if this answer is one.
+    pub fn into_file(self) -> Option<crate::upload::AttachmentFile> {
+        match self.0 {
+            Inner::File(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Whether the answer is the empty body of a delete.
     pub fn is_empty(&self) -> bool {
         matches!(self.0, Inner::Empty)
@@ -73,6 +95,7 @@ impl Answer {
         match self.0 {
             Inner::Empty => Response::Empty,
             Inner::Json(v) => Response::Json(v),
+            Inner::File(f) => Response::File(f),
             other => Response::Json(serde_json::to_value(Answer(other)).unwrap_or(Value::Null)),
         }
     }
@@ -91,6 +114,7 @@ impl From<Response> for Answer {
         match r {
             Response::Json(v) => Answer(Inner::Json(v)),
             Response::Empty => Answer(Inner::Empty),
+            Response::File(f) => Answer(Inner::File(f)),
         }
     }
 }
@@ -131,6 +155,7 @@ impl Serialize for Answer {
         match &self.0 {
             Inner::Empty => s.serialize_unit(),
             Inner::Json(v) => v.serialize(s),
+            Inner::File(f) => f.to_json().serialize(s),
             Inner::Case { case, fields } => {
                 let shown = validate::project_fields(fields, case.project_id);
                 case.shaped(&shown).serialize(s)

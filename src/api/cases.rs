@@ -405,7 +405,7 @@ pub(super) fn delete_case(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Re
         changes: diff(Some(&render(&fields, &case)), None, &["id"]),
     };
     w.delete_case(&case)?;
-    crate::runs::case_removed(w, case.id, case.suite_id)?;
+    crate::cascade::case_deleted(w, &case)?;
     Ok(Outcome {
         response: Response::Empty,
         effects: vec![effect],
@@ -447,7 +447,7 @@ pub(super) fn delete_cases(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> R
             changes: diff(Some(&render(&fields, case)), None, &["id"]),
         });
         w.delete_case(case)?;
-        crate::runs::case_removed(w, case.id, case.suite_id)?;
+        crate::cascade::case_deleted(w, case)?;
     }
     Ok(Outcome {
         response: Response::Empty,

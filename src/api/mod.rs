@@ -5,6 +5,7 @@
 //! snapshot; writes run inside a write transaction and append their journal entry there.
 
 mod answer;
+mod attachments;
 mod cases;
 mod configs;
 mod history;
@@ -37,34 +38,39 @@ use crate::validate;
 pub use answer::Answer;
 pub use paging::PAGE_MAX;
 
-/// What a call returns: TestRail's JSON, or the empty body of a delete.
+/// What a call returns: TestRail's JSON, the empty body of a delete, or an attachment's bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Json(Value),
     Empty,
+    /// `get_attachment`: the bytes, open for reading, and their metadata.
+    File(crate::upload::AttachmentFile),
 }
 
 impl Response {
-    /// The JSON value (`null` for an empty body).
+    /// The JSON value (`null` for an empty body, the metadata of a file).
     pub fn into_value(self) -> Value {
         match self {
             Response::Json(v) => v,
             Response::Empty => Value::Null,
+            Response::File(f) => f.to_json(),
         }
     }
 
     pub fn as_value(&self) -> Option<&Value> {
         match self {
             Response::Json(v) => Some(v),
-            Response::Empty => None,
+            Response::Empty | Response::File(_) => None,
         }
     }
 
-    /// The body as TestRail sends it: JSON text, or nothing for an empty body.
+    /// The body as JSON text: nothing for an empty body, the metadata of a file (its bytes are
+    /// read through [`Response::File`]).
     pub fn to_text(&self) -> String {
         match self {
             Response::Json(v) => v.to_string(),
             Response::Empty => String::new(),
+            Response::File(f) => f.to_json().to_string(),
         }
     }
 }
@@ -135,6 +141,11 @@ impl Method {
             GetTests => "tests",
             GetResults | GetResultsForCase | GetResultsForRun => "results",
             GetPlans => "plans",
+            GetAttachmentsForCase
+            | GetAttachmentsForRun
+            | GetAttachmentsForPlan
+            | GetAttachmentsForPlanEntry
+            | GetAttachmentsForTest => "attachments",
             XGetJournal => "journal",
             XSearchCases => "results",
             XGetConflicts => "conflicts",
@@ -249,6 +260,18 @@ methods! {
     UpdateConfig = "update_config", true, ["config_id"], 1;
     DeleteConfigGroup = "delete_config_group", true, ["config_group_id"], 1;
     DeleteConfig = "delete_config", true, ["config_id"], 1;
+    AddAttachmentToCase = "add_attachment_to_case", true, ["case_id"], 1;
+    AddAttachmentToResult = "add_attachment_to_result", true, ["result_id"], 1;
+    AddAttachmentToRun = "add_attachment_to_run", true, ["run_id"], 1;
+    AddAttachmentToPlan = "add_attachment_to_plan", true, ["plan_id"], 1;
+    AddAttachmentToPlanEntry = "add_attachment_to_plan_entry", true, ["plan_id", "entry_id"], 2;
+    GetAttachmentsForCase = "get_attachments_for_case", false, ["case_id"], 1;
+    GetAttachmentsForRun = "get_attachments_for_run", false, ["run_id"], 1;
+    GetAttachmentsForPlan = "get_attachments_for_plan", false, ["plan_id"], 1;
+    GetAttachmentsForPlanEntry = "get_attachments_for_plan_entry", false, ["plan_id", "entry_id"], 2;
+    GetAttachmentsForTest = "get_attachments_for_test", false, ["test_id"], 1;
+    GetAttachment = "get_attachment", false, ["attachment_id"], 1;
+    DeleteAttachment = "delete_attachment", true, ["attachment_id"], 1;
     XGetJournal = "x_get_journal", false, [], 0;
     XSearchCases = "x_search_cases", false, ["project_id"], 0;
     XGetConflicts = "x_get_conflicts", false, [], 0;
@@ -263,9 +286,9 @@ pub struct Request {
     pub route: String,
     /// The numeric path ids, in order.
     pub ids: Vec<u64>,
-    /// A plan entry's id in the path (`update_plan_entry/{plan_id}/{entry_id}`): a GUID string,
-    /// as TestRail gives entry ids.
-    pub entry_id: Option<String>,
+    /// A GUID in the path: a plan entry's id (`update_plan_entry/{plan_id}/{entry_id}`), or an
+    /// attachment's id in the UUID form of TestRail 7.1+ (`get_attachment/{attachment_id}`).
+    pub guid: Option<String>,
     /// Query parameters in the order given, percent-decoded.
     pub params: Vec<(String, String)>,
     /// The JSON body (an empty object when none was sent).
@@ -301,7 +324,7 @@ impl Request {
         })?;
         let id_fields = method.id_fields();
         let mut ids = Vec::new();
-        let mut entry_id = None;
+        let mut guid = None;
         let mut given = 0;
         for (i, part) in parts.enumerate() {
             if part.is_empty() && i == 0 && method.min_ids() == 0 {
@@ -313,8 +336,11 @@ impl Request {
                 .ok_or_else(|| Error::UnknownMethod {
                     method: path.to_string(),
                 })?;
-            if field == "entry_id" {
-                entry_id = Some(validate::guid(field, part)?);
+            // A plan entry's id is a GUID; an attachment's may be (TestRail 7.1+).
+            let text_id =
+                field == "entry_id" || (field == "attachment_id" && part.parse::<u64>().is_err());
+            if text_id {
+                guid = Some(validate::guid(field, part)?);
             } else {
                 ids.push(validate::id_text(field, part)?);
             }
@@ -343,7 +369,7 @@ impl Request {
             method,
             route: r.to_string(),
             ids,
-            entry_id,
+            guid,
             params,
             body,
         })
@@ -499,6 +525,8 @@ pub(crate) struct Ctx<'a> {
     pub fields: Arc<Vec<CaseField>>,
     /// A full-text search as of the last commit.
     pub search: &'a dyn Fn(&SearchRequest) -> Result<SearchResults>,
+    /// The attachment bytes of the store.
+    pub blobs: &'a crate::blobs::Blobs,
 }
 
 /// The case fields to read with: the cached list on a snapshot, the transaction's own inside a
@@ -642,6 +670,12 @@ fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetPlan => plans::get_plan(tx, req)?,
         GetPlans => plans::get_plans(tx, req)?,
         GetConfigs => configs::get_configs(tx, req)?,
+        GetAttachmentsForCase
+        | GetAttachmentsForRun
+        | GetAttachmentsForPlan
+        | GetAttachmentsForPlanEntry => attachments::get_attachments_for(tx, req)?,
+        GetAttachmentsForTest => attachments::get_attachments_for_test(tx, req)?,
+        GetAttachment => return attachments::get_attachment(cx, tx, req),
         XGetJournal => history::get_journal(tx, req)?,
         XSearchCases => search::search_cases(cx, tx, req)?,
         XGetConflicts => {
@@ -670,11 +704,7 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<R
     let resolved = resolve_aliases(&w.tx(), req)?;
     let req = resolved.as_ref().unwrap_or(req);
     use Method::*;
-    let tx = w.tx();
-    let ctx = WriteCtx {
-        now: now(),
-        user_id: tx.meta_u64(crate::tables::meta::USER_ID)?.unwrap_or(1),
-    };
+    let ctx = write_ctx(w)?;
     let out = match req.method {
         AddProject => projects::add_project(w, &ctx, req)?,
         UpdateProject => projects::update_project(w, req)?,
@@ -722,15 +752,40 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<R
         UpdateConfig => configs::update_config(w, req)?,
         DeleteConfigGroup => configs::delete_config_group(w, req)?,
         DeleteConfig => configs::delete_config(w, req)?,
+        DeleteAttachment => attachments::delete_attachment(w, req)?,
+        AddAttachmentToCase
+        | AddAttachmentToResult
+        | AddAttachmentToRun
+        | AddAttachmentToPlan
+        | AddAttachmentToPlanEntry => return Err(msg::attachment_needs_a_file(req.method.name())),
         XResolveConflict => resolve_conflict(cx, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };
+    journal(w, &ctx, req, &Value::Object(req.body.clone()), out)
+}
+
+/// The context of a write made now by the store's user.
+fn write_ctx(w: &Writer<'_>) -> Result<WriteCtx> {
+    Ok(WriteCtx {
+        now: now(),
+        user_id: w.tx().meta_u64(crate::tables::meta::USER_ID)?.unwrap_or(1),
+    })
+}
+
+/// Appends the journal entry of a write that changed something, and answers it.
+fn journal(
+    w: &mut Writer<'_>,
+    ctx: &WriteCtx,
+    req: &Request,
+    body: &Value,
+    out: Outcome,
+) -> Result<Response> {
     if !out.effects.is_empty() {
         let mut entry = JournalEntry {
             seq: 0,
             op_id: crate::journal::new_op_id(),
             route: req.route.clone(),
-            body: Json::from(&Value::Object(req.body.clone())),
+            body: Json::from(body),
             time: ctx.now,
             user_id: ctx.user_id,
             effects: out.effects,
@@ -739,6 +794,29 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<R
         w.append_journal(&mut entry)?;
     }
     Ok(out.response)
+}
+
+/// Records an uploaded file for an `add_attachment_to_*` route (see [`crate::Upload`]); the
+/// journal keeps the file's name, size and hash as the entry's body.
+pub(crate) fn attach(
+    cx: &Ctx<'_>,
+    w: &mut Writer<'_>,
+    req: &Request,
+    name: &str,
+    staged: &crate::blobs::Staged,
+) -> Result<Response> {
+    let resolved = resolve_aliases(&w.tx(), req)?;
+    let req = resolved.as_ref().unwrap_or(req);
+    let ctx = write_ctx(w)?;
+    let out = attachments::add(cx, w, &ctx, req, name, staged)?;
+    let body = serde_json::json!({"name": name, "size": staged.size, "sha256": staged.sha256});
+    journal(w, &ctx, req, &body, out)
+}
+
+/// Checks that an upload route names an owner that exists, before any byte is read.
+pub(crate) fn check_attachment_owner(tx: &Tx<'_>, req: &Request) -> Result<()> {
+    let resolved = resolve_aliases(tx, req)?;
+    attachments::owner(tx, resolved.as_ref().unwrap_or(req)).map(|_| ())
 }
 
 /// `x_resolve_conflict` with `{"key": "case/12/title", "resolution": "local" | "server" |

@@ -68,7 +68,7 @@ fn link(req: &Request, limit: u64, offset: u64) -> Value {
         s.push('/');
         s.push_str(&id.to_string());
     }
-    if let Some(e) = &req.entry_id {
+    if let Some(e) = &req.guid {
         s.push('/');
         s.push_str(e);
     }

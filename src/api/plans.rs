@@ -53,7 +53,7 @@ fn check_plan_open(plan: &Plan) -> Result<()> {
 
 /// The entry id of a route (`update_plan_entry/{plan_id}/{entry_id}`), as an entry of `plan`.
 fn entry_of<'p>(plan: &'p Plan, req: &Request) -> Result<&'p PlanEntry> {
-    req.entry_id
+    req.guid
         .as_deref()
         .and_then(|e| plan.entry(e))
         .ok_or_else(msg::unknown_entry)
@@ -119,6 +119,19 @@ fn new_guid() -> String {
 /// Configurations for one run: ids of configurations of the project, at most one per group
 /// (TestRail: "use one from each group").
 fn run_configs(tx: &Tx<'_>, v: Option<&Value>, project_id: u64) -> Result<Vec<u64>> {
+    configs(tx, v, project_id, true)
+}
+
+/// Configurations of the project without repeats; with `one_per_group`, at most one of each
+/// group (a run's). An entry's `config_ids` is the union of its runs', so it may name several
+/// configurations of one group (TestRail's own example sends `[1, 2, 4, 5, 6]` for runs
+/// `[2, 5]` and `[2, 6]`).
+fn configs(
+    tx: &Tx<'_>,
+    v: Option<&Value>,
+    project_id: u64,
+    one_per_group: bool,
+) -> Result<Vec<u64>> {
     let ids = match v {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(a)) if a.is_empty() => return Ok(Vec::new()),
@@ -138,7 +151,7 @@ fn run_configs(tx: &Tx<'_>, v: Option<&Value>, project_id: u64) -> Result<Vec<u6
         if g.project_id != project_id || out.contains(&c.id) {
             return Err(invalid());
         }
-        if !groups.insert(g.id) {
+        if !groups.insert(g.id) && one_per_group {
             return Err(Error::validation(
                 "config_ids",
                 "Field :config_ids uses an invalid combination of configurations (use one from each group).",
@@ -223,7 +236,7 @@ fn entry_spec(tx: &Tx<'_>, project: &Project, body: &Map<String, Value>) -> Resu
         None | Some(Value::Null) => true,
         Some(v) => validate::flag("include_all", v)?,
     };
-    let entry_configs = run_configs(tx, body.get("config_ids"), project.id)?;
+    let entry_configs = configs(tx, body.get("config_ids"), project.id, false)?;
     let mut runs = Vec::new();
     match body.get("runs") {
         Some(Value::Array(list)) if !list.is_empty() => {

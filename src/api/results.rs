@@ -18,7 +18,7 @@ use super::{csv_ids, timestamp, Outcome, Request, Response, WriteCtx};
 use crate::error::Result;
 use crate::journal::{diff, Action, Change, Effect};
 use crate::messages as msg;
-use crate::model::{Case, Json, Kind, ResultField, Run, Test, TestResult};
+use crate::model::{AttachedTo, Case, Json, Kind, ResultField, Run, Test, TestResult};
 use crate::runs::{self, NewResult, RunEdit};
 use crate::tables;
 use crate::tx::{Tx, Writer};
@@ -40,10 +40,26 @@ fn shown_fields(fields: &[ResultField], project_id: u64) -> Vec<&str> {
         .collect()
 }
 
+/// Results as TestRail shows them; `attachment_ids` lists the files attached here too.
 pub(crate) fn render(tx: &Tx<'_>, results: &[TestResult], project_id: u64) -> Result<Vec<Value>> {
     let fields = tx.all::<ResultField>()?;
     let shown = shown_fields(&fields, project_id);
-    Ok(results.iter().map(|r| r.to_json(&shown)).collect())
+    results
+        .iter()
+        .map(|r| {
+            let attached = tx.attachments_of(AttachedTo::Result, r.id)?;
+            if attached.is_empty() {
+                return Ok(r.to_json(&shown));
+            }
+            let mut r = r.clone();
+            for a in attached {
+                if !r.attachment_ids.contains(&a.id) {
+                    r.attachment_ids.push(a.id);
+                }
+            }
+            Ok(r.to_json(&shown))
+        })
+        .collect()
 }
 
 /// Every result of a test, newest first (`get_test&with_data=1`).
@@ -58,12 +74,18 @@ pub(crate) fn of_test(tx: &Tx<'_>, test: &Test, run: &Run) -> Result<Vec<Value>>
 }
 
 /// The template of a test's case, which decides the result fields that apply (0, all of them,
-/// when neither the case nor a snapshot says).
-fn template_of(tx: &Tx<'_>, test: &Test) -> Result<u64> {
-    Ok(match tx.get::<Case>(test.case_id)? {
-        Some(c) => c.template_id,
-        None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
-    })
+/// when neither the case nor a snapshot says). Read from the suite's case summaries, so that a
+/// bulk add decodes no case record.
+fn template_of(tx: &Tx<'_>, run: &Run, test: &Test) -> Result<u64> {
+    Ok(
+        match tx
+            .suite_case_summaries(run.suite_id, &[test.case_id])?
+            .first()
+        {
+            Some((_, summary)) => summary.template_id,
+            None => test.snapshot.as_ref().map_or(0, |s| s.template_id),
+        },
+    )
 }
 
 /// An open run to add results to.
@@ -87,7 +109,7 @@ fn body_for(
         tx,
         fields,
         run.project_id,
-        template_of(tx, test)?,
+        template_of(tx, run, test)?,
         body,
         prefix,
         true,
@@ -270,7 +292,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
         &tx,
         &fields,
         run.project_id,
-        template_of(&tx, &test)?,
+        template_of(&tx, &run, &test)?,
         &req.body,
         "",
         false,
@@ -316,7 +338,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
             edit.run.counts.add(status, 1);
             let mut t = test;
             t.status_id = status;
-            w.put_tests(std::slice::from_ref(&t))?;
+            w.update_tests(std::slice::from_ref(&t))?;
             edit.save(w)?;
         }
     }

@@ -6,7 +6,7 @@
 //!   repeats) and names each case once.
 //! - `include_all: false` without `case_ids` on `update_run` keeps the tests the run has, now
 //!   as a custom selection.
-//! - `delete_run&soft=1` answers `{"tests": n, "results": m}`, what would be deleted.
+//! - `delete_run&soft=1` answers `{"runs": 1, "tests": n, "results": m}`, what would be deleted.
 
 use serde_json::{json, Map, Value};
 

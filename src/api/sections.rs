@@ -264,7 +264,7 @@ pub(super) fn delete_subtree(
                     changes: Vec::new(),
                 });
                 w.delete_case(&case)?;
-                crate::runs::case_removed(w, case.id, case.suite_id)?;
+                crate::cascade::case_deleted(w, &case)?;
             }
         }
         w.delete_section(section)?;

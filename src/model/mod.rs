@@ -4,6 +4,7 @@
 //! plus `extra`: keys a server sent that this build does not know, kept so that a pulled record
 //! is served back unchanged.
 
+mod attachment;
 mod case;
 mod config;
 mod conflict;
@@ -21,6 +22,7 @@ pub(crate) mod stored;
 mod suite;
 mod test;
 
+pub use attachment::{AttachedTo, Attachment};
 pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
 pub use config::{Config, ConfigGroup};
 pub use conflict::{Conflict, DELETED};
@@ -83,7 +85,8 @@ stored_enum! {
         Plan = 15,
         ConfigGroup = 16,
         Config = 17,
-        // Last added: Config.
+        Attachment = 18,
+        // Last added: Attachment.
     }
 }
 
@@ -109,6 +112,7 @@ impl Kind {
             Kind::Plan => "test plan",
             Kind::ConfigGroup => "configuration group",
             Kind::Config => "configuration",
+            Kind::Attachment => "attachment",
         }
     }
 
@@ -133,6 +137,7 @@ impl Kind {
             Kind::Plan => "plan",
             Kind::ConfigGroup => "config_group",
             Kind::Config => "config",
+            Kind::Attachment => "attachment",
         }
     }
 
@@ -150,6 +155,7 @@ impl Kind {
             "plan_id" => Kind::Plan,
             "config_group_id" | "group_id" => Kind::ConfigGroup,
             "config_id" | "config_ids" => Kind::Config,
+            "attachment_id" => Kind::Attachment,
             _ => return None,
         })
     }

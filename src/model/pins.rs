@@ -59,7 +59,7 @@ fn kind_numbers() {
         assert_eq!(kind.code(), u64::from(kind.number()));
         assert_eq!(Kind::from_code(kind.code()), Some(kind));
     }
-    assert_eq!(Kind::from_code(18), None);
+    assert_eq!(Kind::from_code(19), None);
     unit_variants(
         &Kind::ALL,
         &[
@@ -81,6 +81,7 @@ fn kind_numbers() {
             (Kind::Plan, 15, "Plan"),
             (Kind::ConfigGroup, 16, "ConfigGroup"),
             (Kind::Config, 17, "Config"),
+            (Kind::Attachment, 18, "Attachment"),
         ],
     );
 }

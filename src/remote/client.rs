@@ -278,6 +278,75 @@ impl Client {
         }
     }
 
+    /// Downloads the raw bytes a GET answers (`get_attachment/{id}`) into a new
+    /// [`crate::blobs::Incoming`] from `begin`, streamed, with the retry rules of
+    /// [`Client::request`]: each retry starts a new one (the last attempt's is dropped).
+    pub(crate) fn download(
+        &self,
+        route: &str,
+        begin: &dyn Fn() -> Result<crate::blobs::Incoming>,
+    ) -> Result<crate::blobs::Incoming> {
+        let mut attempt = 0u32;
+        let mut backoff = self.policy.backoff;
+        let url = format!("{}{}", self.base, route.trim_start_matches('/'));
+        loop {
+            self.requests.set(self.requests.get() + 1);
+            let why = match self
+                .agent
+                .get(&url)
+                .header("Authorization", &self.auth)
+                .call()
+            {
+                Err(e) => e.to_string(),
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    match status {
+                        200..=299 => {
+                            let mut incoming = begin()?;
+                            let reader = resp
+                                .body_mut()
+                                .with_config()
+                                .limit(crate::blobs::ATTACHMENT_MAX + 1)
+                                .reader();
+                            match incoming.copy_from(reader) {
+                                Ok(()) => return Ok(incoming),
+                                Err(e @ Error::TooLarge { .. }) => return Err(e),
+                                Err(e) => format!("the download broke off: {e}"),
+                            }
+                        }
+                        429 => {
+                            let wait = parse_retry_after(
+                                resp.headers()
+                                    .get("Retry-After")
+                                    .and_then(|v| v.to_str().ok()),
+                                self.policy.max_retry_after,
+                            );
+                            std::thread::sleep(wait);
+                            continue;
+                        }
+                        409 | 500..=599 => format!("{status}"),
+                        _ => {
+                            let text = resp.body_mut().read_to_string().unwrap_or_default();
+                            return Err(Error::Remote {
+                                status: Some(status),
+                                message: error_message(&text),
+                            });
+                        }
+                    }
+                }
+            };
+            attempt += 1;
+            if attempt >= self.policy.max_attempts {
+                return Err(Error::Remote {
+                    status: None,
+                    message: format!("{route}: {why} (gave up after {attempt} attempts)"),
+                });
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(self.policy.max_backoff);
+        }
+    }
+
     /// The retry policy in force.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy

@@ -32,6 +32,12 @@ pub struct PullOptions {
     pub scan: bool,
     /// Seconds subtracted from the watermark of an incremental pull.
     pub overlap: i64,
+    /// Also bring the results of the open runs (their tests always come).
+    pub results: bool,
+    /// Also bring the attachments of the cases this pull fetches: their metadata and bytes.
+    /// TestRail lists attachments one case at a time, so a first pull makes one more request
+    /// per case.
+    pub attachments: bool,
     pub retry: RetryPolicy,
 }
 
@@ -41,6 +47,8 @@ impl Default for PullOptions {
             projects: Vec::new(),
             scan: true,
             overlap: 60,
+            results: false,
+            attachments: false,
             retry: RetryPolicy::default(),
         }
     }
@@ -66,6 +74,14 @@ pub struct PullReport {
     pub changed: u64,
     pub deleted: u64,
     pub conflicts: u64,
+    /// Runs received (open ones, and those this store had open that closed since).
+    pub runs: u64,
+    /// Tests received, of runs whose tests changed.
+    pub tests: u64,
+    /// Results received (with [`PullOptions::results`]).
+    pub results: u64,
+    /// Attachments whose bytes were downloaded (with [`PullOptions::attachments`]).
+    pub attachments: u64,
     /// HTTP requests sent, retries included.
     pub requests: u64,
 }
@@ -75,6 +91,8 @@ impl PullReport {
         json!({
             "first": self.first, "fetched": self.fetched, "new": self.new,
             "changed": self.changed, "deleted": self.deleted, "conflicts": self.conflicts,
+            "runs": self.runs, "tests": self.tests, "results": self.results,
+            "attachments": self.attachments,
             "requests": self.requests,
         })
     }
@@ -84,13 +102,16 @@ impl std::fmt::Display for PullReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} pull: {} cases fetched, {} new, {} changed, {} deleted, {} conflicts ({} requests)",
+            "{} pull: {} cases fetched, {} new, {} changed, {} deleted, {} conflicts; {} runs, {} tests, {} results ({} requests)",
             if self.first { "First" } else { "Incremental" },
             self.fetched,
             self.new,
             self.changed,
             self.deleted,
             self.conflicts,
+            self.runs,
+            self.tests,
+            self.results,
             self.requests
         )
     }
@@ -173,6 +194,7 @@ pub(super) fn run(
     let mut sections = Vec::new();
     let mut cases: BTreeMap<u64, Value> = BTreeMap::new();
     let mut scanned: HashMap<u64, BTreeSet<u64>> = HashMap::new();
+    let mut runs_side = RunSide::default();
     for p in &projects {
         let pid = id_of(p).ok_or_else(|| Error::Remote {
             status: Some(200),
@@ -248,6 +270,8 @@ pub(super) fn run(
             }
         }
         suites.extend(project_suites);
+        stage(format!("{pname}: configurations, plans and open runs"));
+        runs_side.fetch(store, &client, pid, opts, watermark, &mut page)?;
     }
 
     // What the server no longer has, among what this store got from it.
@@ -308,6 +332,24 @@ pub(super) fn run(
         del
     };
 
+    let mut attachments = Vec::new();
+    if opts.attachments {
+        stage(format!("attachments of {} cases", cases.len()));
+        for id in cases.keys() {
+            for mut a in client.get_all(
+                &format!("get_attachments_for_case/{id}"),
+                "attachments",
+                &mut page,
+            )? {
+                if let Value::Object(m) = &mut a {
+                    if !m.contains_key("entity_type") {
+                        m.insert("case_id".into(), (*id).into());
+                    }
+                }
+                attachments.push(a);
+            }
+        }
+    }
     let newest = cases
         .values()
         .filter_map(|c| c.get("updated_on").and_then(Value::as_i64))
@@ -328,7 +370,14 @@ pub(super) fn run(
         "sections": sections,
         "milestones": milestones,
         "cases": cases.into_values().collect::<Vec<_>>(),
+        "configs": runs_side.configs,
+        "plans": runs_side.plans,
+        "runs": runs_side.runs,
+        "tests": runs_side.tests,
+        "results": runs_side.results,
+        "attachments": attachments,
     });
+    let (run_count, test_count, result_count) = runs_side.counts;
     stage("saving".into());
     let mut batch = store.batch()?;
     let import = batch.import_snapshot(&snapshot)?;
@@ -341,9 +390,18 @@ pub(super) fn run(
             .max(watermark.unwrap_or(0));
         w.set_meta_u64(meta::PULL_WATERMARK, mark.max(0) as u64)?;
         w.set_meta_u64(meta::LAST_PULL, crate::clock::now() as u64)?;
+        for (key, print) in &runs_side.prints {
+            w.set_meta_str(key, print)?;
+        }
         Ok(out)
     })?;
     batch.commit()?;
+    let downloaded = if opts.attachments {
+        stage("attachment bytes".into());
+        download_attachments(store, &client, &mut page)?
+    } else {
+        0
+    };
     Ok(PullReport {
         first,
         fetched,
@@ -351,6 +409,10 @@ pub(super) fn run(
         changed: import.cases_changed as u64,
         deleted: deleted as u64,
         conflicts: (import.conflicts + deletion_conflicts) as u64,
+        runs: run_count,
+        tests: test_count,
+        results: result_count,
+        attachments: downloaded,
         requests: client.requests.get(),
     })
 }
@@ -371,4 +433,200 @@ fn collect_suite(tx: &Tx<'_>, suite_id: u64, del: &mut ServerDeletions) -> Resul
         Ok(true)
     })?;
     Ok(())
+}
+
+/// The run side of a pull: configurations, the open plans (with their entries and runs), the
+/// open runs, their tests and (with [`PullOptions::results`]) results.
+///
+/// Incremental as far as TestRail allows: no route lists tests or runs changed since a time, so
+/// each pull lists the open runs and plans (a few requests), and fetches a run's tests again only
+/// when the run changed since the last pull: its `updated_on`, its counts or its state (the
+/// fingerprint kept in the meta table). Results newer than the last pull (less the overlap) are
+/// fetched by `created_after`. A run this store had open that the server no longer lists as open
+/// is read once more (`get_run`), to learn that it closed.
+#[derive(Default)]
+struct RunSide {
+    configs: Vec<Value>,
+    plans: Vec<Value>,
+    runs: Vec<Value>,
+    tests: Vec<Value>,
+    results: Vec<Value>,
+    /// Meta keys and the run fingerprints to record once the pull commits.
+    prints: Vec<(String, String)>,
+    counts: (u64, u64, u64),
+}
+
+/// The meta key of a pulled run's fingerprint.
+fn print_key(run_id: u64) -> String {
+    format!("pulled_run.{run_id}")
+}
+
+/// What identifies the state of a run on the server: when it changed, its counts and whether
+/// it is closed.
+fn fingerprint(run: &Value) -> String {
+    let mut parts = vec![
+        run.get("updated_on")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        run.get("is_completed")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+    ];
+    if let Some(m) = run.as_object() {
+        for (k, v) in m {
+            if k.ends_with("_count") {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+    }
+    parts.join(";")
+}
+
+impl RunSide {
+    fn fetch(
+        &mut self,
+        store: &Store,
+        client: &Client,
+        pid: u64,
+        opts: &PullOptions,
+        watermark: Option<i64>,
+        page: &mut dyn FnMut(usize),
+    ) -> Result<()> {
+        // Servers before 5.2 have no configurations: a 404 means none.
+        match client.get_all(&format!("get_configs/{pid}"), "configs", &mut *page) {
+            Ok(groups) => self.configs.extend(groups),
+            Err(Error::Remote {
+                status: Some(404), ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        let mut open_runs = client.get_all(
+            &format!("get_runs/{pid}&is_completed=0"),
+            "runs",
+            &mut *page,
+        )?;
+        for p in client.get_all(
+            &format!("get_plans/{pid}&is_completed=0"),
+            "plans",
+            &mut *page,
+        )? {
+            let Some(plan_id) = id_of(&p) else { continue };
+            let plan = client.get(&format!("get_plan/{plan_id}"))?;
+            for e in plan
+                .get("entries")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for r in e
+                    .get("runs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    open_runs.push(r.clone());
+                }
+            }
+            self.plans.push(plan);
+        }
+        // Runs this store had open from the server that are no longer listed as open.
+        let listed: BTreeSet<u64> = open_runs.iter().filter_map(id_of).collect();
+        let (known_open, prints) = {
+            let rtx = store.begin_read()?;
+            let tx = Tx::Read(&rtx);
+            let mut known = Vec::new();
+            for run in tx.all::<crate::model::Run>()? {
+                if run.project_id == pid
+                    && !run.is_completed
+                    && !is_local_id(run.id)
+                    && !listed.contains(&run.id)
+                {
+                    known.push(run.id);
+                }
+            }
+            let mut prints = HashMap::new();
+            for id in &listed {
+                if let Some(p) = tx.meta_str(&print_key(*id))? {
+                    prints.insert(*id, p);
+                }
+            }
+            (known, prints)
+        };
+        for id in known_open {
+            match client.get(&format!("get_run/{id}")) {
+                Ok(run) => open_runs.push(run),
+                // Deleted on the server: its local copy stays until the store learns more
+                // (a run with local results must not vanish).
+                Err(Error::Remote {
+                    status: Some(400 | 404),
+                    ..
+                }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for run in &open_runs {
+            let Some(run_id) = id_of(run) else { continue };
+            let print = fingerprint(run);
+            if prints.get(&run_id) != Some(&print) {
+                let tests = client.get_all(&format!("get_tests/{run_id}"), "tests", &mut *page)?;
+                self.counts.1 += tests.len() as u64;
+                self.tests.extend(tests);
+                self.prints.push((print_key(run_id), print));
+            }
+            if opts.results {
+                let since = match watermark {
+                    Some(w) if prints.contains_key(&run_id) => {
+                        format!("&created_after={}", w - opts.overlap)
+                    }
+                    _ => String::new(),
+                };
+                let results = client.get_all(
+                    &format!("get_results_for_run/{run_id}{since}"),
+                    "results",
+                    &mut *page,
+                )?;
+                self.counts.2 += results.len() as u64;
+                self.results.extend(results);
+            }
+        }
+        self.counts.0 += open_runs.len() as u64;
+        // Plan runs travel inside their plans; the rest as runs.
+        self.runs.extend(
+            open_runs
+                .into_iter()
+                .filter(|r| r.get("plan_id").is_none_or(Value::is_null)),
+        );
+        Ok(())
+    }
+}
+
+/// Downloads the bytes of every attachment from the server that the store has without them,
+/// each streamed into the store and recorded in its own transaction (so a pull cut short keeps
+/// what it got). Returns how many came.
+fn download_attachments(
+    store: &Store,
+    client: &Client,
+    page: &mut dyn FnMut(usize),
+) -> Result<u64> {
+    let missing: Vec<crate::model::Attachment> = {
+        let rtx = store.begin_read()?;
+        Tx::Read(&rtx)
+            .all::<crate::model::Attachment>()?
+            .into_iter()
+            .filter(|a| a.sha256.is_empty() && !is_local_id(a.id))
+            .collect()
+    };
+    let mut n = 0;
+    for a in missing {
+        let route = match &a.uuid {
+            Some(u) => format!("get_attachment/{u}"),
+            None => format!("get_attachment/{}", a.id),
+        };
+        let incoming = client.download(&route, &|| store.inner.blobs.begin())?;
+        let staged = incoming.finish()?;
+        store.record_attachment_bytes(a.id, &staged)?;
+        page(1);
+        n += 1;
+    }
+    Ok(n)
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real TestRail clients against `trailstore serve`: the testrail-api package and curl.
+# Real TestRail clients, unmodified, against `trailstore serve`: testrail-api, trcli (parse_junit),
+# the pytest-testrail plugin, and curl.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

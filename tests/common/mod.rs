@@ -36,13 +36,15 @@ pub fn sample() -> (TempDir, Store) {
     (dir, store)
 }
 
-/// Calls a route that must succeed and returns its JSON (`null` for an empty body).
+/// Calls a route that must succeed and returns its JSON (`null` for an empty body, the
+/// metadata of an attachment's file).
 #[track_caller]
 pub fn ok(store: &Store, route: &str, body: Value) -> Value {
     let body = if body.is_null() { None } else { Some(body) };
     match store.call(route, body.as_ref()) {
         Ok(Response::Json(v)) => v,
         Ok(Response::Empty) => Value::Null,
+        Ok(Response::File(f)) => f.to_json(),
         Err(e) => panic!("{route} failed: {e}"),
     }
 }

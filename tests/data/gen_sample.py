@@ -11,7 +11,10 @@ rewrites the JSON byte-identically. Standard library only; Python 3.9+.
 Contents: two projects ("Web Shop", single-suite; "Mobile App", three suites), nested sections,
 six milestones, the default case types / priorities / templates, 17 case fields covering every
 custom field type, and about 300 cases whose custom_* keys are exactly the fields that apply to
-their project and template (unset optional fields are present with value null).
+their project and template (unset optional fields are present with value null); the five
+system statuses and a custom one, three result fields (Step Results among them), two
+configuration groups, a closed run and an open include-all run of the Web Shop, a plan of the
+Mobile App with one entry run in two configurations, their tests and about 200 results.
 """
 
 import datetime
@@ -1229,6 +1232,176 @@ def build_cases():
 
 CASES = build_cases()
 
+
+# --------------------------------------------------------------------------------------------
+# Statuses, result fields, configurations, runs, tests, results and a plan
+# --------------------------------------------------------------------------------------------
+
+# A second generator, so that adding the run side did not change any draw above.
+rrng = random.Random(SEED + 1)
+
+STATUSES = [
+    {"id": 1, "name": "passed", "label": "Passed", "color_dark": 6667107,
+     "color_medium": 9820525, "color_bright": 12709313, "is_system": True,
+     "is_untested": False, "is_final": True},
+    {"id": 2, "name": "blocked", "label": "Blocked", "color_dark": 9474192,
+     "color_medium": 13684944, "color_bright": 14737632, "is_system": True,
+     "is_untested": False, "is_final": False},
+    {"id": 3, "name": "untested", "label": "Untested", "color_dark": 11579568,
+     "color_medium": 15395562, "color_bright": 15790320, "is_system": True,
+     "is_untested": True, "is_final": False},
+    {"id": 4, "name": "retest", "label": "Retest", "color_dark": 13026868,
+     "color_medium": 15593088, "color_bright": 16448182, "is_system": True,
+     "is_untested": False, "is_final": False},
+    {"id": 5, "name": "failed", "label": "Failed", "color_dark": 14250867,
+     "color_medium": 15829135, "color_bright": 16631751, "is_system": True,
+     "is_untested": False, "is_final": True},
+    # A custom status, as an administrator adds it (the first of TestRail's seven slots).
+    {"id": 6, "name": "custom_status1", "label": "Flaky", "color_dark": 10053324,
+     "color_medium": 13408716, "color_bright": 15261439, "is_system": False,
+     "is_untested": False, "is_final": False},
+]
+
+T_STEP_RESULTS = 11
+RESULT_FIELDS = [
+    {"id": 1, "is_active": True, "type_id": T_STEP_RESULTS, "name": "step_results",
+     "system_name": "custom_step_results", "label": "Steps",
+     "description": "Step-by-step results of a test.", "display_order": 1,
+     "include_all": False, "template_ids": [2],
+     "configs": [{"id": "5e1d9c0a2b7f3", "context": {"is_global": True, "project_ids": None},
+                  "options": {"is_required": False, "format": "markdown",
+                              "has_expected": True, "has_actual": True}}]},
+    {"id": 2, "is_active": True, "type_id": 6, "name": "environment",
+     "system_name": "custom_environment", "label": "Environment",
+     "description": "Where the test ran.", "display_order": 2,
+     "include_all": True, "template_ids": [],
+     "configs": [{"id": "7a3c2e91d04b8", "context": {"is_global": False, "project_ids": [2]},
+                  "options": {"is_required": False, "default_value": "1",
+                              "items": "1, Staging\n2, Production"}}]},
+    {"id": 3, "is_active": True, "type_id": 1, "name": "build",
+     "system_name": "custom_build", "label": "Build",
+     "description": "The build that was tested.", "display_order": 3,
+     "include_all": True, "template_ids": [],
+     "configs": [{"id": "0c5b8e2f6a1d7", "context": {"is_global": True, "project_ids": None},
+                  "options": {"is_required": False, "default_value": ""}}]},
+]
+
+CONFIG_GROUPS = [
+    {"id": 1, "name": "Operating Systems", "project_id": 2,
+     "configs": [{"id": 1, "name": "iOS 17", "group_id": 1},
+                 {"id": 2, "name": "Android 14", "group_id": 1}]},
+    {"id": 2, "name": "Devices", "project_id": 2,
+     "configs": [{"id": 3, "name": "Phone", "group_id": 2},
+                 {"id": 4, "name": "Tablet", "group_id": 2}]},
+]
+CONFIG_NAMES = {c["id"]: c["name"] for g in CONFIG_GROUPS for c in g["configs"]}
+
+CASE_BY_ID = {c["id"]: c for c in CASES}
+COUNT_KEYS = ["passed_count", "blocked_count", "untested_count", "retest_count",
+              "failed_count"] + ["custom_status%d_count" % n for n in range(1, 8)]
+TEST_KEYS = ["title", "template_id", "type_id", "priority_id", "estimate",
+             "estimate_forecast", "refs", "milestone_id"]
+
+RUNS, TESTS, RESULTS, PLANS = [], [], [], []
+next_test = [1]
+next_result = [1]
+
+
+def counts_of(tests):
+    by = {k: 0 for k in COUNT_KEYS}
+    names = {1: "passed_count", 2: "blocked_count", 3: "untested_count", 4: "retest_count",
+             5: "failed_count"}
+    for t in tests:
+        by[names.get(t["status_id"], "custom_status%d_count" % (t["status_id"] - 5))] += 1
+    return by
+
+
+def make_run(rid, name, suite_id, project_id, case_ids, include_all, created_on, completed_on,
+             milestone_id=None, plan=None, configs=()):
+    """A run with its tests and results, as TestRail's API returns them."""
+    tests = []
+    for cid in case_ids:
+        c = CASE_BY_ID[cid]
+        t = {"id": next_test[0], "case_id": cid, "status_id": 3,
+             "assignedto_id": rrng.choice([None, None, 1, 2, 3]), "run_id": rid}
+        next_test[0] += 1
+        for k in TEST_KEYS:
+            t[k] = c.get(k)
+        for k, v in c.items():
+            if k.startswith("custom_"):
+                t[k] = v
+        t["labels"] = []
+        tests.append(t)
+    # Results: most tests get one or two, in time order; the latest with a status wins.
+    clock = created_on + 600
+    for t in tests:
+        for _ in range(weighted([(0, 3), (1, 6), (2, 2)])):
+            clock += rrng.randint(30, 900)
+            status = weighted([(1, 12), (5, 3), (4, 1), (2, 1), (6, 1), (None, 1)])
+            comment = None
+            if status == 5:
+                comment = rrng.choice([
+                    "AssertionError: expected total 59.90, got 59.89",
+                    "Timeout after 30s waiting for the payment page",
+                    "Element #checkout-submit not clickable"])
+            elif status is None:
+                comment = "Re-ran on a clean profile; see the attached log."
+            r = {"id": next_result[0], "test_id": t["id"], "status_id": status,
+                 "created_on": clock, "created_by": rrng.choice([1, 2, 3]),
+                 "assignedto_id": None, "comment": comment,
+                 "version": "2025.%d.%d" % (rrng.randint(1, 4), rrng.randint(0, 9)),
+                 "elapsed": rrng.choice(["15s", "42s", "1m 5s", "2m 30s", None]),
+                 "defects": "SHOP-%d" % rrng.randint(1100, 1400) if status == 5 else None,
+                 "attachment_ids": []}
+            next_result[0] += 1
+            RESULTS.append(r)
+            if status is not None:
+                t["status_id"] = status
+    run = {"id": rid, "suite_id": suite_id, "name": name, "description": None,
+           "milestone_id": milestone_id, "assignedto_id": None, "include_all": include_all,
+           "is_completed": completed_on is not None, "completed_on": completed_on,
+           "config": ", ".join(CONFIG_NAMES[c] for c in configs) or None,
+           "config_ids": list(configs)}
+    run.update(counts_of(tests))
+    run.update({"project_id": project_id, "plan_id": plan[0] if plan else None})
+    if plan:
+        run.update({"entry_index": plan[2], "entry_id": plan[1]})
+    run.update({"created_on": created_on, "updated_on": completed_on or created_on,
+                "refs": None, "start_on": None, "due_on": None,
+                "created_by": 1, "url": url("runs/view", rid)})
+    TESTS.extend(tests)
+    return run
+
+
+def suite_cases(suite_id):
+    return [c["id"] for c in CASES if c["suite_id"] == suite_id]
+
+
+def build_runs():
+    web = suite_cases(1)
+    closed = make_run(1, "Regression 2025.3", 1, 1, sorted(rrng.sample(web, 24)), False,
+                      ts(2025, 9, 1), ts(2025, 9, 5, 17, 30), milestone_id=2)
+    nightly = make_run(2, "Nightly 2025-12-15", 1, 1, web, True, ts(2025, 12, 15, 2, 0), None)
+    RUNS.extend([closed, nightly])
+    ios = sorted(rrng.sample(suite_cases(2), 12))
+    entry_id = "6b1c2f4e-8d3a-4f5b-9c7e-2a1d0e3f4b5c"
+    runs = [make_run(3 + i, "iOS", 2, 2, ios, False, ts(2025, 12, 1, 8, 0), None,
+                     plan=(1, entry_id, 1), configs=cfg)
+            for i, cfg in enumerate([(1, 3), (1, 4)])]
+    entry = {"id": entry_id, "suite_id": 2, "name": "iOS", "refs": None,
+             "description": None, "include_all": False, "runs": runs}
+    plan = {"id": 1, "name": "Release 3.2", "description": "Mobile release 3.2 sign-off.",
+            "milestone_id": None, "assignedto_id": None, "is_completed": False,
+            "completed_on": None}
+    plan.update(counts_of([t for t in TESTS if t["run_id"] in (3, 4)]))
+    plan.update({"project_id": 2, "created_on": ts(2025, 12, 1, 8, 0), "created_by": 1,
+                 "refs": None, "start_on": None, "due_on": None, "updated_on": None,
+                 "url": url("plans/view", 1), "entries": [entry]})
+    PLANS.append(plan)
+
+
+build_runs()
+
 # --------------------------------------------------------------------------------------------
 # Assemble and write
 # --------------------------------------------------------------------------------------------
@@ -1256,6 +1429,13 @@ def main():
         "sections": SECTIONS,
         "milestones": MILESTONES,
         "cases": CASES,
+        "statuses": STATUSES,
+        "result_fields": RESULT_FIELDS,
+        "configs": CONFIG_GROUPS,
+        "runs": RUNS,
+        "plans": PLANS,
+        "tests": TESTS,
+        "results": RESULTS,
     }
     text = json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n"
     with open(OUT, "w", encoding="utf-8", newline="\n") as fh:

@@ -240,8 +240,10 @@ impl NativeStore {
     /// TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then the owner-only config file (`config`,
     /// else the default path); the key is used for the requests only and never reported. The
     /// core checks the options, refuses a pull while this thread has a batch open, and scrubs
-    /// every error of the key.
-    #[pyo3(signature = (url=None, user=None, key=None, *, projects=None, scan=true, config=None))]
+    /// every error of the key. With `results` the open runs' results come too.
+    #[pyo3(signature = (
+        url=None, user=None, key=None, *, projects=None, scan=true, results=false, config=None
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn pull<'py>(
         &self,
@@ -251,12 +253,14 @@ impl NativeStore {
         key: Option<String>,
         projects: Option<&Bound<'py, PyAny>>,
         scan: bool,
+        results: bool,
         config: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
             let mut options = Map::new();
             options.insert("projects".into(), projects.map(from_py).transpose()?.into());
             options.insert("scan".into(), scan.into());
+            options.insert("results".into(), results.into());
             let store = raise(py, self.handle())?;
             let report = py.detach(move || {
                 shield(|| {

@@ -133,9 +133,17 @@ impl Pusher<'_> {
             Step::Created(_, r) => r,
             _ => &[],
         };
+        let answer = match step {
+            Step::Created(v, _) => Some(v),
+            Step::Done(v) => v.as_ref(),
+            _ => None,
+        };
         self.write(|w| {
             for (kind, local, server) in renames {
                 rename(w, *kind, *local, *server)?;
+            }
+            if let Some(v) = answer {
+                take_server_times(w, v)?;
             }
             mark(w, &op.seqs, &state)
         })
@@ -442,4 +450,37 @@ impl Pusher<'_> {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The server's clock is the truth: a case the server answered with (an add or update, or the
+/// `updated` list of a bulk update) takes the server's `created_on` and `updated_on`, so that
+/// the local copy and the server's agree even when the push fell in another second than the
+/// edit.
+fn take_server_times(w: &mut Writer<'_>, answer: &Value) -> Result<()> {
+    let cases: Vec<&Value> = match answer.get("updated").and_then(Value::as_array) {
+        Some(list) => list.iter().collect(),
+        None => vec![answer],
+    };
+    for c in cases {
+        let (Some(id), Some(updated)) = (
+            c.get("id").and_then(Value::as_u64),
+            c.get("updated_on").and_then(Value::as_i64),
+        ) else {
+            continue;
+        };
+        if c.get("section_id").is_none() {
+            continue;
+        }
+        if let Some(old) = w.tx().get::<crate::model::Case>(id)? {
+            let mut case = old.clone();
+            case.updated_on = updated;
+            if let Some(created) = c.get("created_on").and_then(Value::as_i64) {
+                case.created_on = created;
+            }
+            if case != old {
+                w.put_case(&case, Some(&old))?;
+            }
+        }
+    }
+    Ok(())
 }

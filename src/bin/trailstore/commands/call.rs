@@ -7,7 +7,7 @@ use crate::args::CallArgs;
 use crate::render;
 
 /// `trailstore call ROUTE [--data JSON|@FILE]`: prints the answer as JSON (nothing for a
-/// delete's empty body).
+/// delete's empty body, the metadata of an attachment: `attachments get` saves its bytes).
 pub fn call(store: &Store, a: CallArgs) -> Result<(), Error> {
     let body = match a.data {
         Some(d) => trailstore::parse_body(&read_data(&d)?)?,
@@ -16,6 +16,7 @@ pub fn call(store: &Store, a: CallArgs) -> Result<(), Error> {
     match store.call(&a.route, body.as_ref())? {
         Response::Json(v) => render::json(&v),
         Response::Empty => {}
+        Response::File(f) => render::json(&f.to_json()),
     }
     Ok(())
 }

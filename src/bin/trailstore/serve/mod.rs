@@ -7,6 +7,10 @@
 //! - HTTP Basic (email + password or API key) when the server is started with a user and key;
 //!   failures get TestRail's 401 body.
 //! - Errors are `{"error": "..."}` with TestRail's status codes; deletes answer an empty 200.
+//! - Uploads (`add_attachment_to_*`) are `multipart/form-data` with the file in the field
+//!   `attachment`, streamed into the store as they arrive (a 256 MB file is never held in
+//!   memory), and refused with 413 past 256 MB; `get_attachment` answers the bytes, streamed,
+//!   with a content type from the file's extension.
 //! - Requests are served concurrently: store calls run on a blocking pool.
 //! - An optional fault plan (see [`faults`]) for testing sync against a misbehaving server.
 
@@ -16,11 +20,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{FromRequest, Multipart, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
-use trailstore::{Error, Request, Result, Store};
+use trailstore::{AttachmentFile, Error, Request, Result, Store, ATTACHMENT_MAX};
 
 pub use faults::FaultPlan;
 
@@ -90,13 +94,23 @@ fn authorized(app: &App, headers: &HeaderMap) -> bool {
     u.eq_ignore_ascii_case(user) && same_secret(k.as_bytes(), key.as_bytes())
 }
 
-async fn handle(
-    State(app): State<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// The largest JSON body taken (a bulk add of thousands of results fits with room).
+const JSON_BODY_MAX: usize = 64 * 1024 * 1024;
+
+/// Room for a multipart body's boundaries and headers around a file of the largest size.
+const MULTIPART_SLACK: u64 = 64 * 1024;
+
+fn is_upload(m: trailstore::Method) -> bool {
+    m.name().starts_with("add_attachment_to_")
+}
+
+async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let (method, uri, headers) = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
     if !uri.path().ends_with("/index.php") {
         return error_response(404, "Not found: the API is at /index.php?/api/v2/<method>.");
     }
@@ -126,7 +140,8 @@ async fn handle(
     if let Err(e) = request.method.check_verb(post) {
         return error_response(e.http_status(), &e.to_string());
     }
-    if method == Method::POST {
+    let upload = is_upload(request.method);
+    if method == Method::POST && !upload {
         if let Some(refusal) = refuse_content_type(&headers) {
             return refusal;
         }
@@ -142,6 +157,21 @@ async fn handle(
     if let Some(r) = fault.respond_before() {
         return r;
     }
+    if upload {
+        let req = axum::extract::Request::from_parts(parts, body);
+        let result = receive_upload(&app.store, route, &headers, req).await;
+        if fault.drop_after {
+            return faults::dropped_response();
+        }
+        return match result {
+            Ok(v) => json_response(200, v.to_string()),
+            Err(e) => error_response(e.http_status(), &e.to_string()),
+        };
+    }
+    let body = match axum::body::to_bytes(body, JSON_BODY_MAX).await {
+        Ok(b) => b,
+        Err(_) => return error_response(413, "The request body is too large."),
+    };
     let text = match String::from_utf8(body.to_vec()) {
         Ok(t) => t,
         Err(_) => return error_response(400, "The request body is not valid UTF-8."),
@@ -164,6 +194,10 @@ async fn handle(
         return faults::dropped_response();
     }
     match result {
+        Ok(answer) if answer.as_file().is_some() => match answer.into_file() {
+            Some(f) => file_response(f),
+            None => error_response(500, "get_attachment answered no file"),
+        },
         Ok(answer) if !answer.is_empty() => json_response(200, answer.to_text()),
         Ok(_) => Response::builder()
             .status(StatusCode::OK)
@@ -172,6 +206,104 @@ async fn handle(
             .unwrap_or_default(),
         Err(e) => error_response(e.http_status(), &e.to_string()),
     }
+}
+
+/// Runs a blocking store operation off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(Error::Internal {
+            detail: "the request handler panicked".into(),
+        })
+    })
+}
+
+/// Streams the `attachment` field of a multipart upload into the store, chunk by chunk.
+async fn receive_upload(
+    store: &Store,
+    route: &str,
+    headers: &HeaderMap,
+    req: axum::extract::Request,
+) -> Result<serde_json::Value> {
+    let too_large = || trailstore::Error::TooLarge {
+        message: format!(
+            "The attachment is larger than {} MB, the largest file TestRail accepts.",
+            ATTACHMENT_MAX / (1024 * 1024)
+        ),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > ATTACHMENT_MAX + MULTIPART_SLACK) {
+        return Err(too_large());
+    }
+    let bad = |m: &str| Error::BadRequest {
+        message: m.to_string(),
+    };
+    let mut multipart = Multipart::from_request(req, &()).await.map_err(|_| {
+        bad("An upload must be multipart/form-data, with the file in the field attachment.")
+    })?;
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| bad(&format!("The multipart body could not be read: {e}")))?;
+        let Some(mut field) = field else {
+            return Err(Error::Validation {
+                field: "attachment".into(),
+                message: "Field :attachment is a required field.".into(),
+            });
+        };
+        if field.name() != Some("attachment") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        let (s, r) = (store.clone(), route.to_string());
+        let mut up = blocking(move || s.upload(&r, &name)).await?;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| bad(&format!("The upload was cut short: {e}")))?
+        {
+            up = blocking(move || up.write(&chunk).map(|()| up)).await?;
+        }
+        return blocking(move || up.finish()).await;
+    }
+}
+
+/// The bytes of an attachment, streamed from the store.
+fn file_response(f: AttachmentFile) -> Response {
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encoding::utf8_percent_encode(f.name(), percent_encoding::NON_ALPHANUMERIC)
+    );
+    let (size, content_type) = (f.size(), f.content_type());
+    let stream = futures_util::stream::unfold((f, 0u64), |(f, pos)| async move {
+        if pos >= f.size() {
+            return None;
+        }
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; 256 * 1024];
+            let n = f.read_at(&mut buf, pos)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, f))
+        })
+        .await;
+        match read {
+            Ok(Ok((buf, f))) if !buf.is_empty() => {
+                let n = buf.len() as u64;
+                Some((Ok::<_, std::io::Error>(Bytes::from(buf)), (f, pos + n)))
+            }
+            _ => None,
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_LENGTH, size)
+        .header(header::CONTENT_DISPOSITION, disposition)
+        .body(Body::from_stream(stream))
+        .unwrap_or_default()
 }
 
 /// TestRail's 400 for a POST whose body is not declared as JSON.
@@ -210,7 +342,12 @@ pub fn run(store: Store, config: ServeConfig, ready: impl FnOnce(SocketAddr)) ->
             key: config.key,
             faults: config.faults.map(faults::Faults::new),
         });
-        let router = axum::Router::new().fallback(handle).with_state(app);
+        // Bodies are bounded here, not by axum's 2 MB default: JSON by JSON_BODY_MAX, uploads
+        // by the 256 MB of an attachment, counted as they stream.
+        let router = axum::Router::new()
+            .fallback(handle)
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .with_state(app);
         ready(addr);
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown())
