@@ -70,6 +70,10 @@ enum trailstore_status
      */
     TRAILSTORE_STATUS_BAD_REQUEST = 5,
     /**
+     * An attachment is larger than TestRail accepts (256 MB; HTTP 413).
+     */
+    TRAILSTORE_STATUS_TOO_LARGE = 6,
+    /**
      * Another process (or another handle in this one) has the store open.
      */
     TRAILSTORE_STATUS_IN_USE = 10,
@@ -509,6 +513,7 @@ trailstore_status trailstore_cases_search_all(const trailstore_store *store,
  *
  * `options_json` is NULL (or `""`) or a JSON object: `{"projects": [1, 3]}` (only these
  * projects; an id or a list), `{"scan": false}` (skip the id scan of a later pull),
+ * `{"results": true}` (also the results of the open runs; their tests always come),
  * `{"config": "/path/config.json"}` (another config file).
  *
  * Blocks until the pull ends (the client retries 429, 409, 5xx and broken connections). Fails
