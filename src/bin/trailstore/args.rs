@@ -347,6 +347,7 @@ pub struct FieldArgs {
 
 #[derive(Args)]
 pub struct ListArgs {
+    /// The project (an id, as get_projects lists them).
     #[arg(long)]
     pub project: u64,
     #[arg(long)]
@@ -388,6 +389,7 @@ pub enum BundleCmd {
 pub enum SectionsCmd {
     /// Print the section tree of a suite, with case counts.
     Tree {
+        /// The project (an id, as get_projects lists them).
         #[arg(long)]
         project: u64,
         #[arg(long)]
@@ -478,6 +480,7 @@ Example:
 
 #[derive(Args)]
 pub struct RunsListArgs {
+    /// The project (an id, as get_projects lists them).
     #[arg(long)]
     pub project: u64,
     #[arg(long)]
@@ -507,6 +510,7 @@ pub struct RunsShowArgs {
 
 #[derive(Args)]
 pub struct RunsAddArgs {
+    /// The project (an id, as get_projects lists them).
     #[arg(long)]
     pub project: u64,
     /// The suite (needed when the project has several).
