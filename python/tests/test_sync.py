@@ -77,7 +77,7 @@ def test_pull_into_a_fresh_store(local: trailstore.Store, server: Server) -> Non
     assert report["requests"] > 0
     assert set(report) == {
         "first", "fetched", "new", "changed", "deleted", "conflicts", "runs", "tests", "results",
-        "requests",
+        "attachments", "requests",
     }  # fmt: skip
     # Open runs come with their tests (results only when asked for, which Python does not).
     open_runs = server.get_all("get_runs/1&is_completed=0", "runs")
@@ -126,6 +126,45 @@ def test_pull_with_results_then_record_offline(local: trailstore.Store, server: 
     assert local.tests.get_test(test["id"])["status_id"] == 5
     assert local.results.get_results_for_run(run["id"])["results"][0] == added
     assert [e["route"] for e in local.journal.pending()] == [f"add_result/{test['id']}"]
+
+
+def upload_to_server(server: Server, route: str, name: str, data: bytes) -> int:
+    """POSTs one file as TestRail's multipart ``attachment`` part; returns its attachment id."""
+    import base64
+    import urllib.request
+
+    boundary = "trailstore-test-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachment"; '
+        f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    token = base64.b64encode(f"{server.user}:{server.key}".encode()).decode()
+    req = urllib.request.Request(
+        f"{server.url}index.php?/api/v2/{route}",
+        data=body,
+        headers={
+            "Authorization": f"Basic {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as answer:
+        return int(json.loads(answer.read())["attachment_id"])
+
+
+def test_pull_with_attachments_brings_the_cases_files(
+    local: trailstore.Store, server: Server, tmp_path: Path
+) -> None:
+    data = bytes(range(256)) * 40
+    attachment_id = upload_to_server(server, "add_attachment_to_case/7", "trace.bin", data)
+    report = local.pull(**server.credentials(), attachments=True)
+    assert report["attachments"] == 1
+    served = server.request("get_attachments_for_case/7")["attachments"]
+    assert local.attachments.get_attachments_for_case(7)["attachments"] == served
+    copy = local.attachments.get_attachment(attachment_id, tmp_path / "copy.bin")
+    assert copy.read_bytes() == data
+    # Pulled files are server state: nothing waits to be pushed.
+    assert local.journal.pending() == []
 
 
 def test_pull_only_some_projects(local: trailstore.Store, server: Server) -> None:
@@ -442,3 +481,49 @@ def test_a_change_the_server_refuses_is_rejected_not_raised(
     [entry] = pulled.journal.entries()
     assert entry["push"]["state"] == "rejected"
     assert "must_have" in entry["push"]["message"]
+
+
+def test_push_sends_a_recorded_run_and_its_results_once(
+    pulled: trailstore.Store, server: Server
+) -> None:
+    run = pulled.runs.add_run(1, name="Recorded offline", include_all=False, case_ids=[1, 2, 3])
+    pulled.results.add_results_for_cases(
+        run["id"],
+        [
+            {"case_id": 1, "status_id": 1, "elapsed": "12s"},
+            {"case_id": 2, "status_id": 5, "comment": "Timeout", "defects": "SHOP-1"},
+            {"case_id": 3, "status_id": 4},
+        ],
+    )
+    report = pulled.push(**server.credentials())
+    assert (report["created"], report["results"], report["rejected"]) == (1, 3, 0), report
+    server_run = pulled.runs.get_run(run["id"])  # the local id is an alias of the server's
+    assert server_run["id"] < 2_130_706_432
+    served = server.get_all(f"get_results_for_run/{server_run['id']}", "results")
+    assert sorted(r["status_id"] for r in served) == [1, 4, 5]
+    assert server.request(f"get_run/{server_run['id']}")["failed_count"] == 1
+    # Pushing again sends nothing more.
+    again = pulled.push(**server.credentials())
+    assert (again["sent"], again["results"]) == (0, 0)
+    assert len(server.get_all(f"get_results_for_run/{server_run['id']}", "results")) == 3
+
+
+def test_push_holds_or_redirects_results_of_a_run_closed_on_the_server(
+    pulled: trailstore.Store, server: Server
+) -> None:
+    run_id = server.get_all("get_runs/1&is_completed=0", "runs")[0]["id"]
+    test = pulled.tests.get_tests(run_id, limit=1)["tests"][0]
+    pulled.results.add_result(test["id"], status_id=5, comment="Seen offline")
+    server.request(f"close_run/{run_id}", {})
+    with pytest.raises(trailstore.ValidationError, match="closed_run"):
+        pulled.push(**server.credentials(), closed_run="later")  # type: ignore[arg-type]
+
+    held = pulled.push(**server.credentials())
+    assert (held["held"], held["results"]) == (1, 0), held
+    assert states(pulled) == ["held"]
+
+    moved = pulled.push(**server.credentials(), closed_run="new")
+    assert (moved["held"], moved["results"]) == (0, 1), moved
+    newest = server.get_all("get_runs/1", "runs")[0]
+    assert newest["id"] != run_id and newest["failed_count"] == 1
+    assert states(pulled) == ["done"]

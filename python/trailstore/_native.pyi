@@ -68,6 +68,7 @@ class NativeStore:
         projects: Optional[Sequence[int]] = None,
         scan: bool = True,
         results: bool = False,
+        attachments: bool = False,
         config: Optional[_Path] = None,
     ) -> Dict[str, Any]: ...
     def push(
@@ -77,6 +78,7 @@ class NativeStore:
         key: Optional[str] = None,
         *,
         dry_run: bool = False,
+        closed_run: str | None = None,
         config: Optional[_Path] = None,
     ) -> Dict[str, Any]: ...
     def close(self) -> None: ...

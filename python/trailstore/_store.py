@@ -7,7 +7,19 @@ import threading
 import weakref
 from datetime import datetime
 from types import TracebackType
-from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Type, Union
+from typing import (
+    AbstractSet,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Type,
+    Union,
+)
 
 from . import _native
 from ._categories import (
@@ -364,6 +376,7 @@ class Store:
         projects: Optional[Union[int, Iterable[int]]] = None,
         scan: bool = True,
         results: bool = False,
+        attachments: bool = False,
         config: Optional[PathLike] = None,
     ) -> Dict[str, Any]:
         """Brings a TestRail server's state into the store (``trailstore pull``).
@@ -377,7 +390,8 @@ class Store:
 
         Statuses, result fields, configurations and the open plans and runs come with their
         tests, so that results can be added offline to a run made on the server; with
-        ``results=True`` the open runs' results come too (later pulls: the new ones).
+        ``results=True`` the open runs' results come too (later pulls: the new ones), and with
+        ``attachments=True`` the files attached to the pulled cases (their bytes as well).
 
         Credentials: ``url``, ``user`` and ``key`` when given, else ``TESTRAIL_URL``,
         ``TESTRAIL_USER`` and ``TESTRAIL_KEY``, else the config file (``config``, or
@@ -386,7 +400,8 @@ class Store:
         and nowhere else: not to the store, and not into any message or exception.
 
         Returns the report: ``{"first", "fetched", "new", "changed", "deleted", "conflicts",
-        "runs", "tests", "results", "requests"}``. A server that refuses the request or cannot be reached raises
+        "runs", "tests", "results", "attachments", "requests"}``. A server that refuses the
+        request or cannot be reached raises
         :class:`trailstore.RemoteError`; missing credentials raise
         :class:`trailstore.BadRequestError`. The GIL is released while it runs. Not allowed
         while this thread has a batch open (:class:`trailstore.BusyError`, before anything is
@@ -405,6 +420,7 @@ class Store:
             projects=ids,
             scan=scan,
             results=results,
+            attachments=attachments,
             config=None if config is None else os.fspath(config),
         )
 
@@ -415,6 +431,7 @@ class Store:
         key: Optional[str] = None,
         *,
         dry_run: bool = False,
+        closed_run: Literal["hold", "new"] = "hold",
         config: Optional[PathLike] = None,
     ) -> Dict[str, Any]:
         """Sends the journal's pending changes to a TestRail server, exactly once
@@ -428,9 +445,13 @@ class Store:
         can simply be run again. With ``dry_run=True`` nothing is sent and the report's
         ``dry_run`` lists the requests, as ``"POST route body"``.
 
+        Results are sent exactly once, in batches; a result whose run was closed on the server
+        meanwhile is held in the journal (``closed_run="hold"``, counted under ``held``) or
+        goes to a new run named after the closed one (``closed_run="new"``).
+
         Credentials as for :meth:`pull`. Returns the report: ``{"sent", "created", "updated",
-        "deleted", "rejected", "conflicts", "blocked", "entries_done", "adopted", "requests",
-        "dry_run"}``. Raises :class:`trailstore.RemoteError` when the server refuses the login
+        "deleted", "rejected", "conflicts", "blocked", "held", "results", "entries_done",
+        "adopted", "requests", "dry_run"}``. Raises :class:`trailstore.RemoteError` when the server refuses the login
         or cannot be reached (the journal stays intact). The GIL is released while it runs.
         Not allowed while this thread has a batch open (:class:`trailstore.BusyError`).
         """
@@ -439,6 +460,7 @@ class Store:
             user,
             key,
             dry_run=dry_run,
+            closed_run=closed_run,
             config=None if config is None else os.fspath(config),
         )
 

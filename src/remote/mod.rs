@@ -77,12 +77,13 @@ fn guarded<T>(remote: &Remote, what: &str, f: impl FnOnce() -> Result<T>) -> Res
 /// TestRail's `Field :…` wording. `"config"`, the config file of [`Remote::resolve`], is known to
 /// both and read with [`config_option`].
 impl PullOptions {
-    /// `{"projects": id | [ids], "scan": bool, "results": bool, "config": path}`.
+    /// `{"projects": id | [ids], "scan": bool, "results": bool, "attachments": bool, "config":
+    /// path}`.
     pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PullOptions> {
         known_options(
             options,
             function,
-            &["projects", "scan", "results", "config"],
+            &["projects", "scan", "results", "attachments", "config"],
         )?;
         Ok(PullOptions {
             projects: projects_option(options)?,

@@ -303,9 +303,11 @@ impl NativeStore {
     /// TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then the owner-only config file (`config`,
     /// else the default path); the key is used for the requests only and never reported. The
     /// core checks the options, refuses a pull while this thread has a batch open, and scrubs
-    /// every error of the key. With `results` the open runs' results come too.
+    /// every error of the key. With `results` the open runs' results come too, with
+    /// `attachments` the pulled cases' files.
     #[pyo3(signature = (
-        url=None, user=None, key=None, *, projects=None, scan=true, results=false, config=None
+        url=None, user=None, key=None, *, projects=None, scan=true, results=false,
+        attachments=false, config=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn pull<'py>(
@@ -317,6 +319,7 @@ impl NativeStore {
         projects: Option<&Bound<'py, PyAny>>,
         scan: bool,
         results: bool,
+        attachments: bool,
         config: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
@@ -324,6 +327,7 @@ impl NativeStore {
             options.insert("projects".into(), projects.map(from_py).transpose()?.into());
             options.insert("scan".into(), scan.into());
             options.insert("results".into(), results.into());
+            options.insert("attachments".into(), attachments.into());
             let store = raise(py, self.handle())?;
             let report = py.detach(move || {
                 shield(|| {
@@ -339,8 +343,12 @@ impl NativeStore {
     /// Sends the journal's pending changes to a TestRail server, exactly once (`trailstore
     /// push`), with the GIL released; returns the push report. With `dry_run` nothing is sent
     /// and the report's `dry_run` lists the requests a push would make. Credentials, refusal
-    /// and scrubbing as for `pull`.
-    #[pyo3(signature = (url=None, user=None, key=None, *, dry_run=false, config=None))]
+    /// and scrubbing as for `pull`; `closed_run` ("hold", the default, or "new") is checked by
+    /// the core.
+    #[pyo3(signature = (
+        url=None, user=None, key=None, *, dry_run=false, closed_run=None, config=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn push<'py>(
         &self,
         py: Python<'py>,
@@ -348,11 +356,15 @@ impl NativeStore {
         user: Option<String>,
         key: Option<String>,
         dry_run: bool,
+        closed_run: Option<String>,
         config: Option<PathBuf>,
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
             let mut options = Map::new();
             options.insert("dry_run".into(), dry_run.into());
+            if let Some(closed_run) = closed_run {
+                options.insert("closed_run".into(), closed_run.into());
+            }
             let store = raise(py, self.handle())?;
             let report = py.detach(move || {
                 shield(|| {
