@@ -401,6 +401,7 @@ pub(crate) fn import(
         }
     }
     report.counts.insert("sections", sections.len());
+    train_dictionary(w, &cases)?;
     // Into a store without cases (a first import or pull) there is nothing to look up.
     let fresh = w.tx().is_empty::<Case>()?;
     let stage = index.filter(|_| cases.len() >= STAGE_MIN);
@@ -467,6 +468,31 @@ pub(crate) fn import(
     run_side.write(w, &mut report)?;
     import_attachments(w, snapshot, &mut report)?;
     Ok(report)
+}
+
+/// Cases an import must bring for the store to train its record dictionary on them.
+const DICTIONARY_MIN: usize = 256;
+
+/// Trains the store's record dictionary on the cases of its first import that brings
+/// [`DICTIONARY_MIN`] or more (a sample of them, spread over the import), so that they and every
+/// record written after them are packed with it (see [`crate::codec`]). Text from the same
+/// server repeats across its cases (field names, words, step layouts), which is what a
+/// dictionary holds: on the benchmark's cases, 1.22 KB a case packs to 0.45 KB with one and to
+/// 0.73 KB without.
+fn train_dictionary(w: &mut Writer<'_>, cases: &[Case]) -> Result<()> {
+    if cases.len() < DICTIONARY_MIN || w.tx().meta_u64(meta::RECORD_DICTIONARY)?.is_some() {
+        return Ok(());
+    }
+    let step = cases.len().div_ceil(crate::codec::TRAIN_SAMPLES).max(1);
+    let samples = cases
+        .iter()
+        .step_by(step)
+        .map(crate::codec::payload)
+        .collect::<Result<Vec<_>>>()?;
+    match crate::codec::train(&samples) {
+        Some(dict) => w.set_record_dictionary(&dict),
+        None => Ok(()),
+    }
 }
 
 /// The snapshot's `attachments`: bodies of `get_attachments_for_*` (pre-7.1 items with
