@@ -467,7 +467,45 @@ pub(crate) fn import(
     report.counts.insert("cases", total);
     run_side.write(w, &mut report)?;
     import_attachments(w, snapshot, &mut report)?;
+    if report.conflicts > 0 {
+        hold_conflicted_entries(w)?;
+    }
     Ok(report)
+}
+
+/// What a journal entry held back by a conflict found at pull says.
+const HELD_BY_PULL: &str =
+    "changed here and on the server (found by pull); resolve it with x_resolve_conflict";
+
+/// Puts the pending journal entries of every entity with an open conflict into the conflict
+/// state, as push does when it meets one: push leaves them alone instead of comparing them with
+/// the server again, and resolving the entity's last conflict makes them pending again
+/// ([`crate::conflicts::resolve`]). Entries in flight or blocked keep their state: push's own
+/// rules decide those.
+fn hold_conflicted_entries(w: &mut Writer<'_>) -> Result<()> {
+    let tx = w.tx();
+    let mut held: HashSet<(Kind, u64)> = HashSet::new();
+    for c in tx.conflicts()? {
+        if let Some(local) = tx.local_alias(c.kind, c.id)? {
+            held.insert((c.kind, local));
+        }
+        held.insert((c.kind, c.id));
+    }
+    let mut entries = Vec::new();
+    tx.for_each_journal_entry(0, |e| {
+        if e.state == PushState::Pending && e.effects.iter().any(|f| held.contains(&(f.kind, f.id)))
+        {
+            entries.push(e);
+        }
+        Ok(true)
+    })?;
+    for mut e in entries {
+        e.state = PushState::Conflict {
+            detail: HELD_BY_PULL.into(),
+        };
+        w.update_journal(&e)?;
+    }
+    Ok(())
 }
 
 /// Cases an import must bring for the store to train its record dictionary on them.
@@ -988,6 +1026,9 @@ pub(crate) fn apply_deletions(w: &mut Writer<'_>, del: &ServerDeletions) -> Resu
             w.remove::<Project>(p.id)?;
             deleted += 1;
         }
+    }
+    if conflicts > 0 {
+        hold_conflicted_entries(w)?;
     }
     Ok((deleted, conflicts))
 }
