@@ -20,7 +20,11 @@ use crate::tables::{self, meta};
 use crate::tx::{Tx, Writer};
 
 /// The store file format written by this build. A store with a higher number is refused.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 1: records plain. 2: records may be packed (zstd, with the store's dictionary: see
+/// [`crate::codec`]). A format-1 store is read as it is and marked 2 when first opened, so that
+/// an older build refuses it instead of meeting a packed record it cannot read.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// File name of the redb database inside a store folder.
 pub const DATA_FILE: &str = "store.redb";
@@ -117,16 +121,19 @@ fn init_or_check_format(db: &Database) -> Result<()> {
             found: u32::try_from(v).unwrap_or(u32::MAX),
             supported: FORMAT_VERSION,
         }),
-        Some(_) => {
+        Some(v) => {
             // Tables added by later builds (additive migrations): create what is missing.
             let existing: std::collections::HashSet<String> = wtx
                 .list_tables()?
                 .map(|t| redb::TableHandle::name(&t).to_string())
                 .collect();
-            if Writer::table_names().iter().all(|n| existing.contains(n)) {
+            let tables_there = Writer::table_names().iter().all(|n| existing.contains(n));
+            if tables_there && v == u64::from(FORMAT_VERSION) {
                 wtx.abort()?;
             } else {
-                Writer::new(&wtx).create_all_tables()?;
+                let mut w = Writer::new(&wtx);
+                w.create_all_tables()?;
+                w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
                 wtx.commit()?;
             }
             Ok(())
@@ -185,6 +192,13 @@ impl Store {
             }
         };
         init_or_check_format(&db)?;
+        {
+            // Packed records name the store's dictionaries: load them before any read.
+            let rtx = db.begin_read()?;
+            for bytes in Tx::Read(&rtx).record_dictionaries()? {
+                crate::codec::register(&bytes)?;
+            }
+        }
         // The store's files are only touched once redb's lock shows this process owns it.
         let blobs = crate::blobs::Blobs::new(&dir);
         {

@@ -160,4 +160,11 @@ pub mod meta {
     pub const REFERENCE_DEFAULTS: &str = "reference_defaults";
     /// u64 per entity kind: the next local id, as `next_local_id.<kind>`.
     pub const NEXT_LOCAL_ID: &str = "next_local_id";
+    /// u64: the id of the dictionary new records are packed with (see [`crate::codec`]); absent
+    /// until a large import trains one.
+    pub const RECORD_DICTIONARY: &str = "record_dictionary";
+    /// bytes per dictionary the store's records may name, as `record_dictionary.<id>`: kept
+    /// for as long as the store lives, since old records keep naming the one they were packed
+    /// with.
+    pub const RECORD_DICTIONARY_PREFIX: &str = "record_dictionary.";
 }

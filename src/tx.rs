@@ -177,6 +177,21 @@ impl Tx<'_> {
         })
     }
 
+    /// Every record dictionary the store keeps (see [`crate::codec`]), as stored.
+    pub fn record_dictionaries(&self) -> Result<Vec<Vec<u8>>> {
+        with_table!(self, tables::META, |t| {
+            let mut out = Vec::new();
+            for item in t.range(meta::RECORD_DICTIONARY_PREFIX..)? {
+                let (k, v) = item?;
+                if !k.value().starts_with(meta::RECORD_DICTIONARY_PREFIX) {
+                    break;
+                }
+                out.push(v.value().to_vec());
+            }
+            Ok(out)
+        })
+    }
+
     /// A text value of the meta table.
     pub fn meta_str(&self, key: &str) -> Result<Option<String>> {
         with_table!(self, tables::META, |t| match t.get(key)? {
@@ -523,6 +538,8 @@ pub(crate) struct Writer<'a> {
     changed: Vec<u64>,
     /// Hashes of attachment bytes no record names any more: unlinked after the commit.
     unlinks: Vec<String>,
+    /// How records are packed, read from the meta table on first use.
+    packer: Option<codec::Packer>,
 }
 
 fn storage_key(kind: Kind) -> String {
@@ -538,7 +555,34 @@ impl<'a> Writer<'a> {
             version: None,
             changed: Vec::new(),
             unlinks: Vec::new(),
+            packer: None,
         }
+    }
+
+    /// How this store's records are packed: with its current dictionary, if it has one.
+    fn packer(&mut self) -> Result<codec::Packer> {
+        if let Some(p) = self.packer {
+            return Ok(p);
+        }
+        let id = self.tx().meta_u64(meta::RECORD_DICTIONARY)?.unwrap_or(0);
+        let p = codec::Packer::with(u32::try_from(id).unwrap_or(0))?;
+        self.packer = Some(p);
+        Ok(p)
+    }
+
+    /// Keeps a dictionary trained by [`codec::train`] and packs the records written from now on
+    /// with it. Records packed with an earlier one keep naming it, so it stays too.
+    pub fn set_record_dictionary(&mut self, bytes: &[u8]) -> Result<()> {
+        let id = codec::register(bytes)?;
+        self.wrote = true;
+        {
+            let mut t = self.wtx.open_table(tables::META)?;
+            let key = format!("{}{id}", meta::RECORD_DICTIONARY_PREFIX);
+            t.insert(key.as_str(), bytes)?;
+        }
+        self.set_meta_u64(meta::RECORD_DICTIONARY, u64::from(id))?;
+        self.packer = Some(codec::Packer::with(id)?);
+        Ok(())
     }
 
     /// The attachment bytes to unlink once this writer's transaction commits.
@@ -683,7 +727,7 @@ impl<'a> Writer<'a> {
     /// Rewrites a stored journal entry (its push state, or its base values).
     pub fn update_journal(&mut self, entry: &JournalEntry) -> Result<()> {
         self.wrote = true;
-        let bytes = codec::encode(entry)?;
+        let bytes = self.packer()?.encode(entry)?;
         let mut t = self.wtx.open_table(tables::JOURNAL)?;
         t.insert(entry.seq, bytes.as_slice())?;
         Ok(())
@@ -764,7 +808,7 @@ impl<'a> Writer<'a> {
         if R::KIND == Kind::CaseField {
             self.touched_fields = true;
         }
-        let bytes = codec::encode(record)?;
+        let bytes = self.packer()?.encode(record)?;
         let mut t = self.wtx.open_table(R::TABLE)?;
         t.insert(record.id(), bytes.as_slice())?;
         Ok(())
@@ -1072,6 +1116,7 @@ impl<'a> Writer<'a> {
         }
         self.wrote = true;
         let version = self.data_version()?;
+        let packer = self.packer()?;
         let wtx = self.wtx;
         let tx = Tx::Write(wtx);
         let mut records = wtx.open_table(tables::CASES)?;
@@ -1079,7 +1124,7 @@ impl<'a> Writer<'a> {
         let mut in_suite = wtx.open_table(tables::SUITE_CASES)?;
         let mut changes = wtx.open_table(tables::CASE_CHANGES)?;
         for case in cases {
-            records.insert(case.id, codec::encode(case)?.as_slice())?;
+            records.insert(case.id, packer.encode(case)?.as_slice())?;
             in_section.insert((case.section_id, case.id), ())?;
             in_suite.insert(
                 (case.suite_id, case.id),
@@ -1129,7 +1174,7 @@ impl<'a> Writer<'a> {
         let seq = self.tx().meta_u64(meta::JOURNAL_SEQ)?.unwrap_or(0) + 1;
         self.set_meta_u64(meta::JOURNAL_SEQ, seq)?;
         entry.seq = seq;
-        let bytes = codec::encode(entry)?;
+        let bytes = self.packer()?.encode(entry)?;
         {
             let mut t = self.wtx.open_table(tables::JOURNAL)?;
             t.insert(seq, bytes.as_slice())?;

@@ -502,11 +502,36 @@ fn local_edits_survive_a_pull_and_conflicts_keep_both_values() {
     assert_eq!(title["base"], snapshot()["cases"][10]["title"]);
     let gone = conflicts.iter().find(|c| c["id"] == 13).unwrap();
     assert_eq!(gone["field"], "deleted");
-    // The local edits are still pending in the journal.
+    // The local edits are still in the journal: those of the two cases in conflict are held
+    // in the conflict state at once (push does not meet them again), the rest pending.
     assert_eq!(
         all_pages(&local, "x_get_journal&state=pending", "journal").len(),
-        5
+        3
     );
+    let held = all_pages(&local, "x_get_journal&state=conflict", "journal");
+    let mut held_cases: Vec<u64> = held
+        .iter()
+        .map(|e| e["effects"][0]["id"].as_u64().unwrap())
+        .collect();
+    held_cases.sort_unstable();
+    assert_eq!(held_cases, [11, 13]);
+    let opts = trailstore::PushOptions {
+        retry: fast_retries(),
+        ..Default::default()
+    };
+    let pushed = trailstore::push(&local, &server.remote(), &opts, &mut |_| {}).unwrap();
+    assert_eq!(pushed.conflicts, 0, "found at pull, not again: {pushed:?}");
+    assert_eq!(server.call("get_case/11", None)["title"], "Server wins?");
+    // Settling the conflict makes its entry pending again, and the next push sends it.
+    ok(
+        &local,
+        "x_resolve_conflict",
+        json!({"key": "case/11/title", "resolution": "local"}),
+    );
+    assert!(all_pages(&local, "x_get_journal&state=conflict", "journal").len() == 1);
+    let pushed = trailstore::push(&local, &server.remote(), &opts, &mut |_| {}).unwrap();
+    assert_eq!(pushed.conflicts, 0, "{pushed:?}");
+    assert_eq!(server.call("get_case/11", None)["title"], "Local wins?");
 }
 
 #[test]

@@ -376,9 +376,31 @@ fn verify_after_kill(
     );
 }
 
+/// Rounds of the kill -9 test: 100, 2,000 with `TRAILSTORE_TORTURE=long` (a soak: the rare
+/// failure it once showed needs thousands of rounds to show again, if it does), or
+/// `TRAILSTORE_TORTURE_ROUNDS`.
+fn kill_rounds() -> usize {
+    std::env::var("TRAILSTORE_TORTURE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if long() { 2_000 } else { 100 })
+}
+
+/// Keeps a copy of a store that failed a check, with what led to it, in
+/// `target/torture-failures/NAME` (the temporary folder goes with the test), and says where.
+fn keep_failure(path: &Path, name: &str, notes: &str) -> String {
+    let to = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/torture-failures")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&to);
+    copy_tree(path, &to);
+    std::fs::write(to.join("NOTES.txt"), notes).unwrap();
+    format!("the store is kept in {}", to.display())
+}
+
 #[test]
 fn kill_9_during_a_stream_of_writes_loses_nothing() {
-    let rounds = if long() { 400 } else { 100 };
+    let rounds = kill_rounds();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
     {
@@ -401,7 +423,7 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
             .env("TRAILSTORE_TORTURE_CHILD", &path)
             .env("TRAILSTORE_TORTURE_SEED", (round + 1).to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("child-stderr.txt")).unwrap())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -465,8 +487,30 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
             apply(&mut model, a);
         }
         total_acks += acks.len();
+        // Kept before the open below changes anything (it catches the index up).
+        let before_open = dir.path().join("before-open");
+        let _ = std::fs::remove_dir_all(&before_open);
+        copy_tree(&path, &before_open);
         let store = Store::open(&path).unwrap();
-        verify_after_kill(&store, &model, begun.as_ref(), journal_len, entries);
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            verify_after_kill(&store, &model, begun.as_ref(), journal_len, entries)
+        }));
+        if let Err(panic) = checked {
+            drop(store);
+            let notes = format!(
+                "round {round} of {rounds}, seed {}\nacknowledged: {acks:?}\nin flight: {begun:?}\n\
+                 child stderr:\n{}\n",
+                round + 1,
+                std::fs::read_to_string(dir.path().join("child-stderr.txt")).unwrap_or_default()
+            );
+            let kept = keep_failure(&before_open, &format!("kill9-round-{round}"), &notes);
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("round {round}: {message}\n{notes}{kept} (as it was before the reopen)");
+        }
         // What the store holds now (with the write in flight, if it landed) is the next base.
         model = cases_of(&store);
         journal_len = journal(&store).len();
@@ -475,6 +519,7 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
         total_acks >= rounds,
         "{total_acks} acknowledged writes in {rounds} rounds"
     );
+    eprintln!("kill -9: {rounds} rounds, {total_acks} acknowledged writes, all verified");
 }
 
 /// The comments of a run's results, grouped by the batch tag in them, and the statuses the
@@ -933,6 +978,18 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// Copies a folder and everything under it.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
     }

@@ -66,6 +66,61 @@ pub fn store(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     for (ext, b) in by_ext {
         println!("  .{ext}: {:.1} MB", mb(b));
     }
+    index_fields(&index)
+}
+
+/// What each field of the search index costs, summed over its segments: term dictionary,
+/// postings, positions, fast column, field norms (tantivy's own space accounting).
+fn index_fields(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::collections::BTreeMap;
+    let index = tantivy::Index::open_in_dir(dir)?;
+    let reader = index.reader()?;
+    let usage = reader.searcher().space_usage()?;
+    let mut fields: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    let mut store = 0u64;
+    for seg in usage.segments() {
+        let parts = [
+            seg.termdict(),
+            seg.postings(),
+            seg.positions(),
+            seg.fast_fields(),
+            seg.fieldnorms(),
+        ];
+        for (i, part) in parts.iter().enumerate() {
+            for f in part.fields() {
+                let name = f.field_name().to_string();
+                fields.entry(name).or_default()[i] += f.total().get_bytes();
+            }
+        }
+        store += seg.store().total().get_bytes();
+    }
+    println!("| index field | terms (MB) | postings (MB) | positions (MB) | fast (MB) | norms (MB) | total (MB) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let mut sum = [0u64; 5];
+    for (name, b) in &fields {
+        for (t, x) in sum.iter_mut().zip(b) {
+            *t += x;
+        }
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            mb(b[0]),
+            mb(b[1]),
+            mb(b[2]),
+            mb(b[3]),
+            mb(b[4]),
+            mb(b.iter().sum())
+        );
+    }
+    println!(
+        "| all | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        mb(sum[0]),
+        mb(sum[1]),
+        mb(sum[2]),
+        mb(sum[3]),
+        mb(sum[4]),
+        mb(sum.iter().sum())
+    );
+    println!("document store: {:.2} MB", mb(store));
     Ok(())
 }
 

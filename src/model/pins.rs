@@ -7,7 +7,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::codec::{self, RECORD_VERSION};
+use crate::codec::{self, PLAIN};
 use crate::conflicts::Conflict;
 use crate::journal::{Action, Change, Effect, JournalEntry, PushState};
 use crate::model::stored::Numbered;
@@ -21,12 +21,12 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap()
 }
 
-/// `value` is written as `[RECORD_VERSION, payload…]` and as `text` in JSON, and both read back.
+/// `value` is written as `[PLAIN, payload…]` and as `text` in JSON, and both read back.
 fn pinned<T>(value: &T, payload: &[u8], text: &str)
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
-    let mut want = vec![RECORD_VERSION];
+    let mut want = vec![PLAIN];
     want.extend_from_slice(payload);
     assert_eq!(bytes(value), want, "bincode of {value:?}");
     assert_eq!(&codec::decode::<T>(&want, "pinned").unwrap(), value);
@@ -49,7 +49,7 @@ where
     }
     // One past the last number names nothing (so nothing decodes as a wrong variant).
     let next = pins.iter().map(|p| p.1).max().unwrap() + 1;
-    assert!(codec::decode::<T>(&[RECORD_VERSION, next], "pinned").is_err());
+    assert!(codec::decode::<T>(&[PLAIN, next], "pinned").is_err());
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn push_state_numbers() {
         &[5, 7],
         r#"{"Blocked":{"on_seq":7}}"#,
     );
-    assert!(codec::decode::<PushState>(&[RECORD_VERSION, 6], "pinned").is_err());
+    assert!(codec::decode::<PushState>(&[PLAIN, 6], "pinned").is_err());
     // A field the JSON form leaves out is None, as serde's derive reads it.
     assert_eq!(
         serde_json::from_str::<PushState>(r#"{"Done":{}}"#).unwrap(),
@@ -205,7 +205,7 @@ fn json_numbers() {
         &[6, 1, 1, b'a', 1, 0],
         r#"{"Map":[["a",{"Bool":false}]]}"#,
     );
-    assert!(codec::decode::<Json>(&[RECORD_VERSION, 7], "pinned").is_err());
+    assert!(codec::decode::<Json>(&[PLAIN, 7], "pinned").is_err());
 }
 
 #[test]

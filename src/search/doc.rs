@@ -82,7 +82,6 @@ impl<'a> DocBuilder<'a> {
             s.id => case.id,
             s.project_id => case.project_id,
             s.suite_id => case.suite_id,
-            s.section_id => case.section_id,
             s.priority_id => case.priority_id,
             s.type_id => case.type_id,
             s.template_id => case.template_id,

@@ -1,13 +1,12 @@
 //! The search schema: every field handle, built once.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
-    INDEXED, STORED,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
 };
 
 /// Bumped whenever the schema or what goes into a document changes; an index of another
 /// version is rebuilt on open.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Field handles of the case index.
 #[derive(Clone)]
@@ -16,7 +15,6 @@ pub struct CaseSchema {
     pub id: Field,
     pub project_id: Field,
     pub suite_id: Field,
-    pub section_id: Field,
     /// The case's section and every ancestor: a whole subtree is one term.
     pub sections: Field,
     pub priority_id: Field,
@@ -50,9 +48,26 @@ pub const DEFAULT_FIELDS: &[(&str, f32)] = &[
 ];
 
 impl CaseSchema {
+    /// What each field costs and why it is there (per-field sizes of the 100k benchmark index
+    /// in docs/benchmarks.md, `trailstore-bench stats`):
+    ///
+    /// - `id`: indexed (an update deletes the case's document by its id term) and fast (a hit's
+    ///   id is read from the column, one per segment); not stored: nothing reads stored
+    ///   documents.
+    /// - id filters (project, suite, sections, priority, type, template, milestone, creator,
+    ///   updater, choices): indexed only, one term per value, no frequencies or positions.
+    ///   Filters are term queries; nothing reads their columns, so they have none.
+    /// - dates (`created_on`, `updated_on`): a fast column only. Their filters are ranges,
+    ///   which tantivy runs over the column; indexed, each date would be a term of its own
+    ///   (as many terms as cases) that only a slower range over the dictionary would use.
+    /// - text (title, refs, text, steps, options): frequencies for BM25 and positions for
+    ///   phrases. A phrase is also what a query of a hyphenated word becomes (`SHOP-123` is the
+    ///   phrase `shop 123`), which reaches refs and option labels as well: positions stay on
+    ///   every text field.
     pub fn new() -> CaseSchema {
         let mut b = Schema::builder();
-        let filter = || NumericOptions::default().set_indexed().set_fast();
+        let filter = || NumericOptions::default().set_indexed();
+        let date = || NumericOptions::default().set_fast();
         let text = || {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
@@ -60,10 +75,9 @@ impl CaseSchema {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
         };
-        let id = b.add_u64_field("id", INDEXED | FAST | STORED);
+        let id = b.add_u64_field("id", INDEXED | FAST);
         let project_id = b.add_u64_field("project_id", filter());
         let suite_id = b.add_u64_field("suite_id", filter());
-        let section_id = b.add_u64_field("section_id", filter());
         let sections = b.add_u64_field("sections", INDEXED);
         let priority_id = b.add_u64_field("priority_id", filter());
         let type_id = b.add_u64_field("type_id", filter());
@@ -71,8 +85,8 @@ impl CaseSchema {
         let milestone_id = b.add_u64_field("milestone_id", filter());
         let created_by = b.add_u64_field("created_by", filter());
         let updated_by = b.add_u64_field("updated_by", filter());
-        let created_on = b.add_i64_field("created_on", filter());
-        let updated_on = b.add_i64_field("updated_on", filter());
+        let created_on = b.add_i64_field("created_on", date());
+        let updated_on = b.add_i64_field("updated_on", date());
         let choices = b.add_u64_field("choices", INDEXED);
         let title = b.add_text_field("title", text());
         let refs = b.add_text_field("refs", text());
@@ -84,7 +98,6 @@ impl CaseSchema {
             id,
             project_id,
             suite_id,
-            section_id,
             sections,
             priority_id,
             type_id,
