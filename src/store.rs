@@ -1000,7 +1000,8 @@ mod tests {
         assert_eq!(e.code(), crate::ErrorCode::Unsupported);
         let msg = e.to_string();
         assert!(
-            msg.contains("format version 99") && msg.contains("format version 1"),
+            msg.contains("format version 99")
+                && msg.contains(&format!("format version {FORMAT_VERSION} and older")),
             "{msg}"
         );
     }
