@@ -33,7 +33,7 @@ fn owner(kind: &str, id: &str) -> Result<Owner, Error> {
                 && entry
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            plain.then(|| (plan, entry))
+            plain.then_some((plan, entry))
         });
         let (plan, entry) = parsed.ok_or_else(|| Error::BadRequest {
             message: format!(
