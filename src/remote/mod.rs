@@ -77,12 +77,13 @@ fn guarded<T>(remote: &Remote, what: &str, f: impl FnOnce() -> Result<T>) -> Res
 /// TestRail's `Field :…` wording. `"config"`, the config file of [`Remote::resolve`], is known to
 /// both and read with [`config_option`].
 impl PullOptions {
-    /// `{"projects": id | [ids], "scan": bool, "results": bool, "config": path}`.
+    /// `{"projects": id | [ids], "scan": bool, "results": bool, "attachments": bool, "config":
+    /// path}`.
     pub fn from_json(options: &Map<String, Value>, function: &str) -> Result<PullOptions> {
         known_options(
             options,
             function,
-            &["projects", "scan", "results", "config"],
+            &["projects", "scan", "results", "attachments", "config"],
         )?;
         Ok(PullOptions {
             projects: projects_option(options)?,
@@ -405,6 +406,33 @@ mod tests {
             key: key.into(),
             ca_file: None,
         }
+    }
+
+    #[test]
+    fn pull_options_from_json_take_every_option_pull_has() {
+        let options = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let o = PullOptions::from_json(
+            &options(
+                serde_json::json!({"projects": [1, 3], "scan": false, "results": true,
+                                        "attachments": true}),
+            ),
+            "pull",
+        )
+        .unwrap();
+        assert_eq!(o.projects, [1, 3]);
+        assert!(!o.scan && o.results && o.attachments);
+        let o = PullOptions::from_json(&options(serde_json::json!({})), "pull").unwrap();
+        assert!(o.scan && !o.results && !o.attachments);
+        let e = PullOptions::from_json(&options(serde_json::json!({"attachments": 1})), "pull")
+            .unwrap_err();
+        assert_eq!(e.field(), Some("attachments"));
+        let e =
+            PullOptions::from_json(&options(serde_json::json!({"bogus": 1})), "pull").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(it takes projects, scan, results, attachments, config)"),
+            "{e}"
+        );
     }
 
     #[test]
