@@ -5,9 +5,12 @@
 //! deletes, and the refusals: a missing file (nothing attached), a name that is not text, a file
 //! over 256 MB, unknown ids and owners, ids that are not ids, and a file that is already there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::serve::{Serve, ServeOptions};
 use serde_json::{json, Value};
 
 /// The built CLI on `store`, in folder `cwd` (where `attachments get` writes by default).
@@ -603,4 +606,66 @@ fn every_attachments_command_teaches_with_examples() {
     }
     let out = raw(&store, dir.path(), &["--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("attachments"));
+}
+
+#[test]
+fn pull_with_attachments_brings_a_servers_files_and_their_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_store, local) = (dir.path().join("server"), dir.path().join("local"));
+    let bytes = pattern(90_000, 11);
+    std::fs::write(dir.path().join("wiring.pdf"), &bytes).unwrap();
+    let cli = |store: &Path, args: &[&str]| {
+        let out = raw(store, dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    cli(&server_store, &["init", "--server-ids"]);
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sample_snapshot.json"
+    );
+    cli(&server_store, &["import", sample]);
+    cli(
+        &server_store,
+        &["attachments", "add", "case", "1", "wiring.pdf"],
+    );
+    let (user, key) = ("puller@example.com", "SENTINEL-CLI-ATTACH-KEY-7d1");
+    let server = Serve::start(ServeOptions {
+        store: &server_store,
+        bind: "127.0.0.1:0".into(),
+        user,
+        key,
+        faults: None,
+        capture_stderr: false,
+    });
+    let url = server.url();
+    let pull = |store: &Path, extra: &[&str]| {
+        let mut args = vec!["pull", "--url", &url, "--user", user, "--key", key];
+        args.extend_from_slice(extra);
+        cli(store, &args)
+    };
+    // Without --attachments, none; with it, the metadata and the bytes.
+    let plain = dir.path().join("plain");
+    pull(&plain, &[]);
+    assert!(cli(&plain, &["attachments", "list", "case", "1"]).starts_with("(no attachments"));
+    pull(&local, &["--attachments"]);
+    let page: Value = serde_json::from_str(&cli(
+        &local,
+        &["--json", "attachments", "list", "case", "1"],
+    ))
+    .unwrap();
+    let items = page["attachments"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["name"], "wiring.pdf");
+    let id = items[0]["id"].to_string();
+    let got = dir.path().join("got.pdf");
+    cli(
+        &local,
+        &["attachments", "get", &id, "-o", got.to_str().unwrap()],
+    );
+    assert_eq!(std::fs::read(&got).unwrap(), bytes);
 }
