@@ -7,6 +7,9 @@
  *   trailstore_last_error_code() and trailstore_last_error_field() describe it (per thread).
  * - Entities go in and out as JSON text, in TestRail API v2's shapes (results may also go in as
  *   typed trailstore_case_result entries: trailstore_results_add_for_cases()).
+ * - Attachment bytes go in from a path or from memory (trailstore_attachment_add_file(),
+ *   _add_bytes()) and come out into the caller's buffer or a file (trailstore_attachment_read(),
+ *   _save()); the library hands out no byte buffer of its own.
  * - Every string returned through an out-param is freed with trailstore_string_free().
  *   Every handle has a _free function; passing NULL to any _free is a no-op.
  * - One trailstore_store handle may be used from many threads at once.
@@ -117,6 +120,12 @@ enum trailstore_status
      * A string argument is not UTF-8; `trailstore_last_error_field()` names it.
      */
     TRAILSTORE_STATUS_INVALID_UTF8 = 101,
+    /**
+     * The caller's buffer is smaller than what the function has to write into it; nothing was
+     * written (the message says how many bytes are needed). `trailstore_last_error_field()`
+     * names the capacity argument.
+     */
+    TRAILSTORE_STATUS_BUFFER_TOO_SMALL = 102,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -446,6 +455,114 @@ trailstore_status trailstore_results_add_for_cases(const trailstore_store *store
                                                    uint64_t *out_ids);
 
 /**
+ * Uploads the file at `path` to `route` as a new attachment, under the file's own name (its
+ * last path component), and writes the new attachment's id to `*out_id`. The bytes are
+ * streamed (never whole in memory), made durable, then recorded with their journal entry in
+ * one transaction, as `add_attachment_to_*` records an upload over HTTP.
+ *
+ * `route` is one of TestRail's upload routes: `"add_attachment_to_case/12"`,
+ * `"add_attachment_to_result/881"`, `"add_attachment_to_run/7"`, `"add_attachment_to_plan/3"`,
+ * `"add_attachment_to_plan_entry/3/<entry GUID>"`. The route and its owner are checked before
+ * a byte is read.
+ *
+ * Fails with `TRAILSTORE_STATUS_TOO_LARGE` for a file over 256 MB (refused before a byte is
+ * read), `_NOT_FOUND` for an owner that does not exist (`Field :case_id is not a valid test
+ * case.`), `_BAD_REQUEST` for a route that takes no file or a `path` that is a folder, `_IO`
+ * (field `path`) for a file that cannot be read, `_INVALID_UTF8` (field `path`) when the
+ * file's name is not UTF-8 (the folders of `path` may be any bytes), `_VALIDATION` (field
+ * `attachment`) for a name TestRail cannot keep (longer than 250 characters, control
+ * characters), `_BUSY` while this thread holds a batch (use
+ * `trailstore_batch_attachment_add_file()`). Nothing is written on a failure.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `route` and `path` are NULL or NUL-terminated strings;
+ * `out_id` is NULL or writable.
+ */
+trailstore_status trailstore_attachment_add_file(const trailstore_store *store,
+                                                 const char *route,
+                                                 const char *path,
+                                                 uint64_t *out_id);
+
+/**
+ * Uploads `len` bytes at `data` to `route` as a new attachment named `name`, and writes the new
+ * attachment's id to `*out_id`; otherwise as `trailstore_attachment_add_file()`.
+ *
+ * `name` is kept as given, except that only its last path component is kept
+ * (`"logs/run.txt"` is `"run.txt"`); an empty name, `"."`, `".."`, one longer than 250
+ * characters or with control characters is `TRAILSTORE_STATUS_VALIDATION` (field
+ * `attachment`). `data` may be NULL when `len` is 0 (an empty file). More than 256 MB is
+ * `_TOO_LARGE`, refused before a byte is copied. The bytes are only read during the call.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `route` and `name` are NULL or NUL-terminated strings;
+ * `data` is NULL or points to `len` readable bytes; `out_id` is NULL or writable.
+ */
+trailstore_status trailstore_attachment_add_bytes(const trailstore_store *store,
+                                                  const char *route,
+                                                  const char *name,
+                                                  const uint8_t *data,
+                                                  size_t len,
+                                                  uint64_t *out_id);
+
+/**
+ * Writes the size in bytes of attachment `attachment_id` to `*out_size`: the capacity
+ * `trailstore_attachment_read()` needs. An attachment's bytes never change, so the size stays
+ * right for as long as the attachment exists.
+ *
+ * `attachment_id` is the integer id as text (`"12"`) or a TestRail 7.1+ UUID. Fails with
+ * `TRAILSTORE_STATUS_NOT_FOUND` (field `attachment_id`) for an id that names no attachment,
+ * or for one pulled without its bytes.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `attachment_id` is NULL or a NUL-terminated string;
+ * `out_size` is NULL or writable.
+ */
+trailstore_status trailstore_attachment_size(const trailstore_store *store,
+                                             const char *attachment_id,
+                                             uint64_t *out_size);
+
+/**
+ * Copies the bytes of attachment `attachment_id` into the caller's buffer `buf` of `cap` bytes
+ * and writes their number to `*out_len`.
+ *
+ * When the attachment is larger than `cap`, fails with `TRAILSTORE_STATUS_BUFFER_TOO_SMALL`
+ * (field `cap`) and writes nothing, neither to `buf` nor to `*out_len`; the message says how
+ * many bytes are needed, and `trailstore_attachment_size()` gives the number. `buf` may be NULL
+ * when `cap` is 0 (enough for an empty attachment). For a large file,
+ * `trailstore_attachment_save()` streams the bytes to a file instead.
+ *
+ * `attachment_id` and its failures are those of `trailstore_attachment_size()`; `_IO` when the
+ * store's copy of the bytes cannot be read.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `attachment_id` is NULL or a NUL-terminated string; `buf` is
+ * NULL or points to `cap` writable bytes; `out_len` is NULL or writable.
+ */
+trailstore_status trailstore_attachment_read(const trailstore_store *store,
+                                             const char *attachment_id,
+                                             uint8_t *buf,
+                                             size_t cap,
+                                             size_t *out_len);
+
+/**
+ * Writes the bytes of attachment `attachment_id` to a new file at `path` (replacing a file
+ * that is there; the caller decides whether that is wanted), flushes it to disk, and writes the
+ * number of bytes to `*out_size`. The bytes are streamed, never whole in memory.
+ *
+ * `attachment_id` and its failures are those of `trailstore_attachment_size()`, checked before
+ * the file is created; `_IO` (field `path`) when the file cannot be written (the file may then
+ * be incomplete). `path` is bytes on Unix, as for `trailstore_store_open()`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `attachment_id` and `path` are NULL or NUL-terminated
+ * strings; `out_size` is NULL or writable.
+ */
+trailstore_status trailstore_attachment_save(const trailstore_store *store,
+                                             const char *attachment_id,
+                                             const char *path,
+                                             uint64_t *out_size);
+
+/**
  * Searches the cases of project `project_id` (the route `x_search_cases/{project_id}`; see
  * `trailstore_cases_search_all()` for every project) and writes the page of results to
  * `*out_json` (free it with `trailstore_string_free()`): `{"offset", "limit", "size",
@@ -674,6 +791,39 @@ trailstore_status trailstore_batch_call(const trailstore_batch *batch,
                                         const char *route,
                                         const char *body_json,
                                         char **out_json);
+
+/**
+ * Uploads the file at `path` to `route` inside the batch, as
+ * `trailstore_attachment_add_file()` does outside one, and writes the new attachment's id to
+ * `*out_id`. The owner may be something the batch itself added (a result, then its
+ * screenshot). The bytes are durable when this returns; the attachment is recorded when the
+ * batch commits, and a rollback leaves nothing of it. A refused upload leaves the batch as it
+ * was. Fails with `TRAILSTORE_STATUS_CLOSED` once the batch is committed or rolled back.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; `route` and `path` are NULL or NUL-terminated strings;
+ * `out_id` is NULL or writable.
+ */
+trailstore_status trailstore_batch_attachment_add_file(const trailstore_batch *batch,
+                                                       const char *route,
+                                                       const char *path,
+                                                       uint64_t *out_id);
+
+/**
+ * Uploads `len` bytes at `data` named `name` to `route` inside the batch, as
+ * `trailstore_attachment_add_bytes()` does outside one; otherwise as
+ * `trailstore_batch_attachment_add_file()`.
+ *
+ * # Safety
+ * `batch` is NULL or a live batch; `route` and `name` are NULL or NUL-terminated strings;
+ * `data` is NULL or points to `len` readable bytes; `out_id` is NULL or writable.
+ */
+trailstore_status trailstore_batch_attachment_add_bytes(const trailstore_batch *batch,
+                                                        const char *route,
+                                                        const char *name,
+                                                        const uint8_t *data,
+                                                        size_t len,
+                                                        uint64_t *out_id);
 
 /**
  * Commits every call of the batch durably, with their journal entries. The batch is closed

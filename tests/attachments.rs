@@ -1,7 +1,8 @@
 //! Attachments through the Rust API: bytes round-trip (empty, one byte, 5 MB), odd names kept and
 //! bad names refused, a file over 256 MB refused with nothing written, the same bytes stored once,
 //! deletes (of the attachment, or of what it belongs to) removing the bytes once nothing names
-//! them, the lists of every owner, and a reopen removing what no record names.
+//! them, the lists of every owner, a reopen removing what no record names, and a 7.1+ attachment
+//! answering to its UUID and its legacy id.
 
 mod common;
 
@@ -393,4 +394,52 @@ fn a_reopen_removes_what_no_record_names() {
     let store = Store::open(&path).unwrap();
     assert_eq!(files(&store).len(), 1, "{:?}", files(&store));
     assert_eq!(bytes_of(&store, kept), b"kept bytes");
+}
+
+#[test]
+fn a_pulled_7_1_attachment_answers_to_its_uuid_and_its_legacy_id() {
+    let (_dir, store) = sample();
+    let uuid = "2ec27be4-8f1b-4c5e-9a3d-6b7c8d9e0f12";
+    // A TestRail 7.1+ item of get_attachments_for_case, as a pull or a snapshot brings it.
+    store
+        .import_snapshot(&json!({"attachments": [{
+            "id": uuid, "legacy_id": 4001, "data_id": uuid, "filename": "wiring.pdf",
+            "size": 10, "created_on": 1_700_000_000, "entity_type": "case", "entity_id": "1",
+            "user_id": 1, "project_id": 1, "filetype": "pdf", "is_image": false
+        }]}))
+        .unwrap();
+    let listed = ok(&store, "get_attachments_for_case/1", Value::Null);
+    assert_eq!(listed["attachments"][0]["id"], 4001);
+    assert_eq!(listed["attachments"][0]["data_id"], uuid);
+    // Both forms name it: it is found, and only its bytes are missing (metadata came alone).
+    for id in [uuid, "4001"] {
+        assert_error(
+            &err(&store, &format!("get_attachment/{id}"), Value::Null),
+            "The bytes of attachment 4001 are not in this store (pull with attachments to bring them).",
+            Some("attachment_id"),
+        );
+    }
+    // A UUID that names nothing is an unknown attachment.
+    assert_error(
+        &err(
+            &store,
+            "get_attachment/00000000-0000-4000-8000-000000000000",
+            Value::Null,
+        ),
+        "Field :attachment_id is not a valid attachment.",
+        Some("attachment_id"),
+    );
+    // Deleting by UUID deletes it, journaled for push.
+    let before = journal(&store).len();
+    assert!(store
+        .call(&format!("delete_attachment/{uuid}"), None)
+        .unwrap()
+        .into_value()
+        .is_null());
+    assert_eq!(journal(&store).len(), before + 1);
+    assert_error(
+        &err(&store, "get_attachment/4001", Value::Null),
+        "Field :attachment_id is not a valid attachment.",
+        Some("attachment_id"),
+    );
 }

@@ -1,7 +1,7 @@
-//! Bundles across an air gap (issue 7): a changes bundle exported, imported twice and pushed
+//! Bundles across an air gap: a changes bundle exported, imported twice and pushed
 //! gives the same server state as a direct push; a snapshot bundle carries server data the other
 //! way; truncated or altered bundles are refused before any write; a bundle whose base is
-//! missing is refused naming what it needs.
+//! missing is refused naming what it needs; attachments travel with their bytes, each file once.
 
 mod common;
 
@@ -310,4 +310,125 @@ fn truncated_altered_or_baseless_bundles_are_refused_before_any_write() {
     assert_eq!(partial.data_version().unwrap(), version);
     // The intact bundle still imports.
     assert!(connected.import_bundle(&good).unwrap().imported);
+}
+
+/// The bytes of every attachment an owner lists, by name (each listed size checked).
+fn files_of(store: &Store, route: &str) -> BTreeMap<String, Vec<u8>> {
+    all_pages(store, route, "attachments")
+        .iter()
+        .map(|a| {
+            let file = store.attachment(&a["id"].to_string()).unwrap();
+            assert_eq!(a["size"], file.size());
+            (
+                a["name"].as_str().unwrap().to_string(),
+                file.to_vec().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every file under a store's attachment folder.
+fn blob_files(store: &Path) -> usize {
+    fn walk(p: &Path) -> usize {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                if e.path().is_dir() {
+                    walk(&e.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+    walk(&store.join(trailstore::ATTACHMENTS_DIR))
+}
+
+#[test]
+fn a_changes_bundle_carries_attachments_with_their_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two stores of the same server data; the offline one attaches files.
+    for name in ["offline", "connected"] {
+        Store::open(d.join(name))
+            .unwrap()
+            .import_snapshot(snapshot())
+            .unwrap();
+    }
+    let offline = Store::open(d.join("offline")).unwrap();
+    let big: Vec<u8> = (0..5 * 1024 * 1024)
+        .map(|i: usize| (i as u8).wrapping_mul(31) ^ (i >> 16) as u8)
+        .collect();
+    offline
+        .add_attachment("add_attachment_to_case/1", "trace.log", &big[..])
+        .unwrap();
+    offline
+        .add_attachment("add_attachment_to_case/2", "same bytes.log", &big[..])
+        .unwrap();
+    offline
+        .add_attachment("add_attachment_to_case/1", "empty.txt", &b""[..])
+        .unwrap();
+    let gone = offline
+        .add_attachment("add_attachment_to_case/1", "gone.txt", &b"gone"[..])
+        .unwrap()["attachment_id"]
+        .clone();
+    ok(&offline, &format!("delete_attachment/{gone}"), Value::Null);
+    // An owner made offline too: a run, its result, the result's screenshot.
+    let run = ok(
+        &offline,
+        "add_run/1",
+        json!({"name": "Carried", "include_all": false, "case_ids": [1]}),
+    )["id"]
+        .clone();
+    let result = ok(
+        &offline,
+        &format!("add_result_for_case/{run}/1"),
+        json!({"status_id": 5}),
+    )["id"]
+        .clone();
+    offline
+        .add_attachment(
+            &format!("add_attachment_to_result/{result}"),
+            "shot.png",
+            &b"\x89PNG screenshot"[..],
+        )
+        .unwrap();
+    let file = d.join("changes.tsb");
+    offline.export_changes_bundle(&file).unwrap();
+
+    let connected = Store::open(d.join("connected")).unwrap();
+    assert!(connected.import_bundle(&file).unwrap().imported);
+    for case in [1, 2] {
+        let route = format!("get_attachments_for_case/{case}");
+        assert_eq!(
+            files_of(&connected, &route),
+            files_of(&offline, &route),
+            "{route}"
+        );
+    }
+    assert_eq!(
+        files_of(&connected, "get_attachments_for_case/1")["trace.log"],
+        big
+    );
+    let test_of = |s: &Store| {
+        let runs = all_pages(s, "get_runs/1", "runs");
+        let run = runs.iter().find(|r| r["name"] == "Carried").unwrap();
+        all_pages(s, &format!("get_tests/{}", run["id"]), "tests")[0]["id"].clone()
+    };
+    let shots = files_of(
+        &connected,
+        &format!("get_attachments_for_test/{}", test_of(&connected)),
+    );
+    assert_eq!(shots["shot.png"], b"\x89PNG screenshot");
+    // The same bytes once, the deleted file not at all: the big file, the empty one, the shot.
+    assert_eq!(blob_files(&d.join("connected")), 3);
+    assert_eq!(
+        blob_files(&d.join("connected")),
+        blob_files(&d.join("offline"))
+    );
+    // A second import changes nothing.
+    assert!(!connected.import_bundle(&file).unwrap().imported);
+    assert_eq!(blob_files(&d.join("connected")), 3);
 }

@@ -409,6 +409,33 @@ mod tests {
     }
 
     #[test]
+    fn pull_options_from_json_take_every_option_pull_has() {
+        let options = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let o = PullOptions::from_json(
+            &options(
+                serde_json::json!({"projects": [1, 3], "scan": false, "results": true,
+                                        "attachments": true}),
+            ),
+            "pull",
+        )
+        .unwrap();
+        assert_eq!(o.projects, [1, 3]);
+        assert!(!o.scan && o.results && o.attachments);
+        let o = PullOptions::from_json(&options(serde_json::json!({})), "pull").unwrap();
+        assert!(o.scan && !o.results && !o.attachments);
+        let e = PullOptions::from_json(&options(serde_json::json!({"attachments": 1})), "pull")
+            .unwrap_err();
+        assert_eq!(e.field(), Some("attachments"));
+        let e =
+            PullOptions::from_json(&options(serde_json::json!({"bogus": 1})), "pull").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(it takes projects, scan, results, attachments, config)"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_panic_in_a_sync_is_an_internal_error_scrubbed_of_every_secret() {
         let key = "SENTINEL-KEY-123";
         let err =

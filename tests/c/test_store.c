@@ -39,6 +39,7 @@ static void every_status_has_its_number_and_name(void) {
         {TRAILSTORE_STATUS_REMOTE, 18, "remote"},
         {TRAILSTORE_STATUS_NULL_ARGUMENT, 100, "null_argument"},
         {TRAILSTORE_STATUS_INVALID_UTF8, 101, "invalid_utf8"},
+        {TRAILSTORE_STATUS_BUFFER_TOO_SMALL, 102, "buffer_too_small"},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         CHECK((unsigned)all[i].status == all[i].number);
@@ -46,6 +47,7 @@ static void every_status_has_its_number_and_name(void) {
     }
     CHECK_STR(trailstore_status_name(7), "unknown");
     CHECK_STR(trailstore_status_name(99), "unknown");
+    CHECK_STR(trailstore_status_name(103), "unknown");
     CHECK_STR(trailstore_status_name(0xffffffffu), "unknown");
 }
 

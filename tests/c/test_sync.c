@@ -471,6 +471,53 @@ static void sync_is_refused_inside_a_batch(void) {
     close_store(store, dir);
 }
 
+/* Attachments reach the server with push, and come back with pull's `attachments` option only:
+ * metadata and bytes. */
+static void pull_with_attachments_brings_their_bytes(void) {
+    struct env e;
+    env_start(&e);
+    trailstore_store *a = open_local(&e, "a");
+    trailstore_string_free(pull(&e, a, NULL));
+    uint8_t data[70000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7u + (i >> 9));
+    uint64_t id = 0;
+    CHECK_OK(trailstore_attachment_add_bytes(a, "add_attachment_to_case/1", "wiring.pdf", data,
+                                             sizeof data, &id));
+    trailstore_string_free(push(&e, a, NULL));
+    CHECK(pending(a) == 0);
+
+    char *out = NULL;
+    trailstore_store *plain = open_local(&e, "plain");
+    trailstore_string_free(pull(&e, plain, NULL));
+    CHECK_OK(trailstore_store_call(plain, "get_attachments_for_case/1", NULL, &out));
+    CHECK(json_int(out, "size") == 0);
+    trailstore_string_free(out);
+
+    trailstore_store *b = open_local(&e, "b");
+    char *report = pull(&e, b, "{\"attachments\": true}");
+    CHECK(json_int(report, "attachments") == 1);
+    trailstore_string_free(report);
+    CHECK_OK(trailstore_store_call(b, "get_attachments_for_case/1", NULL, &out));
+    CHECK(json_int(out, "size") == 1);
+    const char *list = json_member(out, "attachments");
+    CHECK(list != NULL && *list == '[');
+    const char *item = list + 1;
+    int64_t pulled = json_int(item, "id");
+    CHECK(json_str_is(item, "name", "wiring.pdf"));
+    trailstore_string_free(out);
+    char id_s[32];
+    snprintf(id_s, sizeof id_s, "%lld", (long long)pulled);
+    static uint8_t got[70000];
+    size_t len = 0;
+    CHECK_OK(trailstore_attachment_read(b, id_s, got, sizeof got, &len));
+    CHECK(len == sizeof data && memcmp(got, data, sizeof data) == 0);
+
+    trailstore_store_free(b);
+    trailstore_store_free(plain);
+    trailstore_store_free(a);
+    env_stop(&e);
+}
+
 static void the_air_gap_end_to_end(void) {
     struct env e;
     env_start(&e);
@@ -537,6 +584,7 @@ int main(int argc, char **argv) {
         TEST(credentials_come_from_the_environment_and_the_config_file),
         TEST(a_key_the_server_echoes_is_hidden),
         TEST(sync_is_refused_inside_a_batch),
+        TEST(pull_with_attachments_brings_their_bytes),
         TEST(the_air_gap_end_to_end),
     };
     return RUN_TESTS(tests);

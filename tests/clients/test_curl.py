@@ -85,3 +85,37 @@ def test_curl_attachment_upload_and_download(lab, tmp_path):
     assert status == 400 and "multipart/form-data" in json.loads(body)["error"]
     status, body = curl(*auth, f"{api}get_attachments_for_case/{case_id}")
     assert set(a["id"] for a in json.loads(body)["attachments"]) == set(listed)
+
+
+def test_curl_256_mb_upload_is_streamed_and_one_byte_more_is_413(lab, tmp_path):
+    """The largest file TestRail takes goes through `serve` without ever being whole in the
+    server's memory (its peak resident size stays far below the file's size), and one byte more
+    is refused with 413 and an `error` body, keeping nothing."""
+    api = lab.served.api
+    section = lab.api.sections.add_section(lab.project_id, "Firmware")
+    case_id = lab.api.cases.add_case(section["id"], "Flash the image")["id"]
+    auth = ["-u", f"{USER}:{KEY}"]
+    mb = 1024 * 1024
+    # Sparse files: 256 MB long, next to nothing on disk until the server writes its copy.
+    largest, over = tmp_path / "largest.img", tmp_path / "over.img"
+    subprocess.run(["truncate", "-s", str(256 * mb), largest], check=True)
+    subprocess.run(["truncate", "-s", str(256 * mb + 1), over], check=True)
+
+    status, body = curl(*auth, "-F", f"attachment=@{largest}", f"{api}add_attachment_to_case/{case_id}")
+    assert status == 200, body
+    largest_id = json.loads(body)["attachment_id"]
+    status, body = curl(*auth, "-F", f"attachment=@{over}", f"{api}add_attachment_to_case/{case_id}")
+    assert status == 413, body
+    assert "256 MB" in json.loads(body)["error"]
+
+    # VmHWM is the process's peak resident size since it started, in kB.
+    status_file = f"/proc/{lab.served.proc.pid}/status"
+    with open(status_file) as f:
+        peak_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    assert peak_kb < 160 * 1024, f"serve peaked at {peak_kb} kB for a 256 MB upload"
+
+    status, body = curl(*auth, f"{api}get_attachments_for_case/{case_id}")
+    listed = json.loads(body)["attachments"]
+    assert [(a["id"], a["size"]) for a in listed] == [(largest_id, 256 * mb)]
+    kept = [f for f in (lab.served.store / "attachments").rglob("*") if f.is_file()]
+    assert [f.stat().st_size for f in kept] == [256 * mb], kept

@@ -5,8 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use trailstore_core::{Batch, Error};
 
+use crate::attachments::{add_bytes_in, add_file_in};
 use crate::error::{guard, guard_value, trailstore_status};
-use crate::ffi::{arg_opt_str, arg_ref, arg_str, Out};
+use crate::ffi::{arg_array, arg_opt_str, arg_path, arg_ref, arg_str, Out};
 use crate::store::trailstore_store;
 
 /// An open batch (opaque): calls that commit together with `trailstore_batch_commit()`, or not at
@@ -80,6 +81,66 @@ pub unsafe extern "C" fn trailstore_batch_call(
         let open = slot.as_mut().ok_or(Error::Closed)?;
         let response = open.answer(route, body.as_ref())?;
         out.set_string(response.to_text());
+        Ok(())
+    })
+}
+
+/// Uploads the file at `path` to `route` inside the batch, as
+/// `trailstore_attachment_add_file()` does outside one, and writes the new attachment's id to
+/// `*out_id`. The owner may be something the batch itself added (a result, then its
+/// screenshot). The bytes are durable when this returns; the attachment is recorded when the
+/// batch commits, and a rollback leaves nothing of it. A refused upload leaves the batch as it
+/// was. Fails with `TRAILSTORE_STATUS_CLOSED` once the batch is committed or rolled back.
+///
+/// # Safety
+/// `batch` is NULL or a live batch; `route` and `path` are NULL or NUL-terminated strings;
+/// `out_id` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn trailstore_batch_attachment_add_file(
+    batch: *const trailstore_batch,
+    route: *const c_char,
+    path: *const c_char,
+    out_id: *mut u64,
+) -> trailstore_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let batch = unsafe { arg_ref(batch, "batch") }?;
+        let route = unsafe { arg_str(route, "route") }?;
+        let path = unsafe { arg_path(path, "path") }?;
+        let out = Out::new(out_id, "out_id")?;
+        let mut slot = batch.lock();
+        let open = slot.as_mut().ok_or(Error::Closed)?;
+        out.set(add_file_in(open, route, &path)?);
+        Ok(())
+    })
+}
+
+/// Uploads `len` bytes at `data` named `name` to `route` inside the batch, as
+/// `trailstore_attachment_add_bytes()` does outside one; otherwise as
+/// `trailstore_batch_attachment_add_file()`.
+///
+/// # Safety
+/// `batch` is NULL or a live batch; `route` and `name` are NULL or NUL-terminated strings;
+/// `data` is NULL or points to `len` readable bytes; `out_id` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn trailstore_batch_attachment_add_bytes(
+    batch: *const trailstore_batch,
+    route: *const c_char,
+    name: *const c_char,
+    data: *const u8,
+    len: usize,
+    out_id: *mut u64,
+) -> trailstore_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let batch = unsafe { arg_ref(batch, "batch") }?;
+        let route = unsafe { arg_str(route, "route") }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let data = unsafe { arg_array(data, len, "data") }?;
+        let out = Out::new(out_id, "out_id")?;
+        let mut slot = batch.lock();
+        let open = slot.as_mut().ok_or(Error::Closed)?;
+        out.set(add_bytes_in(open, route, name, data)?);
         Ok(())
     })
 }

@@ -58,7 +58,11 @@ pub enum trailstore_status {
     /// A required pointer argument was NULL; `trailstore_last_error_field()` names it.
     NullArgument = 100,
     /// A string argument is not UTF-8; `trailstore_last_error_field()` names it.
-    InvalidUtf8 = 101, // Last added.
+    InvalidUtf8 = 101,
+    /// The caller's buffer is smaller than what the function has to write into it; nothing was
+    /// written (the message says how many bytes are needed). `trailstore_last_error_field()`
+    /// names the capacity argument.
+    BufferTooSmall = 102, // Last added.
 }
 
 /// Lists every status once, for lookups by number; the `match` stops the build when a status
@@ -94,6 +98,7 @@ every_status![
     Remote,
     NullArgument,
     InvalidUtf8,
+    BufferTooSmall,
 ];
 
 impl trailstore_status {
@@ -123,6 +128,7 @@ impl trailstore_status {
             S::Ok => "ok",
             S::NullArgument => "null_argument",
             S::InvalidUtf8 => "invalid_utf8",
+            S::BufferTooSmall => "buffer_too_small",
             core => ErrorCode::from_u32(core as u32).map_or("unknown", ErrorCode::name),
         }
     }
@@ -393,8 +399,9 @@ mod tests {
         assert_eq!(trailstore_status::Ok.name(), "ok");
         assert_eq!(trailstore_status::NullArgument.name(), "null_argument");
         assert_eq!(trailstore_status::InvalidUtf8.name(), "invalid_utf8");
-        // Every status except OK and the ABI's own two is a core code.
-        assert_eq!(ErrorCode::ALL.len() + 3, trailstore_status::ALL.len());
+        assert_eq!(trailstore_status::BufferTooSmall.name(), "buffer_too_small");
+        // Every status except OK and the ABI's own three is a core code.
+        assert_eq!(ErrorCode::ALL.len() + 4, trailstore_status::ALL.len());
         assert_eq!(text(trailstore_status_name(9999)), "unknown");
         // A number below 100 names a status exactly when it is OK or a core code.
         for n in 0..100 {

@@ -138,3 +138,31 @@ pub(crate) unsafe fn arg_opt_object(
         .into()),
     }
 }
+
+/// A C array of `count` items as a slice: `NULL_ARGUMENT` for NULL (unless `count` is 0), and
+/// `BAD_REQUEST` for a misaligned pointer or a count no array can have, which Rust may not even
+/// look at.
+///
+/// # Safety
+/// `p` is NULL or points to `count` valid items that outlive `'a`.
+pub(crate) unsafe fn arg_array<'a, T>(
+    p: *const T,
+    count: usize,
+    name: &'static str,
+) -> Result<&'a [T], Failure> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Failure::Null(name));
+    }
+    if !p.is_aligned() || count > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::BadRequest {
+            message: format!("Argument {name} is not an array of {count} items."),
+        }
+        .into());
+    }
+    // SAFETY: non-NULL, aligned, within isize::MAX bytes, and `count` items by the caller's
+    // contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, count) })
+}

@@ -13,7 +13,8 @@
 //! - Entity payloads cross the ABI as JSON text, in TestRail's shapes; the one typed struct is
 //!   the results fast path's entry (`trailstore_case_result`), where speed asks for it.
 //! - Every string the library returns is freed with `trailstore_string_free`; every handle has a
-//!   `_free` that accepts NULL.
+//!   `_free` that accepts NULL. Attachment bytes are read into the caller's buffer or file, so
+//!   the library hands out no byte buffer of its own.
 //! - Every exported body runs inside a panic boundary; NULL and invalid UTF-8 give a status.
 #![allow(non_camel_case_types)]
 
@@ -24,8 +25,8 @@ compile_error!(
 );
 
 // The header lists functions in the order these modules are declared: keep it the reading order
-// (errors and strings, the store, the typed helpers, the results fast path, search, sync and
-// conflicts, bundles, batches). rustfmt sorts adjacent `mod` lines, hence one per group.
+// (errors and strings, the store, the typed helpers, the results fast path, attachments, search,
+// sync and conflicts, bundles, batches). rustfmt sorts adjacent `mod` lines, hence one per group.
 mod error;
 
 mod ffi;
@@ -35,6 +36,8 @@ mod store;
 mod cases;
 
 mod results;
+
+mod attachments;
 
 mod search;
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use trailstore_core::{CaseResult, Error};
 
 use crate::error::{guard, trailstore_status, Failure};
-use crate::ffi::arg_ref;
+use crate::ffi::{arg_array, arg_ref};
 use crate::store::trailstore_store;
 
 /// One result for a case of a run: an entry of `trailstore_results_add_for_cases()`, with the
@@ -111,34 +111,6 @@ unsafe fn case_result(r: &trailstore_case_result, index: usize) -> Result<CaseRe
         assignedto_id: nonzero(r.assignedto_id),
         fields: unsafe { member_fields(r.fields_json, index) }?,
     })
-}
-
-/// A C array of `count` items as a slice: `NULL_ARGUMENT` for NULL (unless `count` is 0), and
-/// `BAD_REQUEST` for a misaligned pointer or a count no array can have, which Rust may not even
-/// look at.
-///
-/// # Safety
-/// `p` is NULL or points to `count` valid items that outlive `'a`.
-unsafe fn arg_array<'a, T>(
-    p: *const T,
-    count: usize,
-    name: &'static str,
-) -> Result<&'a [T], Failure> {
-    if count == 0 {
-        return Ok(&[]);
-    }
-    if p.is_null() {
-        return Err(Failure::Null(name));
-    }
-    if !p.is_aligned() || count > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
-        return Err(Error::BadRequest {
-            message: format!("Argument {name} is not an array of {count} items."),
-        }
-        .into());
-    }
-    // SAFETY: non-NULL, aligned, within isize::MAX bytes, and `count` items by the caller's
-    // contract.
-    Ok(unsafe { std::slice::from_raw_parts(p, count) })
 }
 
 /// Adds `count` results to cases of run `run_id` in one durable transaction, as

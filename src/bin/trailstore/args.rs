@@ -21,6 +21,7 @@ Examples:
   trailstore runs add --project 1 --suite 1 --name \"Nightly 2025-06-01\"
   trailstore results add --run 7 --case 12 --status failed --comment \"Timeout\" --elapsed 1m 5s
   trailstore runs show 7 --status failed,retest
+  trailstore attachments add result 881 screenshot.png console.log
   trailstore journal --state pending
 
 The store is a folder: --store, else $TRAILSTORE_PATH, else ./trailstore.";
@@ -69,6 +70,9 @@ pub enum Command {
     /// Record a test result.
     #[command(subcommand)]
     Results(ResultsCmd),
+    /// Files attached to cases, results, runs and plans: add, list, get and delete them.
+    #[command(subcommand)]
+    Attachments(AttachmentsCmd),
     /// The custom case fields (of one project with --project).
     Fields(FieldsArgs),
     /// The change journal: every local change, in order, with its push state.
@@ -569,4 +573,126 @@ pub struct ResultsAddArgs {
     pub defects: Option<String>,
     #[command(flatten)]
     pub fields: FieldArgs,
+}
+
+#[derive(Subcommand)]
+pub enum AttachmentsCmd {
+    /// Attach files to a case, a result, a run, a plan or a plan entry (add_attachment_to_*).
+    #[command(
+        after_help = "OWNER ID names what the files belong to: case 12, result 881, run 7, plan 3, or
+plan_entry 3/<entry id> (the plan's id, a slash, the entry's GUID as get_plan lists it).
+Each FILE is attached under its own name (its last path component), up to 256 MB each. The
+files go in together or not at all: a missing file, a folder or a name that is not text refuses
+the whole command before anything is read (a FILE whose name starts with - goes after --).
+The uploads are journaled; push sends them later.
+With --json: one {\"attachment_id\": N} per FILE, in order, as TestRail answers each upload.
+
+Examples:
+  trailstore attachments add case 12 wiring.pdf
+  trailstore attachments add result 881 screenshot.png console.log
+  trailstore attachments add run 7 report.html
+  trailstore attachments add plan_entry 3/9f2c1a7e-0b1d-4c55-8d1e-2f9b6c3a4d10 matrix.xlsx"
+    )]
+    Add(AttachmentsAddArgs),
+    /// List the attachments of a case, a run, a plan, a plan entry or a test (get_attachments_for_*).
+    #[command(
+        after_help = "OWNER ID as for add; test T lists the attachments of the test's results (a result's
+attachments are listed by its test). Columns: the attachment id (give it to get and delete), its
+name, its size and when it was added (UTC).
+With --json: the page as TestRail answers get_attachments_for_* ({\"attachments\": [...], ...}).
+
+Examples:
+  trailstore attachments list case 12
+  trailstore attachments list test 101
+  trailstore attachments list plan_entry 3/9f2c1a7e-0b1d-4c55-8d1e-2f9b6c3a4d10
+  trailstore --json attachments list run 7 --limit 50 --offset 50"
+    )]
+    List(AttachmentsListArgs),
+    /// Write an attachment's bytes to a file (get_attachment).
+    #[command(
+        after_help = "Without -o the file is written to the current folder under the attachment's own name.
+An existing file is not replaced unless --force is given. -o - writes the bytes to standard
+output. With --json (and a file): {\"path\": ..., \"attachment\": <its metadata>}.
+
+Examples:
+  trailstore attachments get 14
+  trailstore attachments get 14 -o /tmp/trace.log --force
+  trailstore attachments get 14 -o - | less"
+    )]
+    Get(AttachmentsGetArgs),
+    /// Delete an attachment (delete_attachment); its bytes go once nothing names them.
+    #[command(
+        after_help = "The delete is journaled; push deletes the attachment on the server too.
+
+Example:
+  trailstore attachments delete 14"
+    )]
+    Delete {
+        /// The attachment id, as attachments list shows it.
+        id: String,
+    },
+}
+
+/// What files can be attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AttachTo {
+    Case,
+    Result,
+    Run,
+    Plan,
+    /// A plan entry: ID is PLAN_ID/ENTRY_ID.
+    #[value(name = "plan_entry", alias = "plan-entry")]
+    PlanEntry,
+}
+
+/// What lists attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFor {
+    Case,
+    Run,
+    Plan,
+    /// A plan entry: ID is PLAN_ID/ENTRY_ID.
+    #[value(name = "plan_entry", alias = "plan-entry")]
+    PlanEntry,
+    /// A test of a run: the attachments of its results.
+    Test,
+}
+
+#[derive(Args)]
+pub struct AttachmentsAddArgs {
+    /// What the files belong to.
+    #[arg(value_enum)]
+    pub owner: AttachTo,
+    /// Its id (for plan_entry: PLAN_ID/ENTRY_ID).
+    pub id: String,
+    /// The files to attach.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct AttachmentsListArgs {
+    /// Whose attachments to list.
+    #[arg(value_enum)]
+    pub owner: ListFor,
+    /// Its id (for plan_entry: PLAN_ID/ENTRY_ID).
+    pub id: String,
+    /// At most this many (TestRail's page size, 1 to 250).
+    #[arg(long, default_value_t = 250)]
+    pub limit: u64,
+    /// Skip this many.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Args)]
+pub struct AttachmentsGetArgs {
+    /// The attachment id, as attachments list shows it.
+    pub id: String,
+    /// Where to write the bytes (- for standard output) [default: the attachment's name, here].
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Replace a file that is already there.
+    #[arg(long)]
+    pub force: bool,
 }

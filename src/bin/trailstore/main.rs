@@ -22,9 +22,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use trailstore::{IndexAction, Store};
 
-use args::{BundleCmd, CasesCmd, Cli, Command, ResultsCmd, RunsCmd, SectionsCmd};
+use args::{AttachmentsCmd, BundleCmd, CasesCmd, Cli, Command, ResultsCmd, RunsCmd, SectionsCmd};
 use commands::{
-    bundle, call, cases, fields, journal, runs, search, sections, store, sync, Failure,
+    attachments, bundle, call, cases, fields, journal, runs, search, sections, store, sync, Failure,
 };
 
 fn main() -> ExitCode {
@@ -85,6 +85,12 @@ fn try_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Runs(RunsCmd::Add(a)) => runs::add(&store, a, human)?,
         Command::Runs(RunsCmd::Close { run_id }) => runs::close(&store, run_id, human)?,
         Command::Results(ResultsCmd::Add(a)) => runs::add_result(&store, a, human)?,
+        Command::Attachments(AttachmentsCmd::Add(a)) => attachments::add(&store, a, human)?,
+        Command::Attachments(AttachmentsCmd::List(a)) => attachments::list(&store, a, human)?,
+        Command::Attachments(AttachmentsCmd::Get(a)) => attachments::get(&store, a, human)?,
+        Command::Attachments(AttachmentsCmd::Delete { id }) => {
+            attachments::delete(&store, &id, human)?
+        }
         Command::Fields(a) => fields::fields(&store, a, human)?,
         Command::Journal(a) => journal::journal(&store, a, human)?,
         Command::History(a) => journal::history(&store, a, human)?,

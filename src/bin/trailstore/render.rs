@@ -402,3 +402,66 @@ pub fn result(r: &Value, statuses: &Statuses) {
         }
     }
 }
+
+/// A size as a person reads it: `0 B`, `812 B`, `14.2 KB`, `5.0 MB` (1024-based).
+pub fn bytes(n: u64) -> String {
+    const KB: f64 = 1024.0;
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{:.1} KB", n as f64 / KB),
+        _ => format!("{:.1} MB", n as f64 / (KB * KB)),
+    }
+}
+
+/// UNIX seconds as `2025-06-01 14:03` (UTC), the date from days since 1970 by the civil
+/// calendar (Howard Hinnant's `civil_from_days`).
+pub fn utc_minute(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// A page of `get_attachments_for_*` as a table: id, name, size, when it was added; a last line
+/// that says how to see more.
+pub fn attachment_table(page: &Value, owner: &str, next_offset: u64) {
+    let items = page["attachments"].as_array().cloned().unwrap_or_default();
+    if items.is_empty() && page["offset"].as_u64().unwrap_or(0) == 0 {
+        out!("(no attachments on {owner})");
+        return;
+    }
+    out!("{:>11}  {:<40}  {:>9}  CREATED (UTC)", "ID", "NAME", "SIZE");
+    for a in &items {
+        let id = match &a["id"] {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        out!(
+            "{:>11}  {:<40}  {:>9}  {}",
+            id,
+            cut(a["name"].as_str().unwrap_or(""), 40),
+            bytes(a["size"].as_u64().unwrap_or(0)),
+            a["created_on"]
+                .as_u64()
+                .map_or_else(|| "-".into(), utc_minute)
+        );
+    }
+    let size = page["size"].as_u64().unwrap_or(items.len() as u64);
+    if page["_links"]["next"].is_string() {
+        out!("({size} shown; more with --offset {next_offset})");
+    } else {
+        out!("({size} attachment{})", if size == 1 { "" } else { "s" });
+    }
+}

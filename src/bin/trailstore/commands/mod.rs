@@ -1,6 +1,7 @@
 //! One function per command: each reads the store through the public API, then prints JSON
 //! (`--json`) or hands the answer to [`crate::render`].
 
+pub mod attachments;
 pub mod bundle;
 pub mod call;
 pub mod cases;
