@@ -23,7 +23,9 @@ use clap::Parser;
 use trailstore::{IndexAction, Store};
 
 use args::{BundleCmd, CasesCmd, Cli, Command, SectionsCmd};
-use commands::{bundle, call, cases, fields, journal, search, sections, store, sync, Failure};
+use commands::{
+    bundle, call, cases, fields, journal, junit, search, sections, store, sync, Failure,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -85,6 +87,7 @@ fn try_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(a) => commands::serve::serve(store, a)?,
         Command::Pull(a) => sync::pull(&store, a, human)?,
         Command::Push(a) => return sync::push(&store, a, human),
+        Command::Junit(a) => junit::junit(&store, a, human)?,
         Command::Conflicts => sync::conflicts(&store, human)?,
         Command::Resolve(a) => sync::resolve(&store, a, human)?,
         Command::Bundle(BundleCmd::Export { file, snapshot }) => {

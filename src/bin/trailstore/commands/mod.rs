@@ -6,6 +6,7 @@ pub mod call;
 pub mod cases;
 pub mod fields;
 pub mod journal;
+pub mod junit;
 pub mod search;
 pub mod sections;
 pub mod serve;
