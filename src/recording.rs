@@ -155,9 +155,11 @@ impl StepResult {
             "untested" => 3,
             "skipped" => 4,
             "failed" => 5,
-            other => return Err(Error::bad_request(format!(
+            other => {
+                return Err(Error::bad_request(format!(
                 "A result step's status is passed, failed, skipped or untested, got \"{other}\"."
-            ))),
+            )))
+            }
         };
         Ok(StepResult {
             content: content.trim().to_string(),

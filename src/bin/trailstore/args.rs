@@ -144,8 +144,8 @@ Examples:
       --result-fields version:2025.6.1 --case-fields custom_component:2 --allow-ms
 
 What it reads, as trcli 1.15.3 does:
-  each <testsuite> of <testsuites> is a section (new cases go there), its nested suites' tests too;
-  <skipped> records status 4 (retest), <failure> and <error> 5, anything else 1 (--status changes it);
+  each <testsuite> of <testsuites> is a section (new cases go there), with its nested suites' tests;
+  <skipped> records status 4 (retest), <failure> and <error> 5, a pass 1 (--status changes them);
   the failure's type, message and text become the comment; `time` the elapsed (whole seconds,
   or milliseconds with --allow-ms); testcase properties:
     test_id = C123 or \"C1, C2\"           the case(s), with --case-matcher property
@@ -171,7 +171,7 @@ pub struct JunitArgs {
     /// The project, by name or id.
     #[arg(long, value_name = "NAME|ID")]
     pub project: String,
-    /// The name of the new run (of an existing run with --run-id, its new name).
+    /// The name of the new run; with --run-id, the run's new name (optional there).
     #[arg(long, required_unless_present = "run_id")]
     pub title: Option<String>,
     /// The suite (multi-suite projects; a single-suite project uses its suite).
@@ -187,6 +187,7 @@ pub struct JunitArgs {
     /// Make the run a new entry of this plan.
     #[arg(long)]
     pub plan_id: Option<u64>,
+    /// The run's milestone.
     #[arg(long)]
     pub milestone_id: Option<u64>,
     /// The run's description (a new run's also lists the testsuite properties).

@@ -67,9 +67,20 @@ fn malformed(path: &Path, line: usize, what: impl std::fmt::Display) -> Error {
 
 /// Reads the XML of one report into elements, refusing anything that is not well-formed.
 fn parse_xml(path: &Path, bytes: &[u8]) -> Result<El, Error> {
-    let line_at = |pos: u64| -> usize {
+    // Lines counted as the reader moves on (positions only grow), so a large report is read in
+    // one pass; an error's position may lie behind the last event's, and is counted afresh.
+    let mut counted = (0usize, 1usize);
+    let mut line_at = |pos: u64| -> usize {
         let end = (pos as usize).min(bytes.len());
-        bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+        if end < counted.0 {
+            return bytes[..end].iter().filter(|b| **b == b'\n').count() + 1;
+        }
+        counted.1 += bytes[counted.0..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted.0 = end;
+        counted.1
     };
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
