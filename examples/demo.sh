@@ -64,29 +64,26 @@ say "A bad request gets TestRail's own error and changes nothing"
 run cases add --section 17 --title "No component given" || true
 run cases edit "$id" --field custom_spec_url=not-a-url || true
 
-say "Record a run offline, as a harness does: a run of five cases, then their results in one call"
-run_id=$("$ts" --store "$store" call add_run/1 \
-    --data '{"name": "Smoke on the plane", "include_all": false, "case_ids": [1, 2, 3, 4, 5]}' |
+say "Record a run offline, as a harness does: a run of five cases, then their results"
+run_id=$("$ts" --store "$store" runs add --project 1 --name "Smoke on the plane" --cases 1,2,3,4,5 --json |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-printf '$ trailstore call add_run/1 ...   # run %s\n' "$run_id"
-printf '$ trailstore call add_results_for_cases/%s --data ...   # (id, test, status) of each\n' "$run_id"
+printf '$ trailstore runs add --project 1 --name "Smoke on the plane" --cases 1,2,3,4,5   # run %s\n' "$run_id"
+run results add --run "$run_id" --case 1 --status passed --elapsed 12s --version 2025.4.0
+run results add --run "$run_id" --case 2 --status failed --comment "Timeout after 30s on the payment page" --defects SHOP-1401
+printf '$ trailstore call add_results_for_cases/%s --data ...   # the rest in one call: (id, test, status) of each\n' "$run_id"
 "$ts" --store "$store" call "add_results_for_cases/$run_id" --data '{"results": [
-    {"case_id": 1, "status_id": 1, "elapsed": "12s", "version": "2025.4.0"},
-    {"case_id": 2, "status_id": 5, "comment": "Timeout after 30s on the payment page", "defects": "SHOP-1401"},
     {"case_id": 3, "status_id": 4, "comment": "Flaked once; retest"},
     {"case_id": 4, "status_id": 1, "elapsed": "0.4s"},
     {"case_id": 5, "status_id": 6, "comment": "custom status Flaky"}]}' |
     python3 -c 'import json,sys; print([(r["id"], r["test_id"], r["status_id"]) for r in json.load(sys.stdin)])'
-printf '$ trailstore call get_run/%s   # (the counts)\n' "$run_id"
-"$ts" --store "$store" call "get_run/$run_id" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); print({k: v for k, v in r.items() if k.endswith("_count") and v})'
-printf '$ trailstore call "get_tests/%s&status_id=5"   # (case, title) of each failed test\n' "$run_id"
-"$ts" --store "$store" call "get_tests/$run_id&status_id=5" | python3 -c 'import json,sys; print([(t["case_id"], t["title"]) for t in json.load(sys.stdin)["tests"]])'
+run runs show "$run_id"
+run runs show "$run_id" --status failed,retest
 
 say "A result for a run the server made (the sample's open nightly run), then close it: its tests freeze"
-run call add_result_for_case/2/1 --data '{"status_id": 1, "comment": "Verified offline"}' | head -4
-run call close_run/2 | grep -E '"(is_completed|passed_count)"'
-run call add_result_for_case/2/1 --data '{"status_id": 5}' || true
+run results add --run 2 --case 1 --status passed --comment "Verified offline"
+run runs close 2
+run results add --run 2 --case 1 --status failed || true
+run runs list --project 1
 
 say "Every local change is in the journal, in order, waiting to be pushed"
 run journal

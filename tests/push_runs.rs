@@ -506,3 +506,247 @@ fn results_for_a_run_the_server_closed_are_held_then_go_to_a_new_run() {
     let again = push_with(&local, &server, ClosedRun::New);
     assert_eq!(again.results, 0, "{again}");
 }
+
+/// A local run of 40 cases with `n` results and a few attachments on them.
+fn offline_work(local: &Store, n: usize) -> u64 {
+    let cases: Vec<u64> = (1..=40).collect();
+    let run = id(&ok(
+        local,
+        "add_run/1",
+        json!({"name": "Killed pushes", "include_all": false, "case_ids": cases}),
+    ));
+    record_results(local, run, results_for(&cases, n, "kill"));
+    let some = all_pages(
+        local,
+        &format!("get_results_for_run/{run}&status_id=5"),
+        "results",
+    );
+    for (i, r) in some.iter().take(6).enumerate() {
+        local
+            .add_attachment(
+                &format!("add_attachment_to_result/{}", id(r)),
+                &format!("failure-{i}.log"),
+                format!("failure log {i}\n").repeat(2000).as_bytes(),
+            )
+            .unwrap();
+    }
+    run
+}
+
+#[test]
+fn a_pusher_killed_during_results_and_attachments_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_path, server, local) = setup(dir.path(), None);
+    let n = 1_000;
+    let run = offline_work(&local, n);
+    let local_path = local.path().to_path_buf();
+    drop(local);
+    let mut kills = 0;
+    let mut finished = false;
+    for attempt in 0..25u64 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trailstore"))
+            .arg("--store")
+            .arg(&local_path)
+            .arg("push")
+            .env("TESTRAIL_URL", server.remote().url)
+            .env("TESTRAIL_USER", USER)
+            .env("TESTRAIL_KEY", KEY)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if attempt == 24 {
+            assert!(child.wait().unwrap().success(), "the last push failed");
+            finished = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(40 + (attempt * 7919) % 300));
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success(), "push failed on attempt {attempt}");
+                finished = true;
+                break;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    assert!(finished);
+    assert!(kills >= 3, "the push was killed only {kills} times");
+    let local = Store::open(&local_path).unwrap();
+    let server_run = id(&ok(&local, &format!("get_run/{run}"), Value::Null));
+    let (statuses, counts, results) = server_run_state(&server, server_run);
+    assert_eq!(results, n, "0 lost, 0 repeated after {kills} kills");
+    let local_run = ok(&local, &format!("get_run/{run}"), Value::Null);
+    assert_eq!(
+        (statuses, counts),
+        run_state(
+            &all_pages(&local, &format!("get_tests/{run}"), "tests"),
+            &local_run
+        )
+    );
+    // Each attachment once, on the right result, with its bytes.
+    let mut names = Vec::new();
+    for t in server.all(&format!("get_tests/{server_run}"), "tests") {
+        for a in server.all(
+            &format!("get_attachments_for_test/{}", t["id"]),
+            "attachments",
+        ) {
+            names.push(a["name"].as_str().unwrap().to_string());
+        }
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        (0..6)
+            .map(|i| format!("failure-{i}.log"))
+            .collect::<Vec<_>>()
+    );
+    assert!(journal(&local).iter().all(|e| e["push"]["state"] == "done"));
+}
+
+#[test]
+fn rate_limits_on_30_percent_of_result_requests_fail_nothing_and_come_after_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan =
+        json!({"seed": 9, "rules": [{"action": "rate_limit", "rate": 0.3, "retry_after": 1}]});
+    let (_path, server, local) = setup(dir.path(), Some(&plan));
+    let run = offline_work(&local, 200);
+    let report = push(&local, &server);
+    assert_eq!(
+        (report.rejected, report.blocked, report.held),
+        (0, 0, 0),
+        "{report}"
+    );
+    let stats = server.get("x_fault_stats");
+    assert!(stats["rate_limited"].as_u64().unwrap() >= 3, "{stats}");
+    assert_eq!(
+        stats["early_after_429"], 0,
+        "sent before Retry-After passed: {stats}"
+    );
+    let server_run = id(&ok(&local, &format!("get_run/{run}"), Value::Null));
+    assert_eq!(server_run_state(&server, server_run).2, 200);
+}
+
+/// A copy of a store folder (with nothing open on it).
+fn copy_store(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_store(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn serve_on(path: &Path, port: u16) -> Server {
+    Server {
+        serve: Serve::start(ServeOptions {
+            store: path,
+            bind: format!("127.0.0.1:{port}"),
+            user: USER,
+            key: KEY,
+            faults: None,
+            capture_stderr: false,
+        }),
+    }
+}
+
+fn pull_from(local: &Store, server: &Server) {
+    trailstore::pull(
+        local,
+        &server.remote(),
+        &PullOptions {
+            retry: fast(),
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+/// What a server holds of a run, by content (ids differ between servers): the run, its tests'
+/// statuses, its results, its files; and the results of the sample's case 1 in run 2.
+fn server_state(s: &Server, run: u64) -> Value {
+    let tests = s.all(&format!("get_tests/{run}"), "tests");
+    let mut files = Vec::new();
+    for t in &tests {
+        for f in s.all(
+            &format!("get_attachments_for_test/{}", t["id"]),
+            "attachments",
+        ) {
+            files.push(json!([t["case_id"], f["name"], f["size"]]));
+        }
+    }
+    files.sort_by_key(|v| v.to_string());
+    let r = s.get(&format!("get_run/{run}"));
+    json!({
+        "run": [r["name"], r["is_completed"], r["passed_count"], r["failed_count"]],
+        "tests": run_state(&tests, &r).0,
+        "results": results_of(&s.all(&format!("get_results_for_run/{run}"), "results")),
+        "files": files,
+        "run_2": results_of(&s.all("get_results_for_case/2/1", "results")),
+    })
+}
+
+#[test]
+fn a_bundle_carried_across_the_gap_pushes_as_a_direct_push_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two copies of one server: one pushed to directly, one through a bundle (served on the
+    // same port in turn, so that both are "the same server" to the stores).
+    {
+        let s = Store::open(d.join("s0")).unwrap();
+        s.set_server_ids().unwrap();
+        s.import_snapshot(snapshot()).unwrap();
+        s.import_snapshot(&json!({"users": [{"id": 7, "name": "Pusher", "email": USER}]}))
+            .unwrap();
+    }
+    copy_store(&d.join("s0"), &d.join("direct"));
+    copy_store(&d.join("s0"), &d.join("carried"));
+    let (port, run, run_a) = {
+        let server = serve_on(&d.join("direct"), 0);
+        let offline = Store::open(d.join("offline")).unwrap();
+        pull_from(&offline, &server);
+        let run = offline_work(&offline, 120);
+        ok(&offline, &format!("close_run/{run}"), json!({}));
+        ok(
+            &offline,
+            "add_result_for_case/2/1",
+            json!({"status_id": 5, "comment": "offline"}),
+        );
+        drop(offline);
+        copy_store(&d.join("offline"), &d.join("offline_copy"));
+        let offline = Store::open(d.join("offline")).unwrap();
+        let a = push(&offline, &server);
+        assert_eq!((a.results, a.rejected, a.blocked), (121, 0, 0), "{a}");
+        let run_a = id(&ok(&offline, &format!("get_run/{run}"), Value::Null));
+        (server.serve.port, run, run_a)
+    };
+    let file = d.join("work.bundle");
+    Store::open(d.join("offline_copy"))
+        .unwrap()
+        .export_changes_bundle(&file)
+        .unwrap();
+    let run_b = {
+        let server = serve_on(&d.join("carried"), port);
+        let connected = Store::open(d.join("connected")).unwrap();
+        pull_from(&connected, &server);
+        assert!(connected.import_bundle(&file).unwrap().imported);
+        assert!(
+            !connected.import_bundle(&file).unwrap().imported,
+            "a second import does nothing"
+        );
+        let b = push(&connected, &server);
+        assert_eq!((b.results, b.rejected, b.blocked), (121, 0, 0), "{b}");
+        id(&ok(&connected, &format!("get_run/{run}"), Value::Null))
+    };
+    let direct = serve_on(&d.join("direct"), 0);
+    let carried = serve_on(&d.join("carried"), 0);
+    assert_eq!(server_state(&direct, run_a), server_state(&carried, run_b));
+}

@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 # called by python/run-tests.sh's own build). No release artifact has them (see the last step).
 features="trailstore/testing,trailstore-python/testing"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each step's header says how long the run has taken so far, so a slow step shows in CI's log.
+start=$SECONDS
+step() { printf '\n\033[1m==> [%dm %02ds] %s\033[0m\n' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -21,7 +23,7 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --features "$features" -- -D warnings
 step "cargo test (with the test machinery: --features $features)"
 cargo test --workspace --features "$features"
-step "TestRail clients against trailstore serve (testrail-api, curl)"
+step "TestRail clients against trailstore serve (trcli, pytest-testrail, testrail-api, curl)"
 bash tests/clients/run.sh
 step "Python: the wheel built from source, stubs checked, pytest"
 bash python/run-tests.sh
@@ -31,3 +33,4 @@ step "Benchmarks, quick mode (10k cases; keeps them working, asserts no timing)"
 bash benches/run-quick.sh
 step "Release artifacts: no failpoints, panic hooks or fuzzing sample in libtrailstore or the wheel"
 bash tests/release-artifacts.sh
+step "Done"

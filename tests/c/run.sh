@@ -153,7 +153,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="report_objects=1"
 
 TESTS=(test_store test_args test_cases test_batch test_threads test_search test_bundle
-    test_boundaries test_sync)
+    test_boundaries test_sync test_runs)
 BUILT=()
 for link in shared static; do
     if [ "$link" = shared ]; then LINK=("${SHARED_LINK[@]}"); else LINK=("${STATIC_LINK[@]}"); fi

@@ -105,6 +105,41 @@ static void case_functions_refuse_null(void) {
     close_store(store, dir);
 }
 
+static void results_fast_path_refuses_null_and_invalid_utf8(void) {
+    char *dir;
+    trailstore_store *store = open_sample(&dir);
+    uint64_t ids[1] = {7};
+    trailstore_case_result entry = {.case_id = 1, .status_id = 1};
+    CHECK_STATUS(trailstore_results_add_for_cases(NULL, 1, &entry, 1, ids), NULL_ARG);
+    CHECK_FIELD("store");
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, NULL, 1, ids), NULL_ARG);
+    CHECK_FIELD("results");
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, NULL), NULL_ARG);
+    CHECK_FIELD("out_ids");
+    const char *bad = BAD_UTF8;
+    entry.comment = bad;
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, ids), UTF8);
+    CHECK_FIELD("results[0].comment");
+    entry.comment = NULL;
+    entry.elapsed = bad;
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, ids), UTF8);
+    CHECK_FIELD("results[0].elapsed");
+    entry.elapsed = NULL;
+    entry.version = bad;
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, ids), UTF8);
+    CHECK_FIELD("results[0].version");
+    entry.version = NULL;
+    entry.defects = bad;
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, ids), UTF8);
+    CHECK_FIELD("results[0].defects");
+    entry.defects = NULL;
+    entry.fields_json = bad;
+    CHECK_STATUS(trailstore_results_add_for_cases(store, 1, &entry, 1, ids), UTF8);
+    CHECK_FIELD("results[0].fields_json");
+    CHECK(ids[0] == 7);
+    close_store(store, dir);
+}
+
 static void batch_functions_refuse_null(void) {
     char *dir;
     trailstore_store *store = open_sample(&dir);
@@ -283,6 +318,7 @@ int main(int argc, char **argv) {
         TEST(store_functions_refuse_null),
         TEST(case_functions_refuse_null),
         TEST(batch_functions_refuse_null),
+        TEST(results_fast_path_refuses_null_and_invalid_utf8),
         TEST(every_string_parameter_refuses_invalid_utf8),
         TEST(a_json_nul_escape_stays_escaped),
         TEST(search_sync_and_bundle_functions_refuse_null),

@@ -27,6 +27,7 @@ static void every_status_has_its_number_and_name(void) {
         {TRAILSTORE_STATUS_FORBIDDEN, 3, "forbidden"},
         {TRAILSTORE_STATUS_UNKNOWN_METHOD, 4, "unknown_method"},
         {TRAILSTORE_STATUS_BAD_REQUEST, 5, "bad_request"},
+        {TRAILSTORE_STATUS_TOO_LARGE, 6, "too_large"},
         {TRAILSTORE_STATUS_IN_USE, 10, "in_use"},
         {TRAILSTORE_STATUS_DAMAGED, 11, "damaged"},
         {TRAILSTORE_STATUS_UNSUPPORTED, 12, "unsupported"},
@@ -43,7 +44,7 @@ static void every_status_has_its_number_and_name(void) {
         CHECK((unsigned)all[i].status == all[i].number);
         CHECK_STR(trailstore_status_name(all[i].status), all[i].name);
     }
-    CHECK_STR(trailstore_status_name(6), "unknown");
+    CHECK_STR(trailstore_status_name(7), "unknown");
     CHECK_STR(trailstore_status_name(99), "unknown");
     CHECK_STR(trailstore_status_name(0xffffffffu), "unknown");
 }

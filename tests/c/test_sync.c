@@ -344,7 +344,7 @@ static void credentials_come_from_the_environment_and_the_config_file(void) {
                                        &out),
                  TRAILSTORE_STATUS_VALIDATION);
     CHECK_FIELD("bogus");
-    CHECK_CONTAINS(trailstore_last_error_message(), "projects, scan, config");
+    CHECK_CONTAINS(trailstore_last_error_message(), "projects, scan, results, attachments, config");
     CHECK_STATUS(trailstore_store_pull(a, e.server.url, SERVER_USER, SERVER_KEY,
                                        "{\"scan\": \"no\"}", &out),
                  TRAILSTORE_STATUS_VALIDATION);

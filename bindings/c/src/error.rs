@@ -34,6 +34,8 @@ pub enum trailstore_status {
     /// The request is malformed: a body or snapshot that is not a JSON object, a path that is a
     /// file where a store folder belongs.
     BadRequest = 5,
+    /// An attachment is larger than TestRail accepts (256 MB; HTTP 413).
+    TooLarge = 6,
     /// Another process (or another handle in this one) has the store open.
     InUse = 10,
     /// The store's files are damaged.
@@ -80,6 +82,7 @@ every_status![
     Forbidden,
     UnknownMethod,
     BadRequest,
+    TooLarge,
     InUse,
     Damaged,
     Unsupported,

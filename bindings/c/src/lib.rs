@@ -10,7 +10,8 @@
 //! - Every fallible function returns a `trailstore_status`; outputs go through out-params, which
 //!   are written only on success. The last failure of the calling thread is described by
 //!   `trailstore_last_error_message`, `_code` and `_field`.
-//! - Entity payloads cross the ABI as JSON text, in TestRail's shapes.
+//! - Entity payloads cross the ABI as JSON text, in TestRail's shapes; the one typed struct is
+//!   the results fast path's entry (`trailstore_case_result`), where speed asks for it.
 //! - Every string the library returns is freed with `trailstore_string_free`; every handle has a
 //!   `_free` that accepts NULL.
 //! - Every exported body runs inside a panic boundary; NULL and invalid UTF-8 give a status.
@@ -23,8 +24,8 @@ compile_error!(
 );
 
 // The header lists functions in the order these modules are declared: keep it the reading order
-// (errors and strings, the store, the typed helpers, search, sync and conflicts, bundles,
-// batches). rustfmt sorts adjacent `mod` lines, hence one per group.
+// (errors and strings, the store, the typed helpers, the results fast path, search, sync and
+// conflicts, bundles, batches). rustfmt sorts adjacent `mod` lines, hence one per group.
 mod error;
 
 mod ffi;
@@ -32,6 +33,8 @@ mod ffi;
 mod store;
 
 mod cases;
+
+mod results;
 
 mod search;
 

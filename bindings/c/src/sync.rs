@@ -70,6 +70,7 @@ unsafe fn sync<O>(
 ///
 /// `options_json` is NULL (or `""`) or a JSON object: `{"projects": [1, 3]}` (only these
 /// projects; an id or a list), `{"scan": false}` (skip the id scan of a later pull),
+/// `{"results": true}` (also the results of the open runs; their tests always come),
 /// `{"config": "/path/config.json"}` (another config file).
 ///
 /// Blocks until the pull ends (the client retries 429, 409, 5xx and broken connections). Fails

@@ -18,6 +18,9 @@ Examples:
       --field custom_component=2 --field custom_steps_separated='[{\"content\":\"Open order\",\"expected\":\"Shown\"}]'
   trailstore call 'get_cases/1&priority_id=3,4&limit=50'
   trailstore call add_case/5 --data '{\"title\": \"Checkout with PayPal\"}'
+  trailstore runs add --project 1 --suite 1 --name \"Nightly 2025-06-01\"
+  trailstore results add --run 7 --case 12 --status failed --comment \"Timeout\" --elapsed 1m 5s
+  trailstore runs show 7 --status failed,retest
   trailstore journal --state pending
 
 The store is a folder: --store, else $TRAILSTORE_PATH, else ./trailstore.";
@@ -60,6 +63,12 @@ pub enum Command {
     /// The section tree.
     #[command(subcommand)]
     Sections(SectionsCmd),
+    /// List, show, add and close test runs.
+    #[command(subcommand)]
+    Runs(RunsCmd),
+    /// Record a test result.
+    #[command(subcommand)]
+    Results(ResultsCmd),
     /// The custom case fields (of one project with --project).
     Fields(FieldsArgs),
     /// The change journal: every local change, in order, with its push state.
@@ -438,6 +447,7 @@ pub struct FieldArgs {
 
 #[derive(Args)]
 pub struct ListArgs {
+    /// The project (an id, as get_projects lists them).
     #[arg(long)]
     pub project: u64,
     #[arg(long)]
@@ -479,9 +489,184 @@ pub enum BundleCmd {
 pub enum SectionsCmd {
     /// Print the section tree of a suite, with case counts.
     Tree {
+        /// The project (an id, as get_projects lists them).
         #[arg(long)]
         project: u64,
         #[arg(long)]
         suite: Option<u64>,
     },
+}
+
+/// How the runs and results commands take a status (a macro, so that `concat!` can put it into
+/// several help texts): the names are data, the store's `get_statuses`, never a table here.
+macro_rules! status_names_help {
+    () => {
+        "Statuses are named as get_statuses lists them (trailstore call get_statuses): by id, by
+system name (passed, blocked, untested, retest, failed, custom_status1 ...) or by label
+(\"Passed\", or a custom status's label such as \"Flaky\"), in any case."
+    };
+}
+
+const RUNS_SHOW_HELP: &str = concat!(
+    "--status keeps the tests whose current status is one of those given.\n\n",
+    status_names_help!(),
+    "
+
+With --json: {\"run\": <get_run>, \"tests\": [<get_tests, every page>]}.
+
+Examples:
+  trailstore runs show 7
+  trailstore runs show 7 --status failed,retest
+  trailstore runs show 7 --status 5,4"
+);
+
+const RESULTS_ADD_HELP: &str = concat!(
+    "A result needs a status, a comment or an assignee (--field assignedto_id=N). The test takes
+the status of its latest result that has one; untested cannot be added.
+
+",
+    status_names_help!(),
+    "
+
+--elapsed is a time span: 30s, 1m 5s, 2h 30m, 1d (quotes are optional).
+--field sets a result field: custom_* values of get_result_fields (JSON when it parses, else
+text), e.g. --field 'custom_step_results=[{\"content\": \"Open\", \"status_id\": 1}]'.
+With --json the new result is printed as add_result answers it.
+
+Examples:
+  trailstore results add --run 7 --case 12 --status passed
+  trailstore results add --run 7 --case 13 --status failed --comment \"Timeout after 30 s\" \\
+      --elapsed 1m 5s --version 2.1.0 --defects BUG-12,BUG-14
+  trailstore results add --run 7 --test 101 --status 4 --field custom_env=staging
+  trailstore results add --run 7 --case 12 --comment \"Seen again on the rig\""
+);
+
+#[derive(Subcommand)]
+pub enum RunsCmd {
+    /// List a project's test runs, newest first (get_runs), with their status counts.
+    #[command(
+        after_help = "Standalone runs only, as get_runs answers; --plan-runs adds the runs of test plans.
+
+Examples:
+  trailstore runs list --project 1
+  trailstore runs list --project 1 --suite 3 --open
+  trailstore --json runs list --project 1 --completed --limit 10"
+    )]
+    List(RunsListArgs),
+    /// Show a run: its header and counts, then one line per test (get_run, get_tests).
+    #[command(after_help = RUNS_SHOW_HELP)]
+    Show(RunsShowArgs),
+    /// Start a test run (add_run): every case of the suite, or only --cases.
+    #[command(
+        after_help = "Without --cases the run includes every case of the suite (include_all), and cases added to
+the suite later join it while it is open; with --cases it holds exactly those.
+--suite is needed in a project with several suites.
+
+Examples:
+  trailstore runs add --project 1 --name \"Nightly\"
+  trailstore runs add --project 2 --suite 3 --name \"Smoke\" --cases 12,13,20 --milestone 4
+  trailstore runs add --project 1 --name \"Release 2.1\" --assign qa@example.com --description \"RC1\""
+    )]
+    Add(RunsAddArgs),
+    /// Close a run (close_run): its tests are frozen, and it takes no more results.
+    #[command(
+        after_help = "Closing cannot be undone. A run of a test plan is closed with its plan.
+
+Example:
+  trailstore runs close 7"
+    )]
+    Close { run_id: u64 },
+}
+
+#[derive(Args)]
+pub struct RunsListArgs {
+    /// The project (an id, as get_projects lists them).
+    #[arg(long)]
+    pub project: u64,
+    #[arg(long)]
+    pub suite: Option<u64>,
+    /// Only runs still open.
+    #[arg(long, conflicts_with = "completed")]
+    pub open: bool,
+    /// Only closed runs.
+    #[arg(long)]
+    pub completed: bool,
+    /// Also the runs of test plans.
+    #[arg(long)]
+    pub plan_runs: bool,
+    #[arg(long, default_value_t = 250)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+}
+
+#[derive(Args)]
+pub struct RunsShowArgs {
+    pub run_id: u64,
+    /// Only tests with these statuses: ids or names, comma-separated (5,4 or failed,retest).
+    #[arg(long, value_name = "STATUSES")]
+    pub status: Option<String>,
+}
+
+#[derive(Args)]
+pub struct RunsAddArgs {
+    /// The project (an id, as get_projects lists them).
+    #[arg(long)]
+    pub project: u64,
+    /// The suite (needed when the project has several).
+    #[arg(long)]
+    pub suite: Option<u64>,
+    /// The run's name.
+    #[arg(long)]
+    pub name: String,
+    /// Only these case ids, comma-separated (without it: every case of the suite).
+    #[arg(long, value_name = "IDS")]
+    pub cases: Option<String>,
+    /// The milestone the run belongs to.
+    #[arg(long, value_name = "MILESTONE_ID")]
+    pub milestone: Option<u64>,
+    /// The run's description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// The user the run is assigned to: a user id or an email.
+    #[arg(long, value_name = "USER")]
+    pub assign: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ResultsCmd {
+    /// Add a result to a test of a run, by case (add_result_for_case) or by test (add_result).
+    #[command(after_help = RESULTS_ADD_HELP)]
+    Add(ResultsAddArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["case", "test"])))]
+pub struct ResultsAddArgs {
+    /// The run.
+    #[arg(long)]
+    pub run: u64,
+    /// The case whose test gets the result.
+    #[arg(long)]
+    pub case: Option<u64>,
+    /// The test that gets the result (it must belong to --run).
+    #[arg(long)]
+    pub test: Option<u64>,
+    /// A status id or name: passed, failed, blocked, retest, or a custom status's name.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A comment (TestRail shows it as Markdown).
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Time spent, as a time span: 30s, 1m 5s.
+    #[arg(long, num_args = 1.., value_name = "SPAN")]
+    pub elapsed: Vec<String>,
+    /// The version tested.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Defect ids, comma-separated.
+    #[arg(long)]
+    pub defects: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }

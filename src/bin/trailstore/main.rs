@@ -22,9 +22,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use trailstore::{IndexAction, Store};
 
-use args::{BundleCmd, CasesCmd, Cli, Command, SectionsCmd};
+use args::{BundleCmd, CasesCmd, Cli, Command, ResultsCmd, RunsCmd, SectionsCmd};
 use commands::{
-    bundle, call, cases, fields, journal, junit, search, sections, store, sync, Failure,
+    bundle, call, cases, fields, journal, junit, runs, search, sections, store, sync, Failure,
 };
 
 fn main() -> ExitCode {
@@ -80,6 +80,11 @@ fn try_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Sections(SectionsCmd::Tree { project, suite }) => {
             sections::tree(&store, project, suite, human)?
         }
+        Command::Runs(RunsCmd::List(a)) => runs::list(&store, a, human)?,
+        Command::Runs(RunsCmd::Show(a)) => runs::show(&store, a, human)?,
+        Command::Runs(RunsCmd::Add(a)) => runs::add(&store, a, human)?,
+        Command::Runs(RunsCmd::Close { run_id }) => runs::close(&store, run_id, human)?,
+        Command::Results(ResultsCmd::Add(a)) => runs::add_result(&store, a, human)?,
         Command::Fields(a) => fields::fields(&store, a, human)?,
         Command::Journal(a) => journal::journal(&store, a, human)?,
         Command::History(a) => journal::history(&store, a, human)?,

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 use trailstore::{CaseField, SYSTEM_FIELDS};
 
+use crate::commands::runs::Statuses;
+
 /// Prints a line to standard output; a closed pipe (`trailstore ... | head`) ends the program
 /// quietly instead of panicking.
 macro_rules! out {
@@ -253,5 +255,150 @@ pub fn conflicts(list: &[Value]) {
             cut(&c["base"].to_string(), 40),
             cut(&c["server"].to_string(), 60)
         );
+    }
+}
+
+/// A run's counts as `1 Passed, 2 Untested`: every non-zero `*_count` member in TestRail's order,
+/// each named by the label of the status whose system name it carries (`custom_status1_count` is
+/// the custom status named `custom_status1`), so custom statuses show as the store names them.
+fn run_counts(run: &Value, statuses: &Statuses) -> (u64, String) {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for (key, n) in run.as_object().into_iter().flatten() {
+        let (Some(name), Some(n)) = (key.strip_suffix("_count"), n.as_u64()) else {
+            continue;
+        };
+        total += n;
+        if n > 0 {
+            let label = statuses
+                .all()
+                .iter()
+                .find(|s| s["name"].as_str() == Some(name))
+                .and_then(|s| s["label"].as_str())
+                .unwrap_or(name);
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    (total, parts.join(", "))
+}
+
+fn yes_no(v: &Value) -> &'static str {
+    if v.as_bool() == Some(true) {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// A page of `get_runs` as a table, with a last line that says how to see more.
+pub fn run_table(page: &Value, statuses: &Statuses, next_offset: u64) {
+    out!(
+        "{:>11}  {:>5}  {:<4}  {:<40}  COUNTS",
+        "ID",
+        "TESTS",
+        "DONE",
+        "NAME"
+    );
+    for r in page["runs"].as_array().into_iter().flatten() {
+        let (total, counts) = run_counts(r, statuses);
+        out!(
+            "{:>11}  {:>5}  {:<4}  {:<40}  {}",
+            format!("R{}", r["id"]),
+            total,
+            yes_no(&r["is_completed"]),
+            cut(r["name"].as_str().unwrap_or(""), 40),
+            counts
+        );
+    }
+    let size = page["size"].as_u64().unwrap_or(0);
+    if page["_links"]["next"].is_string() {
+        out!("({size} shown; more with --offset {next_offset})");
+    } else {
+        out!("({size} run{})", if size == 1 { "" } else { "s" });
+    }
+}
+
+/// A run's header: id and name, where it belongs, whether it is completed, its counts.
+pub fn run(r: &Value, statuses: &Statuses) {
+    let s = |k: &str| match &r[k] {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    out!("R{}  {}", s("id"), s("name"));
+    out!(
+        "  project P{}  suite S{}  plan {}  milestone {}  assigned to {}",
+        s("project_id"),
+        s("suite_id"),
+        s("plan_id"),
+        s("milestone_id"),
+        s("assignedto_id")
+    );
+    if !r["config"].is_null() {
+        out!("  configuration          {}", s("config"));
+    }
+    out!("  completed              {}", yes_no(&r["is_completed"]));
+    let (total, counts) = run_counts(r, statuses);
+    out!(
+        "  tests                  {total}{}",
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(": {counts}")
+        }
+    );
+    if !r["description"].is_null() {
+        out!(
+            "  description            {}",
+            s("description").replace('\n', "\n  ")
+        );
+    }
+}
+
+/// A run's tests, one a line: test id, case id, status label, title.
+pub fn tests(tests: &[Value], statuses: &Statuses, filtered: bool) {
+    if tests.is_empty() {
+        out!(
+            "(no tests{})",
+            if filtered { " with those statuses" } else { "" }
+        );
+        return;
+    }
+    out!("{:>11}  {:>11}  {:<12}  TITLE", "TEST", "CASE", "STATUS");
+    for t in tests {
+        out!(
+            "{:>11}  {:>11}  {:<12}  {}",
+            format!("T{}", t["id"]),
+            format!("C{}", t["case_id"]),
+            cut(&statuses.label(&t["status_id"]), 12),
+            cut(t["title"].as_str().unwrap_or(""), 70)
+        );
+    }
+    out!(
+        "({} test{})",
+        tests.len(),
+        if tests.len() == 1 { "" } else { "s" }
+    );
+}
+
+/// One result: its status (by label) and every field it has a value for.
+pub fn result(r: &Value, statuses: &Statuses) {
+    if !r["status_id"].is_null() {
+        out!(
+            "  status                 {}",
+            statuses.label(&r["status_id"])
+        );
+    }
+    for (k, v) in r.as_object().into_iter().flatten() {
+        let shown = matches!(
+            k.as_str(),
+            "comment" | "elapsed" | "version" | "defects" | "assignedto_id"
+        ) || k.starts_with("custom_");
+        match v {
+            _ if !shown => {}
+            Value::Null => {}
+            Value::String(t) => out!("  {k:<22} {}", t.replace('\n', "\n  ")),
+            v => out!("  {k:<22} {v}"),
+        }
     }
 }

@@ -177,11 +177,8 @@ impl Pusher<'_> {
     ) -> Result<Step> {
         let route = match self.route_of(method, path, entry)? {
             Ok(r) => r,
-            Err(seq) if delete => {
-                // Made here and deleted before it reached the server: nothing to send.
-                let _ = seq;
-                return Ok(Step::Nothing);
-            }
+            // Made here and deleted before it reached the server: nothing to send.
+            Err(_) if delete => return Ok(Step::Nothing),
             Err(seq) => return Ok(Step::Blocked(seq)),
         };
         let owner = path.first().map_or(Kind::Project, |p| p.0);
