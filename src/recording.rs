@@ -11,6 +11,8 @@
 //!
 //! Every rule of that mapping is here, once, with the trcli file and function it follows.
 
+mod json;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
