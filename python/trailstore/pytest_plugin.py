@@ -1,6 +1,8 @@
 """A pytest plugin that records every test's outcome as a result in a trailstore run, offline.
 
-Off unless asked: ``pytest --trailstore STORE --trailstore-project P`` turns it on. Each test that
+Off unless asked: ``pytest --trailstore=STORE --trailstore-project P`` turns it on (the store in
+the same argument: pytest picks its root directory, which the automation ids depend on, from
+the arguments that are existing paths before it knows the plugins' options). Each test that
 ends is recorded as ``trailstore junit`` would record pytest's own JUnit report of it (the same
 automation ids, sections, statuses, comments and elapsed times), through the core's
 ``Store.record``; ``trailstore push`` later sends the run to TestRail. The plugin never opens a
