@@ -22,7 +22,10 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 vpy="$venv/bin/python"
 "$vpy" -m pip install --quiet --upgrade pip
-"$vpy" -m pip install --quiet pytest mypy
+# The pytest plugin's tests run a suite under pytest-xdist and pytest-rerunfailures, with
+# pytest-testrail's decorators; pinned, so that a clean machine gets the versions checked.
+"$vpy" -m pip install --quiet pytest mypy pytest-xdist==3.8.0 pytest-rerunfailures==16.7 \
+    pytest-testrail==3.1.1
 
 echo "== python: building and installing the test wheel (pip install ./python, --features testing)"
 # --force-reinstall: a local folder is rebuilt every time, so the tests see the current source.

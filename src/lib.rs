@@ -56,6 +56,7 @@ mod journal;
 mod messages;
 mod model;
 mod record;
+mod recording;
 mod remote;
 mod runs;
 mod search;
@@ -89,6 +90,10 @@ pub use model::{
     Template, Test, TestCase, TestResult, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
 };
 pub use record::CaseResult;
+pub use recording::{
+    CaseMatcher, Detail, Outcome, ProjectRef, RecordProgress, RecordReport, RecordedTest,
+    Recording, RunInfo, StatusMap, StepResult, SuiteRef, Target,
+};
 pub use remote::{
     config_option, pull, push, scrub, Client, ClosedRun, PullOptions, PullProgress, PullReport,
     PushOptions, PushProgress, PushReport, Remote, RetryPolicy, Sent, ENV_KEY, ENV_URL, ENV_USER,

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-forbidden='clap|indicatif|axum|tokio|hyper'
+forbidden='clap|indicatif|axum|tokio|hyper|quick-xml'
 status=0
 for crate in trailstore-c trailstore-python; do
     if ! tree=$(cargo tree -p "$crate" -e normal --prefix none 2>&1); then

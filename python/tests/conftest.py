@@ -201,7 +201,11 @@ def server(tmp_path: Path, server_template: Path) -> Iterator[Server]:
     """A fresh served copy of the server store, on a free port; stopped at teardown."""
     folder = tmp_path / "server"
     shutil.copytree(server_template, folder)
-    errors = tmp_path / "server-stderr.txt"
+    yield from serve(folder, tmp_path / "server-stderr.txt")
+
+
+def serve(folder: Path, errors: Path) -> Iterator[Server]:
+    """Serves the store in ``folder`` until the generator is closed (its stderr to ``errors``)."""
     env = dict(os.environ, TRAILSTORE_SERVE_KEY=SERVER_KEY)
     with errors.open("w") as err:
         proc = subprocess.Popen(

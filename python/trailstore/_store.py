@@ -95,6 +95,10 @@ class Batch:
             return self._native.import_snapshot(snapshot)
         return self._native.import_snapshot_file(os.fspath(snapshot))
 
+    def record(self, recording: Mapping[str, Any]) -> Dict[str, Any]:
+        """Records a test report inside the batch (see :meth:`Store.record`)."""
+        return self._native.record(recording)
+
     def commit(self) -> None:
         """Makes every call of the batch durable at once, and ends the batch."""
         try:
@@ -463,6 +467,29 @@ class Store:
             closed_run=closed_run,
             config=None if config is None else os.fspath(config),
         )
+
+    def record(self, recording: Mapping[str, Any]) -> Dict[str, Any]:
+        """Records a test report as ``trailstore junit`` records a JUnit file, in one transaction.
+
+        ``recording`` is a dict: ``project`` (name or id, required), ``suite``, ``run_id`` (an
+        existing run) or ``plan_id`` (a new entry of a plan), ``name``, ``description``,
+        ``milestone_id`` and ``refs`` of the run, ``close_run``, ``case_matcher`` (``"auto"``,
+        ``"name"``, ``"property"``), ``section`` (of new cases whose test names none),
+        ``case_fields`` and ``result_fields`` (dicts), ``statuses`` (``{"passed": 1, "skipped":
+        4, "failure": 5, "error": 5}``), ``allow_ms``, ``properties`` and ``tests``: a list of
+        ``{"name", "classname", "automation_id", "test_id", "case_ids", "section",
+        "case_fields", "result_fields", "outcome", "type", "message", "text", "elapsed",
+        "comments", "steps", "attachments"}`` (only ``name`` is required). Tests are matched to
+        cases by their case ids, else by automation id (``classname.name``), and the cases
+        missing are created, as trcli's ``parse_junit`` does; the run is added (or updated),
+        the results added and their files attached; ``push`` later replays it on the server.
+
+        Returns the report: ``{"project_id", "suite_id", "run_id", "plan_id", "run_created",
+        "cases_matched", "cases_created", "sections_created", "results_added", "result_ids",
+        "attachments_added", "attachments_failed", ...}``. Bad input raises and records nothing.
+        Inside a batch of this thread, it runs in the batch.
+        """
+        return self._target().record(recording)
 
     def stats(self) -> Dict[str, Any]:
         """Counts of what the store holds, with its path and format, data and journal versions."""

@@ -12,7 +12,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
 use trailstore::{
-    Answer, Batch, Error as CoreError, PullOptions, PushOptions, Remote, Request, Store,
+    Answer, Batch, Error as CoreError, PullOptions, PushOptions, Recording, Remote, Request, Store,
 };
 
 use crate::convert::{from_py, params_from_py, serialize, to_py};
@@ -298,6 +298,23 @@ impl NativeStore {
         })
     }
 
+    /// Records a test report (a dict in the core's `Recording::from_json` shape) as
+    /// `trailstore junit` does: cases matched or created, the run, its results and their files,
+    /// in one transaction, with the GIL released; returns the record report.
+    fn record<'py>(
+        &self,
+        py: Python<'py>,
+        recording: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let recording = from_py(recording)?;
+            let store = raise(py, self.handle())?;
+            let report =
+                py.detach(move || shield(|| store.record(&Recording::from_json(&recording)?)));
+            to_py(py, &raise(py, report)?.to_json())
+        })
+    }
+
     /// Pulls a TestRail server's state into the store as base state (`trailstore pull`), with
     /// the GIL released; returns the pull report. Credentials come from the arguments, then
     /// TESTRAIL_URL / TESTRAIL_USER / TESTRAIL_KEY, then the owner-only config file (`config`,
@@ -551,6 +568,19 @@ impl NativeBatch {
                 b.list_all(&Request::with_params(&endpoint, &params, None)?)
             });
             serialize(py, &raise(py, out)?)
+        })
+    }
+
+    /// Records a test report inside the batch (see `NativeStore.record`).
+    fn record<'py>(
+        &self,
+        py: Python<'py>,
+        recording: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        boundary(py, || {
+            let recording = from_py(recording)?;
+            let report = self.with_batch(py, move |b| b.record(&Recording::from_json(&recording)?));
+            to_py(py, &raise(py, report)?.to_json())
         })
     }
 

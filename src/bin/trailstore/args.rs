@@ -133,6 +133,10 @@ A field changed here and on the server becomes a conflict (trailstore conflicts)
     /// file, import it on the other side.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Record a JUnit XML report offline, as `trcli parse_junit` would upload it: cases matched
+    /// or created, a run, its results; `trailstore push` sends them later.
+    #[command(after_help = JUNIT_HELP)]
+    Junit(JunitArgs),
     /// Fields changed both locally and on the server, with both values.
     Conflicts,
     /// Settle a conflict: keep your value, take the server's, or give a new one.
@@ -140,6 +144,102 @@ A field changed here and on the server becomes a conflict (trailstore conflicts)
         after_help = "Examples:\n  trailstore resolve case/250/title --local\n  trailstore resolve case/250/title --server\n  trailstore resolve case/250/priority_id --value 4"
     )]
     Resolve(ResolveArgs),
+}
+
+const JUNIT_HELP: &str = "\
+Examples:
+  trailstore junit report.xml --project Lab --title \"Nightly 2025-06-01\"
+  trailstore junit build/test-results/*.xml --project 3 --title Nightly --close-run
+  trailstore junit report.xml --project Lab --run-id 42              # add to an existing run
+  trailstore junit report.xml --project Lab --plan-id 7 --title \"Linux\" # a new entry of a plan
+  trailstore junit report.xml --project Lab --title Smoke --case-matcher name   # C123 in test names
+  trailstore junit report.xml --project Lab --title Nightly \\
+      --result-fields version:2025.6.1 --case-fields custom_component:2 --allow-ms
+
+What it reads, as trcli 1.15.3 does:
+  each <testsuite> of <testsuites> is a section (new cases go there), with its nested suites' tests;
+  <skipped> records status 4 (retest), <failure> and <error> 5, a pass 1 (--status changes them);
+  the failure's type, message and text become the comment; `time` the elapsed (whole seconds,
+  or milliseconds with --allow-ms); testcase properties:
+    test_id = C123 or \"C1, C2\"           the case(s), with --case-matcher property
+    testrail_case_field = name:value      a field of a new case
+    testrail_result_field = name:value    a field of the result (version, defects, custom_*)
+    testrail_result_comment = text        put before the comment
+    testrail_result_step = passed:text    a step result (passed, failed, skipped, untested)
+    testrail_attachment = path            a file attached to the result
+
+Cases are matched by automation id (classname.name) in the store's `custom_automation_id`
+(or `custom_case_automation_id`) field; tests that match none become new cases, and a second
+report matches them. The store needs that field (a String field named automation_id, as a
+TestRail administrator adds it; `trailstore call add_case_field` does it offline).
+
+Everything is written in one transaction, or nothing is (a malformed report is refused with its
+line). The journal then holds the calls trcli would have made: `trailstore push` sends them.";
+
+#[derive(Args)]
+pub struct JunitArgs {
+    /// JUnit XML reports, read in order as one.
+    #[arg(required = true, value_name = "REPORT.xml")]
+    pub reports: Vec<PathBuf>,
+    /// The project, by name or id.
+    #[arg(long, value_name = "NAME|ID")]
+    pub project: String,
+    /// The name of the new run; with --run-id, the run's new name (optional there).
+    #[arg(long, required_unless_present = "run_id")]
+    pub title: Option<String>,
+    /// The suite (multi-suite projects; a single-suite project uses its suite).
+    #[arg(long, conflicts_with = "suite_name")]
+    pub suite_id: Option<u64>,
+    /// The suite by name, created in a multi-suite project when missing [default: the name of
+    /// <testsuites>, else the report's file name and the time].
+    #[arg(long)]
+    pub suite_name: Option<String>,
+    /// Add the results to this run (it gains the report's cases) instead of a new run.
+    #[arg(long, conflicts_with = "plan_id")]
+    pub run_id: Option<u64>,
+    /// Make the run a new entry of this plan.
+    #[arg(long)]
+    pub plan_id: Option<u64>,
+    /// The run's milestone.
+    #[arg(long)]
+    pub milestone_id: Option<u64>,
+    /// The run's description (a new run's also lists the testsuite properties).
+    #[arg(long)]
+    pub run_description: Option<String>,
+    /// References of the run, comma-separated (added to an existing run's).
+    #[arg(long)]
+    pub run_refs: Option<String>,
+    /// How tests find their cases: by automation id, by C123 in the name, or by the test_id
+    /// property.
+    #[arg(long, value_enum, default_value_t = MatcherArg::Auto)]
+    pub case_matcher: MatcherArg,
+    /// The section of new cases whose testsuite has no name.
+    #[arg(long)]
+    pub section_name: Option<String>,
+    /// Close the run once the results are in.
+    #[arg(long)]
+    pub close_run: bool,
+    /// A field of every new case, NAME:VALUE (repeatable): --case-fields type_id:1
+    #[arg(long = "case-fields", value_name = "NAME:VALUE")]
+    pub case_fields: Vec<String>,
+    /// A field of every result, NAME:VALUE (repeatable): --result-fields version:1.2
+    #[arg(long = "result-fields", value_name = "NAME:VALUE")]
+    pub result_fields: Vec<String>,
+    /// Elapsed times to the millisecond (0.005s) instead of whole seconds.
+    #[arg(long)]
+    pub allow_ms: bool,
+    /// The status of an outcome, OUTCOME=ID (passed, skipped, failure, error; repeatable):
+    /// --status skipped=6
+    #[arg(long = "status", value_name = "OUTCOME=ID")]
+    pub statuses: Vec<String>,
+}
+
+/// `--case-matcher`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatcherArg {
+    Auto,
+    Name,
+    Property,
 }
 
 #[derive(Args)]

@@ -24,7 +24,8 @@ use trailstore::{IndexAction, Store};
 
 use args::{AttachmentsCmd, BundleCmd, CasesCmd, Cli, Command, ResultsCmd, RunsCmd, SectionsCmd};
 use commands::{
-    attachments, bundle, call, cases, fields, journal, runs, search, sections, store, sync, Failure,
+    attachments, bundle, call, cases, fields, journal, junit, runs, search, sections, store, sync,
+    Failure,
 };
 
 fn main() -> ExitCode {
@@ -98,6 +99,7 @@ fn try_main(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(a) => commands::serve::serve(store, a)?,
         Command::Pull(a) => sync::pull(&store, a, human)?,
         Command::Push(a) => return sync::push(&store, a, human),
+        Command::Junit(a) => junit::junit(&store, a, human)?,
         Command::Conflicts => sync::conflicts(&store, human)?,
         Command::Resolve(a) => sync::resolve(&store, a, human)?,
         Command::Bundle(BundleCmd::Export { file, snapshot }) => {

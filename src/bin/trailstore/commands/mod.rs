@@ -7,6 +7,7 @@ pub mod call;
 pub mod cases;
 pub mod fields;
 pub mod journal;
+pub mod junit;
 pub mod runs;
 pub mod search;
 pub mod sections;
