@@ -226,10 +226,11 @@ def test_store_sync_and_search_signatures() -> None:
     ]  # fmt: skip
     assert params(trailstore.Store.pull) == [
         "self", "url=None", "user=None", "key=None", "projects=None", "scan=True",
-        "results=False", "config=None",
+        "results=False", "attachments=False", "config=None",
     ]  # fmt: skip
     assert params(trailstore.Store.push) == [
-        "self", "url=None", "user=None", "key=None", "dry_run=False", "config=None"
+        "self", "url=None", "user=None", "key=None", "dry_run=False", "closed_run='hold'",
+        "config=None",
     ]  # fmt: skip
     keyword_only = inspect.Parameter.KEYWORD_ONLY
     for fn, first in ((trailstore.Store.search, "suite_id"), (trailstore.Store.pull, "projects")):
