@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmark binary and runs its quick mode (10k cases, one repetition, a small query
-# set, small versions of the run and result workloads W9-W11), then the Python and C variants once on the same data (benches/python, benches/c): a smoke
+# set, small versions of the run and result workloads W9-W12), then the Python and C variants once on the same data (benches/python, benches/c): a smoke
 # run that keeps the benchmarks working. It asserts no timing; it fails only when a workload
 # errors. The full runs and their results: docs/benchmarks.md.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Release builds without the `testing` feature; tests/release-artifacts.sh checks these same files
 # (with this same command, so it builds nothing after this script).
 cargo build --release -p trailstore-bench -p trailstore-c
-# W11 serves a store with the release CLI, found next to the bench binary. Built apart: built
+# W11 and W12 serve a store with the release CLI, found next to the bench binary. Built apart: built
 # together, the CLI's features would be unified into the C library above.
 cargo build --release --bin trailstore
 dir="$(mktemp -d "${TMPDIR:-/tmp}/trailstore-bench.XXXXXX")"

@@ -39,7 +39,7 @@ pub struct Cli {
     /// Data set size: 10k, 100k or 1m cases.
     #[arg(long, default_value = "100k")]
     pub size: String,
-    /// Workloads to run, comma-separated (W1..W11); all when not given.
+    /// Workloads to run, comma-separated (W1..W12); all when not given.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Repetitions (default: 1 with --quick, else 3 for imports and 5 for the rest).

@@ -1,4 +1,4 @@
-//! A real `trailstore serve` for W11: the release CLI next to this binary, started on a free
+//! A real `trailstore serve` for W11 and W12: the release CLI next to this binary, started on a free
 //! port with Basic auth, killed on drop (the tests' helper is tests/common/serve.rs; this is the
 //! bench's own, smaller one).
 
@@ -9,10 +9,13 @@ use std::process::{Child, Command, Stdio};
 use base64::Engine as _;
 
 pub const USER: &str = "bench@example.com";
-const KEY: &str = "bench-key";
+pub const KEY: &str = "bench-key";
 
 pub struct Serve {
     child: Child,
+    pub port: u16,
+    /// `http://127.0.0.1:PORT/`, what a `Remote` takes.
+    pub base: String,
     pub url: String,
     pub auth: String,
 }
@@ -33,11 +36,29 @@ pub fn cli_binary() -> PathBuf {
 impl Serve {
     /// Starts serving `store` and waits until it listens (its first line names the address).
     pub fn start(store: &Path) -> Serve {
-        let mut child = Command::new(cli_binary())
-            .arg("--store")
+        Serve::start_with_faults(store, None, 0)
+    }
+
+    /// The same with a fault plan (a file), armed as the server requires, on `port` (0: any free
+    /// one; a store pushes only to the URL it pulled from).
+    pub fn start_with_faults(store: &Path, faults: Option<&Path>, port: u16) -> Serve {
+        let mut cmd = Command::new(cli_binary());
+        cmd.arg("--store")
             .arg(store)
-            .args(["serve", "--bind", "127.0.0.1:0", "--user", USER])
-            .env("TRAILSTORE_SERVE_KEY", KEY)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--user",
+                USER,
+            ])
+            .env("TRAILSTORE_SERVE_KEY", KEY);
+        if let Some(plan) = faults {
+            cmd.arg("--faults")
+                .arg(plan)
+                .env("TRAILSTORE_ENABLE_FAULTS", "yes");
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -54,6 +75,8 @@ impl Serve {
             .unwrap_or_else(|| panic!("trailstore serve printed no address: {line:?}"));
         Serve {
             child,
+            port,
+            base: format!("http://127.0.0.1:{port}/"),
             url: format!("http://127.0.0.1:{port}/index.php?/api/v2/"),
             auth: format!(
                 "Basic {}",

@@ -1,5 +1,5 @@
 //! The workloads W1..W8, each on trailstore and on SQLite + FTS5, and the child-process tasks;
-//! W9..W11 (runs and results) are in [`recording`].
+//! W9..W12 (runs, results and their push) are in [`recording`].
 
 mod recording;
 
@@ -189,6 +189,9 @@ impl Run {
         }
         if self.wants("W11") {
             self.w11();
+        }
+        if self.wants("W12") {
+            self.w12();
         }
         eprintln!("total {:.1} s", start.elapsed().as_secs_f64());
         std::mem::take(&mut self.rows)

@@ -1,5 +1,6 @@
 //! W9..W11: recording results as harnesses do (trcli's batches of 50, a big include-all run,
-//! one large request through `trailstore serve`).
+//! one large request through `trailstore serve`); W12: pushing such a recording to a server that
+//! allows 180 requests a minute, as TestRail Cloud does.
 
 use std::time::Duration;
 
@@ -8,13 +9,16 @@ use trailstore::Store;
 
 use super::{open_sql, Run};
 use crate::gen::{Dataset, Rng};
-use crate::serve::Serve;
+use crate::serve::{Serve, KEY, USER};
 use crate::sqlite::Sql;
 use crate::util::{copy_dir, median, percentile, remove, timed, Row, Target};
 use crate::Prepared;
 
 /// Results a batch holds: trcli's default (`-b/--batch-size`).
 const BATCH: usize = 50;
+
+/// Results push sends in one `add_results_for_cases` (the library's own batch size).
+const PUSH_BATCH: u64 = 50;
 
 /// Seconds since the epoch, for the SQLite side's `created_on` (the store takes its own clock).
 fn now() -> i64 {
@@ -549,6 +553,140 @@ impl Run {
             .note("trailstore only"),
         );
         remove(&ts_dir);
+    }
+}
+
+impl Run {
+    /// W12: 10,000 results recorded offline into a run of 2,000 tests, pushed through a `serve`
+    /// that plays a Cloud server's limit of 180 requests a minute: the requests and the wall
+    /// time, against the fewest requests push could make and the time the limit alone costs.
+    /// trailstore only (SQLite has no push to compare with).
+    pub(super) fn w12(&mut self) {
+        let n_tests: u64 = if self.quick { 200 } else { 2_000 };
+        let n_results = if self.quick { 500 } else { 10_000 };
+        const PER_MINUTE: u64 = 180;
+        eprintln!(
+            "W12 push {n_results} results into a run of {n_tests} tests through a limit of {PER_MINUTE} requests a minute"
+        );
+        let dir = self.base.join("scratch-w12");
+        remove(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let ds = Dataset::with_suites(self.seed, n_tests, crate::gen::ONE_SUITE);
+        let server_path = dir.join("server");
+        {
+            let server = Store::open(&server_path).expect("open the server store");
+            server.set_server_ids().expect("server ids");
+            for k in 0..ds.chunks() {
+                server.import_snapshot(&ds.chunk(k)).expect("import");
+            }
+            server
+                .import_snapshot(&json!({"users": [{"id": 1000, "name": "Bench", "email": USER}]}))
+                .expect("the pushing user");
+        }
+        let remote = |serve: &Serve| trailstore::Remote {
+            url: serve.base.clone(),
+            user: USER.into(),
+            key: KEY.into(),
+            ca_file: None,
+        };
+        let local = Store::open(dir.join("local")).expect("open the local store");
+        let port = {
+            let serve = Serve::start(&server_path);
+            trailstore::pull(
+                &local,
+                &remote(&serve),
+                &trailstore::PullOptions::default(),
+                &mut |_| {},
+            )
+            .expect("pull");
+            serve.port
+        };
+        let cases = suite1_cases(&ds, n_tests as usize, self.seed);
+        let run = local
+            .call("add_run/1", Some(&add_run_body("W12", Some(&cases))))
+            .expect("add_run")
+            .into_value();
+        let route = format!("add_results_for_cases/{}", run["id"]);
+        for b in batches(trcli_results(&ds, &cases, n_results, 130)) {
+            local.call(&route, Some(&b)).expect("add_results_for_cases");
+        }
+        let local_run = local
+            .call(&format!("get_run/{}", run["id"]), None)
+            .expect("get_run")
+            .into_value();
+
+        // A fresh server process on the same address, so that the pull's requests are not in the
+        // limit's window.
+        let plan = dir.join("faults.json");
+        std::fs::write(
+            &plan,
+            json!({"rules": [{"action": "rate_limit", "per_minute": PER_MINUTE}]}).to_string(),
+        )
+        .expect("fault plan");
+        let serve = Serve::start_with_faults(&server_path, Some(&plan), port);
+        let (ms, report) = timed(|| {
+            trailstore::push(
+                &local,
+                &remote(&serve),
+                &trailstore::PushOptions::default(),
+                &mut |_| {},
+            )
+            .expect("push")
+        });
+        let client = trailstore::Client::new(&remote(&serve), trailstore::RetryPolicy::default())
+            .expect("client");
+        let stats = client.get("x_fault_stats").expect("fault stats");
+        let server_runs = client
+            .get_all("get_runs/1", "runs", |_| {})
+            .expect("get_runs");
+        let server_run = server_runs
+            .iter()
+            .find(|r| r["name"] == "W12")
+            .expect("the run reached the server");
+        assert_eq!(
+            counts(server_run),
+            counts(&local_run),
+            "W12: the server's run counts differ from the local ones"
+        );
+        assert_eq!(report.results, n_results as u64, "W12: results pushed");
+        drop(serve);
+        // The fewest requests: add_run, the pages of its tests (to learn their ids), and the
+        // result batches; the limit then costs a minute for each full window after the first.
+        let pages = n_tests.div_ceil(250);
+        let batches_needed = (n_results as u64).div_ceil(PUSH_BATCH);
+        let bound = 1 + pages + batches_needed;
+        let bound_s = ((bound - 1) / PER_MINUTE) as f64 * 60.0;
+        let limited = stats["rate_limited"].as_u64().unwrap_or(0);
+        let early = stats["early_after_429"].as_u64().unwrap_or(0);
+        self.push(
+            Row::new(
+                "W12",
+                format!(
+                    "push {n_results} results through {PER_MINUTE} requests a minute: wall time"
+                ),
+                "s",
+                ms / 1e3,
+                None,
+            )
+            .note(format!(
+                "trailstore only; the limit alone costs {bound_s:.0} s for the fewest requests"
+            )),
+        );
+        self.push(
+            Row::new(
+                "W12",
+                "the same push: requests made (429s included)",
+                "requests",
+                report.requests as f64,
+                None,
+            )
+            .note(format!(
+                "trailstore only; lower bound {bound} (1 add_run, {pages} pages of tests, {batches_needed} batches of {}); {limited} answered 429, {early} sent before Retry-After",
+                PUSH_BATCH
+            )),
+        );
+        drop(local);
+        remove(&dir);
     }
 }
 

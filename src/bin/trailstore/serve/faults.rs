@@ -9,7 +9,8 @@
 //!   {"action": "drop_after", "routes": ["add_", "update_"], "rate": 0.1},
 //!   {"action": "rate_limit", "rate": 0.3, "retry_after": 1},
 //!   {"action": "error", "status": 503, "every": 10, "limit": 3},
-//!   {"action": "delay", "delay_ms": 20}
+//!   {"action": "delay", "delay_ms": 20},
+//!   {"action": "rate_limit", "per_minute": 180}
 //! ]}
 //! ```
 //!
@@ -18,10 +19,13 @@
 //! `error` answers a 5xx (default 500) without applying; `delay` waits, then goes on. A rule
 //! matches requests whose method starts with one of `routes` (all when empty), optionally only
 //! `writes` or `reads`; it fires on every `every`-th match or with probability `rate`
-//! (seeded, so runs repeat), at most `limit` times. The first firing rule other than `delay`
+//! (seeded, so runs repeat), at most `limit` times. A `rate_limit` with `per_minute` is TestRail
+//! Cloud's limit instead: a sliding window of the last 60 seconds, answering 429 with the seconds
+//! until the oldest admitted request leaves it. The first firing rule other than `delay`
 //! decides. `GET index.php?/api/v2/x_fault_stats` reports what fired, and how many requests
 //! arrived before a `Retry-After` had passed.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -30,6 +34,8 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+const MINUTE: Duration = Duration::from_secs(60);
 
 /// The environment variable that must say `yes` for a fault plan to be used.
 pub const ENABLE_VAR: &str = "TRAILSTORE_ENABLE_FAULTS";
@@ -79,6 +85,8 @@ pub struct FaultRule {
     pub status: Option<u16>,
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    #[serde(default)]
+    pub per_minute: Option<u64>,
 }
 
 impl FaultPlan {
@@ -171,6 +179,8 @@ struct State {
     /// Until when the last 429 asked clients to wait.
     retry_until: Option<Instant>,
     early: u64,
+    /// Per rule, when the requests a `per_minute` limit admitted in the last minute arrived.
+    windows: Vec<VecDeque<Instant>>,
 }
 
 /// A plan in force, with its counters.
@@ -198,6 +208,7 @@ impl Faults {
                 dropped_after: 0,
                 retry_until: None,
                 early: 0,
+                windows: vec![VecDeque::new(); n],
             }),
             plan,
         }
@@ -239,6 +250,28 @@ impl Faults {
                 continue;
             }
             s.matched[i] += 1;
+            if let (FaultAction::RateLimit, Some(limit)) = (rule.action, rule.per_minute) {
+                let window = &mut s.windows[i];
+                while window
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= MINUTE)
+                {
+                    window.pop_front();
+                }
+                if (window.len() as u64) < limit {
+                    window.push_back(now);
+                    continue;
+                }
+                let wait = window
+                    .front()
+                    .map_or(MINUTE, |t| MINUTE.saturating_sub(now.duration_since(*t)));
+                s.fired[i] += 1;
+                s.rate_limited += 1;
+                let secs = wait.as_secs_f64().ceil().max(1.0);
+                s.retry_until = Some(now + Duration::from_secs_f64(secs));
+                d.before = Some(Before::RateLimit(secs));
+                break;
+            }
             let fire = match rule.every {
                 Some(n) if n > 0 => s.matched[i] % n == 0,
                 _ => {
@@ -283,5 +316,39 @@ impl Faults {
             break;
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(rules: Value) -> Faults {
+        Faults::new(serde_json::from_value(json!({"seed": 1, "rules": rules})).unwrap())
+    }
+
+    #[test]
+    fn a_per_minute_limit_admits_that_many_then_answers_429_until_the_window_moves() {
+        let f = plan(json!([{"action": "rate_limit", "per_minute": 5, "routes": ["get_"]}]));
+        let h = HeaderMap::new();
+        for _ in 0..5 {
+            assert!(f.decide("get_case/1", false, &h).respond_before().is_none());
+        }
+        // Another route is not counted against the window.
+        assert!(f.decide("add_case/1", true, &h).respond_before().is_none());
+        let refused = f.decide("get_case/1", false, &h).respond_before().unwrap();
+        assert_eq!(refused.status(), 429);
+        let wait: u64 = refused.headers()[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((59..=60).contains(&wait), "Retry-After {wait}");
+        let stats = f.stats();
+        assert_eq!(stats["rate_limited"], 1, "{stats}");
+        assert_eq!(stats["requests"], 7, "{stats}");
+        // Asking again before Retry-After is counted as early, and refused again.
+        assert!(f.decide("get_case/1", false, &h).respond_before().is_some());
+        assert_eq!(f.stats()["early_after_429"], 1);
     }
 }
