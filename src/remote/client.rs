@@ -33,6 +33,9 @@ pub struct RetryPolicy {
     pub max_rate_limit_wait: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// How long after a request was marked in flight push waits before looking for it on the
+    /// server, when an earlier process died with it in flight (see `push`).
+    pub settle: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -44,6 +47,7 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(300),
             max_rate_limit_wait: Duration::from_secs(30 * 60),
             timeout: Duration::from_secs(120),
+            settle: Duration::from_secs(2),
         }
     }
 }

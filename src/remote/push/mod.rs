@@ -191,6 +191,28 @@ impl Pending {
     }
 }
 
+/// Waits until every request an earlier push left in flight is `settle` old. A pusher killed
+/// right after sending leaves its request still being applied on the server for a moment;
+/// probing before it lands finds nothing and sends it a second time.
+fn settle_in_flight(entries: &[JournalEntry], settle: std::time::Duration) {
+    let newest = entries
+        .iter()
+        .filter_map(|e| match e.state {
+            PushState::InFlight { since } => Some(since),
+            _ => None,
+        })
+        .max();
+    let Some(since) = newest else {
+        return;
+    };
+    // `since` has whole seconds: the mark was made somewhere in that second.
+    let second = std::time::Duration::from_secs(1);
+    let marked = std::time::UNIX_EPOCH + std::time::Duration::from_secs(since.max(0) as u64);
+    if let Ok(left) = (marked + settle + second).duration_since(std::time::SystemTime::now()) {
+        std::thread::sleep(left.min(settle + second));
+    }
+}
+
 /// Pushes the pending journal to `remote` (see the module docs).
 pub fn push(
     store: &Store,
@@ -206,6 +228,9 @@ pub fn push(
                 message: format!("This store pushes to {k}, not {url}."),
             });
         }
+    }
+    if !opts.dry_run {
+        settle_in_flight(&pending.entries, opts.retry.settle);
     }
     let ops = plan::plan(&pending.entries)?;
     progress(PushProgress::Planned(ops.len()));
