@@ -2,7 +2,8 @@
 # Builds the trailstore wheel from source, installs it in a fresh virtual environment and runs
 # the Python tests against it: the stub check (mypy's stubtest, plus mypy --strict on the
 # package) and the pytest suite. Needs only Rust, Python 3.9+ and pip; the rest comes from PyPI.
-# The wheel is a test build (`--features testing`: the panic hooks the panic-boundary tests call);
+# The wheel is a test build (`--features testing`: the panic hooks the panic-boundary tests call;
+# the dev profile);
 # tests/release-artifacts.sh checks the plain release wheel, which has none.
 # The pull and push tests run a real `trailstore serve`, so the CLI is built too (debug, in the
 # shared target/; TRAILSTORE_BIN picks another binary).
@@ -29,9 +30,12 @@ vpy="$venv/bin/python"
 
 echo "== python: building and installing the test wheel (pip install ./python, --features testing)"
 # --force-reinstall: a local folder is rebuilt every time, so the tests see the current source.
+# The dev profile shares target/debug with cargo test (its dependencies are optimized, see
+# Cargo.toml), which saves a release build of the whole tree; the release wheel is built and
+# checked by tests/release-artifacts.sh.
 # maturin's PEP 517 backend passes MATURIN_PEP517_ARGS to its build (every maturin this
 # pyproject.toml allows).
-(cd "$repo" && MATURIN_PEP517_ARGS="--features testing" \
+(cd "$repo" && MATURIN_PEP517_ARGS="--features testing --profile dev" \
     "$vpy" -m pip install --quiet --force-reinstall --no-deps ./python)
 
 echo "== python: building the CLI (cargo build --bin trailstore), the server of the sync tests"

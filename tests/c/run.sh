@@ -10,6 +10,7 @@
 #   bash tests/c/run.sh --release       # the same against the release build
 #   bash tests/c/run.sh --write-header  # regenerate include/trailstore.h, then run everything
 #   TRAILSTORE_C_VALGRIND=1 bash tests/c/run.sh   # also run the tests under valgrind
+#   TRAILSTORE_C_JOBS=1 bash tests/c/run.sh        # one test process at a time (default: 2 per core)
 #
 # Why debug by default: the tests look for memory and ABI mistakes, not speed. A debug build has
 # Rust's debug assertions and overflow checks on, gives ASan full stack traces through the Rust
@@ -32,7 +33,7 @@ for arg in "$@"; do
     case "$arg" in
         --release) PROFILE=release; CARGO_PROFILE=(--release) ;;
         --write-header) WRITE_HEADER=1 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -168,20 +169,43 @@ for link in shared static; do
     done
 done
 
-# Each named test runs in its own process, in its own temporary folder.
+# Each named test runs in its own process, in its own temporary folder. They run JOBS at a time
+# (most of a test's time is waiting on fsync or on its own threads), and are reported in order.
+JOBS="${TRAILSTORE_C_JOBS:-$(( $(nproc 2>/dev/null || echo 2) * 2 ))}"
+QUEUED=()
 run_one() { # bin name label [wrapper...]
     local bin="$1" name="$2" label="$3"; shift 3
     local log="$OUT/$(basename "$bin")-$name${label:+-$label}.log"
-    if TMPDIR="$WORK" timeout 600 "$@" "$bin" "$name" >"$log" 2>&1; then
-        pass "$(basename "$bin") $name${label:+ ($label)}"
-    else
-        cat "$log"; fail "$(basename "$bin") $name${label:+ ($label)}"
-    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+    rm -f "$log.status"
+    (
+        if TMPDIR="$WORK" timeout 600 "$@" "$bin" "$name" >"$log" 2>&1; then
+            echo pass >"$log.status"
+        else
+            echo fail >"$log.status"
+        fi
+    ) &
+    QUEUED+=("$log|$(basename "$bin") $name${label:+ ($label)}")
+}
+# Waits for every queued test and reports each, in the order they were queued.
+report_queued() {
+    wait
+    local item log label
+    for item in "${QUEUED[@]}"; do
+        log="${item%%|*}" label="${item#*|}"
+        if [ "$(cat "$log.status" 2>/dev/null)" = pass ]; then
+            pass "$label"
+        else
+            cat "$log"; fail "$label"
+        fi
+    done
+    QUEUED=()
 }
 for bin in "${BUILT[@]}"; do
     names="$("$bin" --list)" || { fail "$(basename "$bin") --list"; continue; }
     for name in $names; do run_one "$bin" "$name" "asan"; done
 done
+report_queued
 
 # The leak check itself works, also for strings the library allocates.
 if gcc "${CFLAGS[@]}" "${SAN_FLAGS[@]}" tests/c/canary_leak.c -o "$OUT/canary_leak" \
@@ -226,6 +250,7 @@ if [ "${TRAILSTORE_C_VALGRIND:-0}" = 1 ]; then
                     --trace-children=no --child-silent-after-fork=yes
             done
         done
+        report_queued
     else
         echo "TRAILSTORE_C_VALGRIND=1 but valgrind is not installed" >&2
         fail "valgrind available"
