@@ -1,4 +1,4 @@
-//! Push (issue 7) against the real `trailstore serve` with its fault plan: thousands of mixed
+//! Push against the real `trailstore serve` with its fault plan: thousands of mixed
 //! operations with answers dropped after the server applied them, the pushing process killed and
 //! restarted, rate limits, and conflicts with their resolution. The measures: no duplicates,
 //! nothing lost, nothing left in flight, nothing sent before a Retry-After passed.

@@ -1,4 +1,4 @@
-//! Full-text search (issue 3): every indexed field is findable, filters and subtree search run
+//! Full-text search: every indexed field is findable, filters and subtree search run
 //! inside the query, updates and deletes disappear, every kind of write is visible to the next
 //! search, and an index left behind by a crash (or deleted, damaged, of an older schema) is
 //! caught up or rebuilt on open with results equal to a full rebuild and no duplicates.

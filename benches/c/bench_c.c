@@ -1,6 +1,6 @@
 /*
  * W2 (point read by id) from C: trailstore's C ABI against SQLite's C API on the benchmark's data
- * (issue 8). Built and run by benches/c/run.sh; see docs/benchmarks.md.
+ * Built and run by benches/c/run.sh; see docs/benchmarks.md.
  *
  *   bench_c STORE_DIR SQLITE_DB CASES [N] [REPS] [SEED]
  *

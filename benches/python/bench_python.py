@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""trailstore's Python API against Python's sqlite3 + json.loads, on the benchmark's data (issue 8,
-and the performance targets of issue 4).
+"""trailstore's Python API against Python's sqlite3 + json.loads, on the benchmark's data, and
+the Python API's performance targets.
 
     python benches/python/bench_python.py [--quick] [--size 10k|100k] [--reps N] [--dir DIR]
                                           [--only W1,W2,W3] [--json OUT]
@@ -19,7 +19,7 @@ Nothing asserts a time: `--quick` (10k cases, one repetition) only checks that e
   sqlite3 (the suite's schema, `executemany` into the rows and the FTS5 table in one
   transaction), both from the same dict (parsed beforehand, untimed); and the same import from
   Rust (`trailstore-bench child import-ts`, the trailstore side of the Rust W1, in a fresh
-  process) for issue 4's "within 1.5x of Rust".
+  process), for the target "within 1.5x of Rust".
 - W2: `store.cases.get_case(id)` per call, the ids of the Rust W2, against
   `SELECT data FROM cases WHERE id = ?` + `json.loads`; plus the layers in between, and
   `pickle.loads` of the same dict (what CPython itself needs to build it).

@@ -1,4 +1,4 @@
-//! trailstore against SQLite + FTS5 on the same synthetic TestRail data (issue 8).
+//! trailstore against SQLite + FTS5 on the same synthetic TestRail data.
 //!
 //! ```text
 //! cargo run --release -p trailstore-bench -- [--quick] [--size 10k|100k|1m] [--only W1,W4]
@@ -31,7 +31,7 @@ use gen::Dataset;
 use util::{remove, Row};
 
 #[derive(Parser, Debug)]
-#[command(about = "trailstore vs SQLite + FTS5 benchmarks (issue 8)")]
+#[command(about = "trailstore vs SQLite + FTS5 benchmarks")]
 pub struct Cli {
     /// 10k cases, one repetition, a small query set: a smoke run that keeps the suite working.
     #[arg(long)]

@@ -105,7 +105,7 @@ pub enum Better {
     Higher,
 }
 
-/// An issue target on the SQLite/trailstore factor ("≥ 3x faster"), or on the ratio, or absolute.
+/// A performance target on the SQLite/trailstore factor ("≥ 3x faster"), or on the ratio, or absolute.
 #[derive(Clone, Debug)]
 pub enum Target {
     /// trailstore at least this many times better than SQLite.

@@ -365,7 +365,7 @@ impl Run {
         ));
         self.notes.push(
             "W2: there is no public typed get (Store::call returns JSON); Python (dict) and C \
-             variants hook in here when the bindings land (issues 4, 5): same ids, same SQLite \
+             variants are benches/python and benches/c: same ids, same SQLite \
              side through Python's sqlite3."
                 .into(),
         );
