@@ -181,6 +181,7 @@ fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) 
         run,
         vec![NewResult {
             test_id: test.id,
+            case_id: test.case_id,
             body,
         }],
     )?;
@@ -286,6 +287,7 @@ pub(super) fn add_results(
         let template = templates.get(&test.case_id).copied().unwrap_or(0);
         items.push(NewResult {
             test_id: test.id,
+            case_id: test.case_id,
             body: body_for(&tx, &fields, &run, template, obj, true)?,
         });
     }
@@ -352,9 +354,11 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
             let mut edit = RunEdit::new(run);
             edit.run.counts.add(test.status_id, -1);
             edit.run.counts.add(status, 1);
-            let mut t = test;
-            t.status_id = status;
-            w.update_tests(std::slice::from_ref(&t))?;
+            let state = crate::codec::TestState {
+                status_id: status,
+                assignedto_id: test.assignedto_id,
+            };
+            w.set_test_states(edit.run.id, &[(test.id, state)])?;
             edit.save(w)?;
         }
     }
