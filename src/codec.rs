@@ -48,6 +48,14 @@ const PACK_MIN: usize = 96;
 /// (docs/benchmarks.md).
 const LEVEL: i32 = 3;
 
+/// Payloads longer than this (a bulk add's journal entry) are packed at zstd's level 1 without
+/// the dictionary: they find their repeats in themselves, and level 3 with the dictionary cost
+/// a tenth of a bulk add's time for a few percent of size (docs/benchmarks.md, W9).
+const LONG: usize = 8 * 1024;
+
+/// zstd's level for payloads longer than [`LONG`].
+const LONG_LEVEL: i32 = 1;
+
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<DECODE_LIMIT>()
 }
@@ -102,6 +110,7 @@ impl Packer {
             frame.clear();
             frame.reserve(zstd_safe::compress_bound(body.len()));
             let written = match self.dict {
+                _ if body.len() > LONG => cctx.compress(frame, body, LONG_LEVEL),
                 Some(d) => cctx.compress_using_cdict(frame, body, &d.cdict),
                 None => cctx.compress(frame, body, LEVEL),
             };
