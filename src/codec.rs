@@ -49,8 +49,8 @@ const PACK_MIN: usize = 96;
 const LEVEL: i32 = 3;
 
 /// Payloads longer than this (a bulk add's journal entry) are packed at zstd's level 1 without
-/// the dictionary: they find their repeats in themselves, and level 3 with the dictionary cost
-/// a tenth of a bulk add's time for a few percent of size (docs/benchmarks.md, W9).
+/// the dictionary, since they find their repeats in themselves and level 3 with the dictionary
+/// took about a tenth of a bulk add's CPU (docs/benchmarks.md, W9).
 const LONG: usize = 8 * 1024;
 
 /// zstd's level for payloads longer than [`LONG`].
