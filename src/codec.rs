@@ -48,6 +48,14 @@ const PACK_MIN: usize = 96;
 /// (docs/benchmarks.md).
 const LEVEL: i32 = 3;
 
+/// Payloads longer than this (a bulk add's journal entry) are packed at zstd's level 1 without
+/// the dictionary, since they find their repeats in themselves and level 3 with the dictionary
+/// took about a tenth of a bulk add's CPU (docs/benchmarks.md, W9).
+const LONG: usize = 8 * 1024;
+
+/// zstd's level for payloads longer than [`LONG`].
+const LONG_LEVEL: i32 = 1;
+
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<DECODE_LIMIT>()
 }
@@ -102,6 +110,7 @@ impl Packer {
             frame.clear();
             frame.reserve(zstd_safe::compress_bound(body.len()));
             let written = match self.dict {
+                _ if body.len() > LONG => cctx.compress(frame, body, LONG_LEVEL),
                 Some(d) => cctx.compress_using_cdict(frame, body, &d.cdict),
                 None => cctx.compress(frame, body, LEVEL),
             };
@@ -348,6 +357,126 @@ impl CaseSummary {
     }
 }
 
+/// Tests per block of [`TestStates`]: a run's tests with ids `64 k .. 64 k + 63` share one.
+pub const TEST_BLOCK: u64 = 64;
+
+/// Version byte of an encoded [`TestStates`] block.
+const TEST_STATES_VERSION: u8 = 1;
+
+/// A test's status and assignee, as kept apart from its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestState {
+    pub status_id: u64,
+    pub assignedto_id: Option<u64>,
+}
+
+/// The states of the tests of one run in one block of [`TEST_BLOCK`] ids, as stored in
+/// `test_statuses`: `[version][u64 bitmap of slots held][per slot held: status, assignee + 1
+/// (0 for none), each a LEB128 varint]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestStates {
+    slots: Vec<Option<TestState>>,
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn take_varint(bytes: &mut &[u8]) -> Result<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&b, rest) = bytes
+            .split_first()
+            .ok_or_else(|| Error::damaged("test states end inside a number"))?;
+        *bytes = rest;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(Error::damaged(
+        "test states hold a number longer than 64 bits",
+    ))
+}
+
+impl TestStates {
+    /// The block a test id is in, and its slot there.
+    pub fn place(test_id: u64) -> (u64, usize) {
+        (test_id / TEST_BLOCK, (test_id % TEST_BLOCK) as usize)
+    }
+
+    pub fn get(&self, slot: usize) -> Option<TestState> {
+        self.slots.get(slot).copied().flatten()
+    }
+
+    pub fn set(&mut self, slot: usize, state: Option<TestState>) {
+        if self.slots.len() <= slot {
+            self.slots.resize(slot + 1, None);
+        }
+        self.slots[slot] = state;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.iter().all(Option::is_none)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(9 + self.slots.len() * 4);
+        out.push(TEST_STATES_VERSION);
+        let mut bits = 0u64;
+        for (i, s) in self.slots.iter().enumerate().take(TEST_BLOCK as usize) {
+            if s.is_some() {
+                bits |= 1 << i;
+            }
+        }
+        out.extend_from_slice(&bits.to_le_bytes());
+        for s in self.slots.iter().take(TEST_BLOCK as usize).flatten() {
+            put_varint(&mut out, s.status_id);
+            put_varint(&mut out, s.assignedto_id.map_or(0, |a| a.saturating_add(1)));
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<TestStates> {
+        let Some((&version, mut rest)) = bytes.split_first() else {
+            return Err(Error::damaged("test states are empty"));
+        };
+        if version != TEST_STATES_VERSION {
+            return Err(Error::damaged(format!(
+                "test states have version {version}, expected {TEST_STATES_VERSION}"
+            )));
+        }
+        if rest.len() < 8 {
+            return Err(Error::damaged("test states end inside their bitmap"));
+        }
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&rest[..8]);
+        rest = &rest[8..];
+        let bits = u64::from_le_bytes(b);
+        let mut slots = vec![None; 64 - bits.leading_zeros() as usize];
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if bits & (1 << i) != 0 {
+                let status_id = take_varint(&mut rest)?;
+                let assignee = take_varint(&mut rest)?;
+                *slot = Some(TestState {
+                    status_id,
+                    assignedto_id: assignee.checked_sub(1),
+                });
+            }
+        }
+        if !rest.is_empty() {
+            return Err(Error::damaged(
+                "test states have bytes after their last test",
+            ));
+        }
+        Ok(TestStates { slots })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +486,50 @@ mod tests {
         id: u64,
         name: String,
         tags: Vec<Option<String>>,
+    }
+
+    #[test]
+    fn test_states_round_trip_and_typed_errors() {
+        let mut s = TestStates::default();
+        assert!(s.is_empty());
+        s.set(
+            0,
+            Some(TestState {
+                status_id: 1,
+                assignedto_id: None,
+            }),
+        );
+        s.set(
+            63,
+            Some(TestState {
+                status_id: 300,
+                assignedto_id: Some(u64::from(u32::MAX) << 12),
+            }),
+        );
+        s.set(
+            5,
+            Some(TestState {
+                status_id: 3,
+                assignedto_id: Some(0),
+            }),
+        );
+        let bytes = s.encode();
+        let back = TestStates::decode(&bytes).unwrap();
+        for i in 0..64 {
+            assert_eq!(back.get(i), s.get(i), "slot {i}");
+        }
+        assert_eq!(back.get(7), None);
+        for cut in 0..bytes.len() {
+            assert!(TestStates::decode(&bytes[..cut]).is_err(), "cut {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(TestStates::decode(&longer).is_err());
+        s.set(0, None);
+        s.set(5, None);
+        s.set(63, None);
+        assert!(s.is_empty());
+        assert_eq!(TestStates::place(130), (2, 2));
     }
 
     #[test]

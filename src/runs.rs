@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::codec::TestState;
 use crate::error::Result;
 use crate::model::{
     Case, CaseField, Plan, Run, Section, StatusCounts, Test, TestCase, TestResult, UNTESTED,
@@ -278,6 +279,7 @@ pub(crate) fn delete_run(w: &mut Writer<'_>, run: &Run) -> Result<()> {
 /// What one result does to its test.
 pub(crate) struct NewResult {
     pub test_id: u64,
+    pub case_id: u64,
     pub body: ResultBody,
 }
 
@@ -295,10 +297,12 @@ pub(crate) fn add_results(
     let mut ids: Vec<u64> = items.iter().map(|i| i.test_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut tests: BTreeMap<u64, (Test, u64)> = BTreeMap::new();
-    for t in w.tx().run_tests_many(run_id, &ids)?.into_iter().flatten() {
-        let before = t.status_id;
-        tests.insert(t.id, (t, before));
+    // Only the states: the records (with their case snapshots) are neither read nor written.
+    let mut tests: BTreeMap<u64, (TestState, u64)> = BTreeMap::new();
+    for (id, s) in ids.iter().zip(w.tx().test_states(run_id, &ids)?) {
+        if let Some(s) = s {
+            tests.insert(*id, (s, s.status_id));
+        }
     }
     let new_ids = w.new_ids(crate::model::Kind::Result, items.len() as u64)?;
     let mut out = Vec::with_capacity(items.len());
@@ -313,9 +317,9 @@ pub(crate) fn add_results(
         let b = item.body;
         let mut r = TestResult {
             id,
-            test_id: test.id,
+            test_id: item.test_id,
             run_id,
-            case_id: test.case_id,
+            case_id: item.case_id,
             status_id: b.status_id.flatten(),
             created_on: now,
             created_by: user_id,
@@ -333,11 +337,11 @@ pub(crate) fn add_results(
         }
         if let Some(s) = r.status_id {
             test.status_id = s;
-            changed.insert(test.id, true);
+            changed.insert(item.test_id, true);
         }
         if let Some(a) = b.assignedto_id {
             test.assignedto_id = a;
-            changed.insert(test.id, true);
+            changed.insert(item.test_id, true);
         }
         out.push(r);
     }
@@ -346,10 +350,10 @@ pub(crate) fn add_results(
         if changed.contains_key(&id) {
             edit.run.counts.add(before, -1);
             edit.run.counts.add(test.status_id, 1);
-            written.push(test);
+            written.push((id, test));
         }
     }
-    w.update_tests(&written)?;
+    w.set_test_states(run_id, &written)?;
     w.put_new_results(&out)?;
     Ok(out)
 }

@@ -23,8 +23,10 @@ use crate::tx::{Tx, Writer};
 ///
 /// 1: records plain. 2: records may be packed (zstd, with the store's dictionary: see
 /// [`crate::codec`]). A format-1 store is read as it is and marked 2 when first opened, so that
-/// an older build refuses it instead of meeting a packed record it cannot read.
-pub const FORMAT_VERSION: u32 = 2;
+/// an older build refuses it instead of meeting a packed record it cannot read. 3: tests'
+/// statuses and assignees are kept in blocks apart from their records (`test_statuses`); an
+/// older store's blocks are built from its test records when it is first opened.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// File name of the redb database inside a store folder.
 pub const DATA_FILE: &str = "store.redb";
@@ -133,6 +135,11 @@ fn init_or_check_format(db: &Database) -> Result<()> {
             } else {
                 let mut w = Writer::new(&wtx);
                 w.create_all_tables()?;
+                if v < 3 {
+                    // Format 3 keeps tests' statuses apart from their records: build them, in
+                    // the transaction that marks the file format 3.
+                    w.rebuild_test_states()?;
+                }
                 w.set_meta_u64(meta::FORMAT_VERSION, u64::from(FORMAT_VERSION))?;
                 wtx.commit()?;
             }

@@ -37,6 +37,12 @@ pub const ATTACHMENT_UUIDS: TableDefinition<&str, u64> = TableDefinition::new("a
 /// (run_id, test_id) → the test record. A run's tests are stored inside its key range, so that
 /// listing them is one range read; [`TEST_RUNS`] finds a test's run by its id.
 pub const RUN_TESTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("run_tests");
+/// (run_id, test_id / 64) → the statuses and assignees of that block of the run's tests (see
+/// [`crate::codec::TestStates`]). A test's status and assignee are read from here, never from
+/// its record in [`RUN_TESTS`], whose own `status_id` and `assignedto_id` are left as they were
+/// when the record was last written: a bulk add of results then rewrites a few blocks, not one
+/// record page per test.
+pub const TEST_STATUSES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("test_statuses");
 /// test_id → run_id.
 pub const TEST_RUNS: TableDefinition<u64, u64> = TableDefinition::new("test_runs");
 /// (run_id, case_id) → test_id: the test of a case in a run (one per case).

@@ -8,7 +8,7 @@
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::codec::{self, CaseSummary};
+use crate::codec::{self, CaseSummary, TestState, TestStates};
 use crate::error::{Error, Result};
 use crate::journal::JournalEntry;
 use crate::model::Conflict;
@@ -114,6 +114,69 @@ macro_rules! with_table {
             }
         }
     };
+}
+
+/// Opens a run's test records as `$t` and their states as `$s` (a [`States`]) in whichever
+/// transaction `$tx` holds, and evaluates `$body`.
+macro_rules! with_tests {
+    ($tx:expr, |$t:ident, $s:ident| $body:expr) => {
+        match $tx {
+            Tx::Read(r) => {
+                let $t = r.open_table(tables::RUN_TESTS)?;
+                #[allow(unused_mut)]
+                let mut $s = States::new(r.open_table(tables::TEST_STATUSES)?);
+                #[allow(clippy::let_and_return)]
+                let out = $body;
+                out
+            }
+            Tx::Write(w) => {
+                let $t = w.open_table(tables::RUN_TESTS)?;
+                #[allow(unused_mut)]
+                let mut $s = States::new(w.open_table(tables::TEST_STATUSES)?);
+                #[allow(clippy::let_and_return)]
+                let out = $body;
+                out
+            }
+        }
+    };
+}
+
+/// Reads tests' states from [`tables::TEST_STATUSES`], decoding each block once for a run of
+/// reads in id order.
+struct States<T> {
+    table: T,
+    block: Option<((u64, u64), TestStates)>,
+}
+
+impl<T: ReadableTable<(u64, u64), &'static [u8]>> States<T> {
+    fn new(table: T) -> States<T> {
+        States { table, block: None }
+    }
+
+    /// The state of a test, if its block holds one.
+    fn get(&mut self, run_id: u64, test_id: u64) -> Result<Option<TestState>> {
+        let (block, slot) = TestStates::place(test_id);
+        let key = (run_id, block);
+        let cached = matches!(&self.block, Some((k, _)) if *k == key);
+        if !cached {
+            let states = match self.table.get(key)? {
+                Some(v) => TestStates::decode(v.value())?,
+                None => TestStates::default(),
+            };
+            self.block = Some((key, states));
+        }
+        Ok(self.block.as_ref().and_then(|(_, s)| s.get(slot)))
+    }
+
+    /// Decodes a test record and gives it the status and assignee kept apart from it.
+    fn test(&mut self, bytes: &[u8]) -> Result<Test> {
+        let mut t: Test = codec::decode(bytes, "test")?;
+        if let Some(s) = self.get(t.run_id, t.id)? {
+            t.status_id = s.status_id;
+            t.assignedto_id = s.assignedto_id;
+        }
+        Ok(t)
+    }
 }
 
 fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
@@ -327,24 +390,45 @@ impl Tx<'_> {
 
     /// A test of a known run.
     pub fn run_test(&self, run_id: u64, test_id: u64) -> Result<Option<Test>> {
-        with_table!(
-            self,
-            tables::RUN_TESTS,
-            |t| match t.get((run_id, test_id))? {
-                Some(v) => Ok(Some(codec::decode(v.value(), "test")?)),
-                None => Ok(None),
-            }
-        )
+        with_tests!(self, |t, states| match t.get((run_id, test_id))? {
+            Some(v) => Ok(Some(states.test(v.value())?)),
+            None => Ok(None),
+        })
     }
 
     /// Several tests of one run, in the order given, reading the table once.
     pub fn run_tests_many(&self, run_id: u64, test_ids: &[u64]) -> Result<Vec<Option<Test>>> {
-        with_table!(self, tables::RUN_TESTS, |t| {
+        with_tests!(self, |t, states| {
             let mut out = Vec::with_capacity(test_ids.len());
             for id in test_ids {
                 out.push(match t.get((run_id, *id))? {
-                    Some(v) => Some(codec::decode(v.value(), "test")?),
+                    Some(v) => Some(states.test(v.value())?),
                     None => None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The statuses and assignees of several tests of one run, in the order given (`None`
+    /// where the run has no such test), without decoding their records.
+    pub fn test_states(&self, run_id: u64, test_ids: &[u64]) -> Result<Vec<Option<TestState>>> {
+        with_tests!(self, |t, states| {
+            let mut out = Vec::with_capacity(test_ids.len());
+            for id in test_ids {
+                out.push(match states.get(run_id, *id)? {
+                    Some(s) => Some(s),
+                    // A test the blocks do not hold (a damaged store) reads from its record.
+                    None => match t.get((run_id, *id))? {
+                        Some(v) => {
+                            let test: Test = codec::decode(v.value(), "test")?;
+                            Some(TestState {
+                                status_id: test.status_id,
+                                assignedto_id: test.assignedto_id,
+                            })
+                        }
+                        None => None,
+                    },
                 });
             }
             Ok(out)
@@ -358,10 +442,10 @@ impl Tx<'_> {
         from_id: u64,
         mut f: impl FnMut(Test) -> Result<bool>,
     ) -> Result<()> {
-        with_table!(self, tables::RUN_TESTS, |t| {
+        with_tests!(self, |t, states| {
             for item in t.range((run_id, from_id)..=(run_id, u64::MAX))? {
                 let (_, v) = item?;
-                if !f(codec::decode(v.value(), "test")?)? {
+                if !f(states.test(v.value())?)? {
                     break;
                 }
             }
@@ -528,6 +612,9 @@ impl Tx<'_> {
     }
 }
 
+/// The slots of one block of test states to set (`None`: to clear), in the order given.
+type Slots = Vec<(usize, Option<TestState>)>;
+
 /// Writes to the tables of one write transaction, keeping indexes in step.
 pub(crate) struct Writer<'a> {
     wtx: &'a WriteTransaction,
@@ -639,6 +726,7 @@ impl<'a> Writer<'a> {
             tables::LOCAL_ALIASES.name(),
             tables::SUITE_CASES.name(),
             tables::RUN_TESTS.name(),
+            tables::TEST_STATUSES.name(),
             tables::TEST_RUNS.name(),
             tables::RUN_CASES.name(),
             tables::RUN_RESULTS.name(),
@@ -673,6 +761,7 @@ impl<'a> Writer<'a> {
         }
         self.wtx.open_table(tables::SUITE_CASES)?;
         self.wtx.open_table(tables::RUN_TESTS)?;
+        self.wtx.open_table(tables::TEST_STATUSES)?;
         self.wtx.open_table(tables::TEST_RUNS)?;
         self.wtx.open_table(tables::RUN_CASES)?;
         self.wtx.open_table(tables::RUN_RESULTS)?;
@@ -988,14 +1077,15 @@ impl<'a> Writer<'a> {
         self.link(tables::GROUP_CONFIGS, c.group_id, c.id)
     }
 
-    /// Writes tests: new ones with their id and case links, known ones (a status changed) over
-    /// their old record. Each table is opened once for all of them.
+    /// Writes tests: new ones with their id and case links, known ones over their old record,
+    /// their statuses and assignees into their blocks. Each table is opened once for all of them.
     pub fn put_tests(&mut self, tests: &[Test]) -> Result<()> {
         if tests.is_empty() {
             return Ok(());
         }
         self.wrote = true;
         self.data_version()?;
+        self.put_test_states(tests)?;
         let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
         let mut runs = self.wtx.open_table(tables::TEST_RUNS)?;
         for t in tests {
@@ -1013,7 +1103,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Rewrites tests the store has (a status or assignee changed): only their records, whose
+    /// Rewrites tests the store has (their snapshot changed): their records and states, whose
     /// keys and links stay as they are.
     pub fn update_tests(&mut self, tests: &[Test]) -> Result<()> {
         if tests.is_empty() {
@@ -1021,6 +1111,7 @@ impl<'a> Writer<'a> {
         }
         self.wrote = true;
         self.data_version()?;
+        self.put_test_states(tests)?;
         let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
         for t in tests {
             records.insert((t.run_id, t.id), codec::encode(t)?.as_slice())?;
@@ -1028,10 +1119,95 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Changes the status and assignee of tests the store has: only their blocks in
+    /// [`tables::TEST_STATUSES`], not their records (a bulk add of results touches a few
+    /// blocks instead of a page per test).
+    pub fn set_test_states(&mut self, run_id: u64, tests: &[(u64, TestState)]) -> Result<()> {
+        if tests.is_empty() {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        self.write_states(tests.iter().map(|(id, s)| (run_id, *id, Some(*s))))
+    }
+
+    fn put_test_states(&mut self, tests: &[Test]) -> Result<()> {
+        self.write_states(tests.iter().map(|t| {
+            (
+                t.run_id,
+                t.id,
+                Some(TestState {
+                    status_id: t.status_id,
+                    assignedto_id: t.assignedto_id,
+                }),
+            )
+        }))
+    }
+
+    /// Sets (or, with `None`, removes) tests' states, reading and writing each block once.
+    fn write_states(
+        &mut self,
+        items: impl Iterator<Item = (u64, u64, Option<TestState>)>,
+    ) -> Result<()> {
+        let mut blocks: std::collections::BTreeMap<(u64, u64), Slots> =
+            std::collections::BTreeMap::new();
+        for (run_id, test_id, state) in items {
+            let (block, slot) = TestStates::place(test_id);
+            blocks
+                .entry((run_id, block))
+                .or_default()
+                .push((slot, state));
+        }
+        let mut t = self.wtx.open_table(tables::TEST_STATUSES)?;
+        for (key, slots) in blocks {
+            let mut states = match t.get(key)? {
+                Some(v) => TestStates::decode(v.value())?,
+                None => TestStates::default(),
+            };
+            for (slot, state) in slots {
+                states.set(slot, state);
+            }
+            if states.is_empty() {
+                t.remove(key)?;
+            } else {
+                t.insert(key, states.encode().as_slice())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds every test's block from its record (a store from before the states were kept
+    /// apart, opened for the first time).
+    pub fn rebuild_test_states(&mut self) -> Result<()> {
+        self.wrote = true;
+        let mut items = Vec::new();
+        {
+            let records = self.wtx.open_table(tables::RUN_TESTS)?;
+            for item in records.iter()? {
+                let (_, v) = item?;
+                let t: Test = codec::decode(v.value(), "test")?;
+                items.push((
+                    t.run_id,
+                    t.id,
+                    Some(TestState {
+                        status_id: t.status_id,
+                        assignedto_id: t.assignedto_id,
+                    }),
+                ));
+            }
+        }
+        {
+            let mut t = self.wtx.open_table(tables::TEST_STATUSES)?;
+            t.retain(|_, _| false)?;
+        }
+        self.write_states(items.into_iter())
+    }
+
     /// Removes a test's record and links only (its results stay): for a test that is rewritten
     /// under another key.
     pub fn delete_test_links(&mut self, t: &Test) -> Result<()> {
         self.wrote = true;
+        self.write_states(std::iter::once((t.run_id, t.id, None)))?;
         let mut records = self.wtx.open_table(tables::RUN_TESTS)?;
         records.remove((t.run_id, t.id))?;
         let mut runs = self.wtx.open_table(tables::TEST_RUNS)?;

@@ -10,6 +10,9 @@
 //! - Fields left out of `add_case` stay null: no `default_value` is filled in.
 //! - Date values are strings in the user's format, `MM/DD/YYYY`; `YYYY-MM-DD` is accepted too.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -660,19 +663,74 @@ pub fn opt_milestone(
 }
 
 /// A status a result may set: one the instance has, and not Untested (TestRail does not allow
-/// adding a result that sets a test back to Untested).
-pub fn result_status(tx: &Tx<'_>, field: &str, v: &Value) -> Result<Option<u64>> {
+/// adding a result that sets a test back to Untested). `known` holds the statuses already looked
+/// up (`true`: one a result may set).
+fn result_status(
+    tx: &Tx<'_>,
+    known: &mut HashMap<u64, Option<bool>>,
+    field: &str,
+    v: &Value,
+) -> Result<Option<u64>> {
     if v.is_null() {
         return Ok(None);
     }
     let id = id_value(field, v).map_err(|_| msg::unknown(field, Kind::Status))?;
-    match tx.get::<crate::model::Status>(id)? {
-        Some(s) if s.is_untested || id == crate::model::UNTESTED => {
-            Err(msg::untested_not_allowed(field))
+    let settable = match known.get(&id) {
+        Some(k) => *k,
+        None => {
+            let k = tx
+                .get::<crate::model::Status>(id)?
+                .map(|s| !(s.is_untested || id == crate::model::UNTESTED));
+            known.insert(id, k);
+            k
         }
-        Some(_) => Ok(Some(id)),
+    };
+    match settable {
+        Some(false) => Err(msg::untested_not_allowed(field)),
+        Some(true) => Ok(Some(id)),
         None => Err(msg::unknown(field, Kind::Status)),
     }
+}
+
+/// What checking the results of one request reads once for all of them: the result fields, the
+/// ones that apply per template, and the statuses looked up.
+pub struct ResultRules<'f> {
+    fields: &'f [crate::model::ResultField],
+    project_id: u64,
+    applicable: HashMap<u64, Vec<(&'f CaseField, Option<&'f FieldConfig>)>>,
+    statuses: HashMap<u64, Option<bool>>,
+}
+
+impl<'f> ResultRules<'f> {
+    pub fn new(fields: &'f [crate::model::ResultField], project_id: u64) -> ResultRules<'f> {
+        ResultRules {
+            fields,
+            project_id,
+            applicable: HashMap::new(),
+            statuses: HashMap::new(),
+        }
+    }
+}
+
+/// A field's name as messages give it: `prefix` and `key`, built only when it is not one of the
+/// names a bulk add's entries use most.
+fn field_name(prefix: &str, key: &'static str) -> Cow<'static, str> {
+    if prefix.is_empty() {
+        return Cow::Borrowed(key);
+    }
+    if prefix == "results." {
+        let known = match key {
+            "status_id" => Some("results.status_id"),
+            "version" => Some("results.version"),
+            "elapsed" => Some("results.elapsed"),
+            "assignedto_id" => Some("results.assignedto_id"),
+            _ => None,
+        };
+        if let Some(n) = known {
+            return Cow::Borrowed(n);
+        }
+    }
+    Cow::Owned(format!("{prefix}{key}"))
 }
 
 /// The result fields that apply to a test of `project_id` whose case has `template_id`, with the
@@ -720,17 +778,22 @@ impl ResultBody {
 /// TestRail ignores (`attachments`, custom keys of no field that applies) are ignored.
 pub fn result_body(
     tx: &Tx<'_>,
-    fields: &[crate::model::ResultField],
-    project_id: u64,
+    rules: &mut ResultRules<'_>,
     template_id: u64,
     body: &Map<String, Value>,
     prefix: &str,
     creating: bool,
 ) -> Result<ResultBody> {
     let name = |k: &str| format!("{prefix}{k}");
+    let project_id = rules.project_id;
     let mut out = ResultBody::default();
     if let Some(v) = body.get("status_id") {
-        out.status_id = Some(result_status(tx, &name("status_id"), v)?);
+        out.status_id = Some(result_status(
+            tx,
+            &mut rules.statuses,
+            &field_name(prefix, "status_id"),
+            v,
+        )?);
     }
     if let Some(v) = body.get("comment") {
         out.comment = Some(match v {
@@ -740,10 +803,14 @@ pub fn result_body(
         });
     }
     if let Some(v) = body.get("version") {
-        out.version = Some(opt_text_max(&name("version"), Some(v), STRING_MAX)?);
+        out.version = Some(opt_text_max(
+            &field_name(prefix, "version"),
+            Some(v),
+            STRING_MAX,
+        )?);
     }
     if let Some(v) = body.get("elapsed") {
-        out.elapsed = Some(elapsed(&name("elapsed"), v)?);
+        out.elapsed = Some(elapsed(&field_name(prefix, "elapsed"), v)?);
     }
     if let Some(v) = body.get("defects") {
         out.defects = Some(match v {
@@ -754,9 +821,14 @@ pub fn result_body(
         });
     }
     if let Some(v) = body.get("assignedto_id") {
-        out.assignedto_id = Some(opt_user(tx, &name("assignedto_id"), Some(v))?);
+        out.assignedto_id = Some(opt_user(tx, &field_name(prefix, "assignedto_id"), Some(v))?);
     }
-    for (field, config) in applicable_result_fields(fields, project_id, template_id) {
+    let fields = rules.fields;
+    let applicable = rules
+        .applicable
+        .entry(template_id)
+        .or_insert_with(|| applicable_result_fields(fields, project_id, template_id));
+    for &(field, config) in applicable.iter() {
         let key = field.system_name.as_str();
         let required = config.is_some_and(FieldConfig::is_required);
         match body.get(key) {

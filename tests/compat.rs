@@ -4,7 +4,9 @@
 //!
 //! Format 1 stored every record plain; format 2 packs records with zstd and a dictionary the
 //! store trained on its own cases (see src/codec.rs). A format-1 store is read as it is: its
-//! records stay plain until they are written again, and the file is marked format 2 on open.
+//! records stay plain until they are written again. Format 3 keeps tests' statuses and
+//! assignees in blocks apart from their records: an older store's blocks are built from its test
+//! records on open, and the file is marked format 3.
 //!
 //! `tests/data/format-v2/store.redb` was written by `write_the_format_2_store` below (run it
 //! with `TRAILSTORE_WRITE_COMPAT=1 cargo test --test compat -- --ignored`); format 1's by the
@@ -100,6 +102,57 @@ fn opens_and_works(path: &Path, title: &str) -> Store {
     store
 }
 
+/// Every test of the sample shows the status and assignee the snapshot gave it (read from the
+/// blocks built on open), and an open run takes new results, its counts following.
+fn tests_keep_their_states_and_take_results(store: &Store) {
+    let tests = snapshot()["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 246);
+    for want in tests {
+        let got = ok(store, &format!("get_test/{}", want["id"]), Value::Null);
+        for key in ["status_id", "assignedto_id", "case_id", "run_id"] {
+            assert_eq!(got[key], want[key], "{key} of test {}", want["id"]);
+        }
+    }
+    let listed = all_pages(store, "get_tests/2", "tests");
+    let untested: Vec<&Value> = listed.iter().filter(|t| t["status_id"] == 3).collect();
+    let before = ok(store, "get_run/2", Value::Null);
+    // The sample's 61, and the tests of the two cases created since in this include-all run.
+    assert_eq!(untested.len(), 63);
+    assert_eq!(before["untested_count"], 63);
+    let (a, b) = (untested[0], untested[1]);
+    let out = ok(
+        store,
+        "add_results_for_cases/2",
+        json!({"results": [
+            {"case_id": a["case_id"], "status_id": 5, "comment": "after the upgrade"},
+            {"case_id": b["case_id"], "status_id": 1, "assignedto_id": 2},
+        ]}),
+    );
+    assert_eq!(out.as_array().unwrap().len(), 2);
+    let got = ok(store, &format!("get_test/{}", a["id"]), Value::Null);
+    assert_eq!(
+        (got["status_id"].clone(), got["assignedto_id"].clone()),
+        (json!(5), a["assignedto_id"].clone())
+    );
+    let got = ok(store, &format!("get_test/{}", b["id"]), Value::Null);
+    assert_eq!(
+        (got["status_id"].clone(), got["assignedto_id"].clone()),
+        (json!(1), json!(2))
+    );
+    let after = ok(store, "get_run/2", Value::Null);
+    for (key, by) in [
+        ("untested_count", -2),
+        ("failed_count", 1),
+        ("passed_count", 1),
+    ] {
+        assert_eq!(
+            after[key].as_i64().unwrap(),
+            before[key].as_i64().unwrap() + by,
+            "{key}"
+        );
+    }
+}
+
 #[test]
 fn a_format_1_store_opens_and_works() {
     let (_dir, path) = copy_of(1);
@@ -118,8 +171,8 @@ fn a_format_1_store_opens_and_works() {
     let (versions, format, dictionary) = raw(&path);
     assert_eq!(
         format,
-        Some(2),
-        "marked format 2, so that older builds refuse it"
+        Some(3),
+        "marked format 3, so that older builds refuse it"
     );
     assert!(!dictionary);
     assert_eq!(versions[&1], 2, "the rewritten case is packed");
@@ -152,7 +205,10 @@ fn a_format_2_store_opens_and_works() {
         .map(|(id, _)| *id)
         .collect();
     assert!(plain.len() < 10, "plain: {plain:?}");
-    drop(opens_and_works(&path, "Created by format 2"));
+    let store = opens_and_works(&path, "Created by format 2");
+    tests_keep_their_states_and_take_results(&store);
+    drop(store);
+    assert_eq!(raw(&path).1, Some(3), "marked format 3 on open");
     // A second store with the same dictionary, open at the same time in this process.
     let (_dir2, path2) = copy_of(2);
     let a = Store::open(&path).unwrap();

@@ -565,48 +565,51 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
             Ok(id)
         }
     };
-    let mut out = req.clone();
-    let mut changed = false;
+    // Copied only at the first id that changes: a bulk add's body is large and rarely has one.
+    let mut out: Option<Request> = None;
     for (i, field) in req.method.id_fields().iter().enumerate() {
         if let (Some(id), Some(kind)) = (req.ids.get(i), Kind::of_field(field)) {
             let m = map(kind, *id)?;
-            changed |= m != *id;
-            out.ids[i] = m;
+            if m != *id {
+                out.get_or_insert_with(|| req.clone()).ids[i] = m;
+            }
         }
     }
-    for (k, v) in out.params.iter_mut() {
+    for (i, (k, v)) in req.params.iter().enumerate() {
         if let (Some(kind), Ok(id)) = (Kind::of_field(k), v.trim().parse::<u64>()) {
             let m = map(kind, id)?;
             if m != id {
-                *v = m.to_string();
-                changed = true;
+                out.get_or_insert_with(|| req.clone()).params[i].1 = m.to_string();
             }
         }
     }
-    for (k, v) in out.body.iter_mut() {
+    for (k, v) in req.body.iter() {
         let Some(kind) = Kind::of_field(k) else {
             continue;
         };
-        match v {
-            Value::Number(n) => {
-                if let Some(id) = n.as_u64() {
+        let mut changed = false;
+        let new = match v {
+            Value::Number(n) => match n.as_u64() {
+                Some(id) => {
                     let m = map(kind, id)?;
-                    if m != id {
-                        *v = Value::from(m);
-                        changed = true;
-                    }
+                    changed = m != id;
+                    Value::from(m)
                 }
-            }
+                None => continue,
+            },
             Value::Array(items) => {
-                for item in items.iter_mut() {
-                    if let Some(id) = item.as_u64() {
-                        let m = map(kind, id)?;
-                        if m != id {
-                            *item = Value::from(m);
-                            changed = true;
+                let mut mapped = Vec::with_capacity(items.len());
+                for item in items {
+                    mapped.push(match item.as_u64() {
+                        Some(id) => {
+                            let m = map(kind, id)?;
+                            changed |= m != id;
+                            Value::from(m)
                         }
-                    }
+                        None => item.clone(),
+                    });
                 }
+                Value::Array(mapped)
             }
             Value::String(s) if k == "case_ids" || k == "config_ids" => {
                 let mut parts = Vec::new();
@@ -620,12 +623,17 @@ fn resolve_aliases(tx: &Tx<'_>, req: &Request) -> Result<Option<Request>> {
                         Err(_) => parts.push(p.to_string()),
                     }
                 }
-                *s = parts.join(",");
+                Value::String(parts.join(","))
             }
-            _ => {}
+            _ => continue,
+        };
+        if changed {
+            out.get_or_insert_with(|| req.clone())
+                .body
+                .insert(k.clone(), new);
         }
     }
-    Ok(changed.then_some(out))
+    Ok(out)
 }
 
 /// Runs a read method.
@@ -761,7 +769,7 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<R
         XResolveConflict => resolve_conflict(cx, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };
-    journal(w, &ctx, req, &Value::Object(req.body.clone()), out)
+    journal(w, &ctx, req, Json::from(&req.body), out)
 }
 
 /// The context of a write made now by the store's user.
@@ -777,7 +785,7 @@ fn journal(
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
     req: &Request,
-    body: &Value,
+    body: Json,
     out: Outcome,
 ) -> Result<Response> {
     if !out.effects.is_empty() {
@@ -785,7 +793,7 @@ fn journal(
             seq: 0,
             op_id: crate::journal::new_op_id(),
             route: req.route.clone(),
-            body: Json::from(body),
+            body,
             time: ctx.now,
             user_id: ctx.user_id,
             effects: out.effects,
@@ -810,7 +818,7 @@ pub(crate) fn attach(
     let ctx = write_ctx(w)?;
     let out = attachments::add(cx, w, &ctx, req, name, staged)?;
     let body = serde_json::json!({"name": name, "size": staged.size, "sha256": staged.sha256});
-    journal(w, &ctx, req, &body, out)
+    journal(w, &ctx, req, Json::from(&body), out)
 }
 
 /// Checks that an upload route names an owner that exists, before any byte is read.

@@ -23,7 +23,7 @@ use crate::messages as msg;
 use crate::model::{AttachedTo, Case, Json, Kind, ResultField, Run, Test, TestResult};
 use crate::runs::{self, NewResult, RunEdit};
 use crate::tx::{Tx, Writer};
-use crate::validate::{self, ResultBody};
+use crate::validate::{self, ResultBody, ResultRules};
 
 /// Keys of a result's JSON the journal does not record as changes.
 const UNJOURNALED: &[&str] = &["id", "created_on", "created_by", "attachment_ids"];
@@ -107,17 +107,16 @@ fn templates_of(tx: &Tx<'_>, run: &Run, tests: &[&Test]) -> Result<HashMap<u64, 
     Ok(out)
 }
 
-/// Validates one result for a test of `run` whose case has `template`.
+/// Validates one result for a test whose case has `template`.
 fn body_for(
     tx: &Tx<'_>,
-    fields: &[ResultField],
-    run: &Run,
+    rules: &mut ResultRules<'_>,
     template: u64,
     body: &Map<String, Value>,
     bulk: bool,
 ) -> Result<ResultBody> {
     let prefix = if bulk { "results." } else { "" };
-    let b = validate::result_body(tx, fields, run.project_id, template, body, prefix, true)?;
+    let b = validate::result_body(tx, rules, template, body, prefix, true)?;
     if !b.says_something() {
         return Err(if bulk {
             msg::result_says_nothing_bulk()
@@ -132,14 +131,16 @@ fn body_for(
 fn record(
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
+    fields: &[ResultField],
     run: Run,
     items: Vec<NewResult>,
 ) -> Result<(Vec<Value>, Vec<Effect>)> {
-    let project_id = run.project_id;
+    let shown = shown_fields(fields, run.project_id);
     let mut edit = RunEdit::new(run);
     let results = runs::add_results(w, &mut edit, items, ctx.now, ctx.user_id)?;
     edit.save(w)?;
-    let out = render(&w.tx(), &results, project_id)?;
+    // New results have no attachments yet: nothing to look up.
+    let out: Vec<Value> = results.iter().map(|r| r.to_json(&shown)).collect();
     let effects = results
         .iter()
         .zip(&out)
@@ -169,8 +170,7 @@ fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) 
     let fields = tx.all::<ResultField>()?;
     let body = body_for(
         &tx,
-        &fields,
-        &run,
+        &mut ResultRules::new(&fields, run.project_id),
         template_of(&tx, &run, &test)?,
         &req.body,
         false,
@@ -178,9 +178,11 @@ fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) 
     let (mut out, effects) = record(
         w,
         ctx,
+        &fields,
         run,
         vec![NewResult {
             test_id: test.id,
+            case_id: test.case_id,
             body,
         }],
     )?;
@@ -280,16 +282,18 @@ pub(super) fn add_results(
     }
     let fields = tx.all::<ResultField>()?;
     let templates = templates_of(&tx, &run, &tests)?;
+    let mut rules = ResultRules::new(&fields, run.project_id);
     let mut items = Vec::with_capacity(list.len());
     for (entry, test) in list.iter().zip(tests) {
         let obj = entry.as_object().unwrap_or(&empty);
         let template = templates.get(&test.case_id).copied().unwrap_or(0);
         items.push(NewResult {
             test_id: test.id,
-            body: body_for(&tx, &fields, &run, template, obj, true)?,
+            case_id: test.case_id,
+            body: body_for(&tx, &mut rules, template, obj, true)?,
         });
     }
-    let (out, effects) = record(w, ctx, run, items)?;
+    let (out, effects) = record(w, ctx, &fields, run, items)?;
     Ok(Outcome {
         response: Response::Json(Value::Array(out)),
         effects,
@@ -306,8 +310,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
     let fields = tx.all::<ResultField>()?;
     let b = validate::result_body(
         &tx,
-        &fields,
-        run.project_id,
+        &mut ResultRules::new(&fields, run.project_id),
         template_of(&tx, &run, &test)?,
         &req.body,
         "",
@@ -352,9 +355,11 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
             let mut edit = RunEdit::new(run);
             edit.run.counts.add(test.status_id, -1);
             edit.run.counts.add(status, 1);
-            let mut t = test;
-            t.status_id = status;
-            w.update_tests(std::slice::from_ref(&t))?;
+            let state = crate::codec::TestState {
+                status_id: status,
+                assignedto_id: test.assignedto_id,
+            };
+            w.set_test_states(edit.run.id, &[(test.id, state)])?;
             edit.save(w)?;
         }
     }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::de::{Deserializer, EnumAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::stored::{stored_enum, Numbered, Variant};
 
@@ -200,6 +200,16 @@ impl From<&Value> for Json {
                     .collect(),
             ),
         }
+    }
+}
+
+impl From<&Map<String, Value>> for Json {
+    fn from(map: &Map<String, Value>) -> Json {
+        Json::Map(
+            map.iter()
+                .map(|(k, v)| (k.clone(), Json::from(v)))
+                .collect(),
+        )
     }
 }
 
