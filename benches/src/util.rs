@@ -11,6 +11,30 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     (t.elapsed().as_secs_f64() * 1e3, out)
 }
 
+/// This thread's time on a CPU so far, in ms (user and kernel), from the scheduler's own count:
+/// beside wall time it tells work done from time spent waiting on the disk. `NaN` where
+/// `/proc/thread-self/schedstat` is missing.
+pub fn thread_cpu_ms() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns / 1e6)
+}
+
+/// This thread's user and kernel CPU time so far, in ms, at the kernel's tick (10 ms at the
+/// usual 100 Hz: read it over long loops only). `NaN`s where `/proc/thread-self/stat` is missing.
+pub fn thread_user_sys_ms() -> (f64, f64) {
+    let parsed = std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            // The fields after the command name, which is in parentheses and may hold spaces.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()?, f.get(12)?.parse::<f64>().ok()?))
+        });
+    parsed.map_or((f64::NAN, f64::NAN), |(u, s)| (u * 10.0, s * 10.0))
+}
+
 pub fn median(v: &[f64]) -> f64 {
     percentile(v, 50.0)
 }

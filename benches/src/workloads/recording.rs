@@ -11,7 +11,7 @@ use super::{open_sql, Run};
 use crate::gen::{Dataset, Rng};
 use crate::serve::{Serve, KEY, USER};
 use crate::sqlite::Sql;
-use crate::util::{copy_dir, median, percentile, remove, timed, Row, Target};
+use crate::util::{copy_dir, median, percentile, remove, thread_cpu_ms, thread_user_sys_ms, timed, Row, Target};
 use crate::Prepared;
 
 /// Results a batch holds: trcli's default (`-b/--batch-size`).
@@ -115,6 +115,10 @@ fn counts(run: &Value) -> Vec<i64> {
 struct W9Rep {
     add_run_ms: f64,
     total_ms: f64,
+    /// The batches' time on a CPU (the rest of `total_ms` is waiting, mostly on fsync).
+    cpu_ms: f64,
+    /// The part of `cpu_ms` spent in the kernel (writes and fsync), at the kernel's tick.
+    kernel_ms: f64,
     batch_ms: Vec<f64>,
     counts: Vec<i64>,
 }
@@ -132,6 +136,8 @@ fn w9_ts(store: &Store, cases: &[u64], bodies: &[Value], rep: usize) -> W9Rep {
     let run_id = run["id"].as_u64().expect("run id");
     let route = format!("add_results_for_cases/{run_id}");
     let mut batch_ms = Vec::with_capacity(bodies.len());
+    let cpu_before = thread_cpu_ms();
+    let us_before = thread_user_sys_ms();
     let (total_ms, _) = timed(|| {
         for b in bodies {
             let (t, answer) = timed(|| store.call(&route, Some(b)).expect("add_results_for_cases"));
@@ -139,6 +145,9 @@ fn w9_ts(store: &Store, cases: &[u64], bodies: &[Value], rep: usize) -> W9Rep {
             batch_ms.push(t);
         }
     });
+    let cpu_ms = thread_cpu_ms() - cpu_before;
+    let us_after = thread_user_sys_ms();
+    let kernel_ms = us_after.1 - us_before.1;
     let run = store
         .call(&format!("get_run/{run_id}"), None)
         .expect("get_run")
@@ -146,6 +155,8 @@ fn w9_ts(store: &Store, cases: &[u64], bodies: &[Value], rep: usize) -> W9Rep {
     W9Rep {
         add_run_ms,
         total_ms,
+        cpu_ms,
+        kernel_ms,
         batch_ms,
         counts: counts(&run),
     }
@@ -156,6 +167,8 @@ fn w9_sql(db: &mut Sql, cases: &[u64], bodies: &[Value], rep: usize) -> W9Rep {
     let (add_run_ms, run) = timed(|| db.add_run(1, &body, now()).expect("add_run"));
     let run_id = run["id"].as_u64().expect("run id");
     let mut batch_ms = Vec::with_capacity(bodies.len());
+    let cpu_before = thread_cpu_ms();
+    let us_before = thread_user_sys_ms();
     let (total_ms, _) = timed(|| {
         for b in bodies {
             let (t, answer) = timed(|| {
@@ -166,10 +179,15 @@ fn w9_sql(db: &mut Sql, cases: &[u64], bodies: &[Value], rep: usize) -> W9Rep {
             batch_ms.push(t);
         }
     });
+    let cpu_ms = thread_cpu_ms() - cpu_before;
+    let us_after = thread_user_sys_ms();
+    let kernel_ms = us_after.1 - us_before.1;
     let run = db.run(run_id).expect("run");
     W9Rep {
         add_run_ms,
         total_ms,
+        cpu_ms,
+        kernel_ms,
         batch_ms,
         counts: counts(&run),
     }
@@ -725,6 +743,8 @@ pub(super) fn record_loop(dir: &str, cases: u64, seed: u64, results: usize) -> V
     json!({
         "add_run_ms": r.add_run_ms,
         "total_ms": r.total_ms,
+        "cpu_ms": r.cpu_ms,
+        "kernel_ms": r.kernel_ms,
         "batch_p50_ms": median(&r.batch_ms),
         "batch_p99_ms": percentile(&r.batch_ms, 99.0),
     })
@@ -741,6 +761,8 @@ pub(super) fn record_loop_sql(file: &str, cases: u64, seed: u64, results: usize)
     json!({
         "add_run_ms": r.add_run_ms,
         "total_ms": r.total_ms,
+        "cpu_ms": r.cpu_ms,
+        "kernel_ms": r.kernel_ms,
         "batch_p50_ms": median(&r.batch_ms),
         "batch_p99_ms": percentile(&r.batch_ms, 99.0),
     })
