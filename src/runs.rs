@@ -298,17 +298,15 @@ pub(crate) fn add_results(
     ids.sort_unstable();
     ids.dedup();
     // Only the states: the records (with their case snapshots) are neither read nor written.
-    let mut tests: BTreeMap<u64, (TestState, u64)> = BTreeMap::new();
-    for (id, s) in ids.iter().zip(w.tx().test_states(run_id, &ids)?) {
-        if let Some(s) = s {
-            tests.insert(*id, (s, s.status_id));
-        }
-    }
+    let mut states = w.tx().state_blocks(run_id, &ids)?;
+    let before: BTreeMap<u64, TestState> = ids
+        .iter()
+        .filter_map(|id| states.get(*id).map(|s| (*id, s)))
+        .collect();
     let new_ids = w.new_ids(crate::model::Kind::Result, items.len() as u64)?;
     let mut out = Vec::with_capacity(items.len());
-    let mut changed: HashMap<u64, bool> = HashMap::new();
     for (id, item) in new_ids.zip(items) {
-        let Some((test, _)) = tests.get_mut(&item.test_id) else {
+        let Some(mut test) = states.get(item.test_id) else {
             return Err(crate::messages::unknown(
                 "test_id",
                 crate::model::Kind::Test,
@@ -337,23 +335,22 @@ pub(crate) fn add_results(
         }
         if let Some(s) = r.status_id {
             test.status_id = s;
-            changed.insert(item.test_id, true);
         }
         if let Some(a) = b.assignedto_id {
             test.assignedto_id = a;
-            changed.insert(item.test_id, true);
+        }
+        if r.status_id.is_some() || b.assignedto_id.is_some() {
+            states.set(item.test_id, test);
         }
         out.push(r);
     }
-    let mut written = Vec::with_capacity(changed.len());
-    for (id, (test, before)) in tests {
-        if changed.contains_key(&id) {
-            edit.run.counts.add(before, -1);
-            edit.run.counts.add(test.status_id, 1);
-            written.push((id, test));
+    for (id, was) in before {
+        if let Some(now) = states.get(id) {
+            edit.run.counts.add(was.status_id, -1);
+            edit.run.counts.add(now.status_id, 1);
         }
     }
-    w.set_test_states(run_id, &written)?;
+    w.put_state_blocks(&states)?;
     w.put_new_results(&out)?;
     Ok(out)
 }

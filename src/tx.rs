@@ -179,6 +179,31 @@ impl<T: ReadableTable<(u64, u64), &'static [u8]>> States<T> {
     }
 }
 
+/// Some state blocks of one run, decoded (see [`Tx::state_blocks`]); the ones changed are
+/// written back by [`Writer::put_state_blocks`].
+pub struct StateBlocks {
+    run_id: u64,
+    /// Block number → (its states, whether they changed).
+    blocks: std::collections::BTreeMap<u64, (TestStates, bool)>,
+}
+
+impl StateBlocks {
+    /// A test's state, if the run has the test.
+    pub fn get(&self, test_id: u64) -> Option<TestState> {
+        let (block, slot) = TestStates::place(test_id);
+        self.blocks.get(&block).and_then(|(s, _)| s.get(slot))
+    }
+
+    /// Changes a test's state; the test's block must have been read.
+    pub fn set(&mut self, test_id: u64, state: TestState) {
+        let (block, slot) = TestStates::place(test_id);
+        if let Some((s, changed)) = self.blocks.get_mut(&block) {
+            s.set(slot, Some(state));
+            *changed = true;
+        }
+    }
+}
+
 fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
     codec::decode(bytes, R::KIND.name())
 }
@@ -410,26 +435,39 @@ impl Tx<'_> {
         })
     }
 
-    /// The statuses and assignees of several tests of one run, in the order given (`None`
-    /// where the run has no such test), without decoding their records.
-    pub fn test_states(&self, run_id: u64, test_ids: &[u64]) -> Result<Vec<Option<TestState>>> {
+    /// The state blocks that hold some tests of one run, each read and decoded once, to be
+    /// changed and written back with [`Writer::put_state_blocks`]. A test its block does not
+    /// hold (a damaged store) is read from its record; a test the run does not have is absent.
+    pub fn state_blocks(&self, run_id: u64, test_ids: &[u64]) -> Result<StateBlocks> {
         with_tests!(self, |t, states| {
-            let mut out = Vec::with_capacity(test_ids.len());
+            let mut out = StateBlocks {
+                run_id,
+                blocks: std::collections::BTreeMap::new(),
+            };
             for id in test_ids {
-                out.push(match states.get(run_id, *id)? {
-                    Some(s) => Some(s),
-                    // A test the blocks do not hold (a damaged store) reads from its record.
-                    None => match t.get((run_id, *id))? {
-                        Some(v) => {
-                            let test: Test = codec::decode(v.value(), "test")?;
+                let (block, slot) = TestStates::place(*id);
+                let (held, _) = match out.blocks.entry(block) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        let decoded = match states.table.get((run_id, block))? {
+                            Some(v) => TestStates::decode(v.value())?,
+                            None => TestStates::default(),
+                        };
+                        e.insert((decoded, false))
+                    }
+                };
+                if held.get(slot).is_none() {
+                    if let Some(v) = t.get((run_id, *id))? {
+                        let test: Test = codec::decode(v.value(), "test")?;
+                        held.set(
+                            slot,
                             Some(TestState {
                                 status_id: test.status_id,
                                 assignedto_id: test.assignedto_id,
-                            })
-                        }
-                        None => None,
-                    },
-                });
+                            }),
+                        );
+                    }
+                }
             }
             Ok(out)
         })
@@ -1129,6 +1167,22 @@ impl<'a> Writer<'a> {
         self.wrote = true;
         self.data_version()?;
         self.write_states(tests.iter().map(|(id, s)| (run_id, *id, Some(*s))))
+    }
+
+    /// Writes back the blocks of [`Tx::state_blocks`] that changed.
+    pub fn put_state_blocks(&mut self, states: &StateBlocks) -> Result<()> {
+        if !states.blocks.values().any(|(_, changed)| *changed) {
+            return Ok(());
+        }
+        self.wrote = true;
+        self.data_version()?;
+        let mut t = self.wtx.open_table(tables::TEST_STATUSES)?;
+        for (block, (s, changed)) in &states.blocks {
+            if *changed {
+                t.insert((states.run_id, *block), s.encode().as_slice())?;
+            }
+        }
+        Ok(())
     }
 
     fn put_test_states(&mut self, tests: &[Test]) -> Result<()> {
