@@ -493,14 +493,13 @@ impl Store {
 
     /// Like [`Store::call`], with the body as JSON text (the form the C and HTTP fronts have).
     pub fn call_text(&self, route: &str, body: &str) -> Result<Response> {
-        let body = api::parse_body(body)?;
-        self.call(route, body.as_ref())
+        self.answer_text(route, body).map(Answer::into_response)
     }
 
     /// Like [`Store::answer`], with the body as JSON text.
     pub fn answer_text(&self, route: &str, body: &str) -> Result<Answer> {
         let body = api::parse_body(body)?;
-        self.answer(route, body.as_ref())
+        self.guarded(route, || self.run(&api::Request::parse_owned(route, body)?))
     }
 
     /// Starts a batch: several calls in one transaction that commits once. Dropping a batch
@@ -779,11 +778,11 @@ impl Batch {
             if out.is_err() && w.failed_midway() {
                 // A storage error after writing began: the transaction is no longer trustworthy.
                 self.wtx = None;
-                return out.map(Answer::from);
+                return out;
             }
             let delta = Delta::of(w);
             self.absorb(delta);
-            out.map(Answer::from)
+            out
         } else {
             self.store
                 .with_ctx(|cx| api::read(cx, &Tx::Write(wtx), request))
@@ -869,11 +868,11 @@ impl Batch {
             .with_ctx(|cx| api::attach(cx, &mut w, request, name, staged));
         if out.is_err() && w.failed_midway() {
             self.wtx = None;
-            return out.map(Response::into_value);
+            return out.map(|a| a.into_response().into_value());
         }
         let delta = Delta::of(w);
         self.absorb(delta);
-        out.map(Response::into_value)
+        out.map(|a| a.into_response().into_value())
     }
 
     /// Commits every call of the batch durably.

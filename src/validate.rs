@@ -748,6 +748,29 @@ pub fn applicable_result_fields(
         .collect()
 }
 
+/// A key of a small JSON object, found by comparing keys: a result entry has a handful, and
+/// hashing each looked-up name (serde_json's maps hash with SipHash) cost more than the compares
+/// in a bulk add.
+fn small_get<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if body.len() <= 16 {
+        body.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        body.get(key)
+    }
+}
+
+/// Whether the result fields that apply to a test of `project_id` depend on its case's template:
+/// when none is limited to some templates, a bulk add need not look the templates up.
+pub fn result_fields_vary_by_template(
+    fields: &[crate::model::ResultField],
+    project_id: u64,
+) -> bool {
+    fields
+        .iter()
+        .map(|f| &f.0)
+        .any(|f| f.is_active && !f.include_all && f.config_for(project_id).is_some())
+}
+
 /// The fields of a result as a request gives them: `Some` for each key that was sent (an inner
 /// `None` clears it), so that `edit_result` changes only what it names.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -787,7 +810,7 @@ pub fn result_body(
     let name = |k: &str| format!("{prefix}{k}");
     let project_id = rules.project_id;
     let mut out = ResultBody::default();
-    if let Some(v) = body.get("status_id") {
+    if let Some(v) = small_get(body, "status_id") {
         out.status_id = Some(result_status(
             tx,
             &mut rules.statuses,
@@ -795,24 +818,24 @@ pub fn result_body(
             v,
         )?);
     }
-    if let Some(v) = body.get("comment") {
+    if let Some(v) = small_get(body, "comment") {
         out.comment = Some(match v {
             Value::Null => None,
             Value::String(s) => Some(s.clone()),
             _ => return Err(msg::not_valid(&name("comment"), "string")),
         });
     }
-    if let Some(v) = body.get("version") {
+    if let Some(v) = small_get(body, "version") {
         out.version = Some(opt_text_max(
             &field_name(prefix, "version"),
             Some(v),
             STRING_MAX,
         )?);
     }
-    if let Some(v) = body.get("elapsed") {
+    if let Some(v) = small_get(body, "elapsed") {
         out.elapsed = Some(elapsed(&field_name(prefix, "elapsed"), v)?);
     }
-    if let Some(v) = body.get("defects") {
+    if let Some(v) = small_get(body, "defects") {
         out.defects = Some(match v {
             Value::Null => None,
             Value::String(s) if s.trim().is_empty() => None,
@@ -820,7 +843,7 @@ pub fn result_body(
             _ => return Err(msg::not_valid(&name("defects"), "string")),
         });
     }
-    if let Some(v) = body.get("assignedto_id") {
+    if let Some(v) = small_get(body, "assignedto_id") {
         out.assignedto_id = Some(opt_user(tx, &field_name(prefix, "assignedto_id"), Some(v))?);
     }
     let fields = rules.fields;
@@ -831,7 +854,7 @@ pub fn result_body(
     for &(field, config) in applicable.iter() {
         let key = field.system_name.as_str();
         let required = config.is_some_and(FieldConfig::is_required);
-        match body.get(key) {
+        match small_get(body, key) {
             Some(v) => {
                 if required && is_blank(v) {
                     return Err(msg::required(&name(key)));

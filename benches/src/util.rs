@@ -30,7 +30,10 @@ pub fn thread_user_sys_ms() -> (f64, f64) {
             // The fields after the command name, which is in parentheses and may hold spaces.
             let rest = s.rsplit_once(')')?.1;
             let f: Vec<&str> = rest.split_whitespace().collect();
-            Some((f.get(11)?.parse::<f64>().ok()?, f.get(12)?.parse::<f64>().ok()?))
+            Some((
+                f.get(11)?.parse::<f64>().ok()?,
+                f.get(12)?.parse::<f64>().ok()?,
+            ))
         });
     parsed.map_or((f64::NAN, f64::NAN), |(u, s)| (u * 10.0, s * 10.0))
 }

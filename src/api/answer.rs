@@ -14,7 +14,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::Response;
-use crate::model::{Case, CaseField};
+use crate::model::{Case, CaseField, TestResult};
 use crate::validate;
 
 /// A call's answer in typed form: serialize it (it implements `serde::Serialize`, giving exactly
@@ -40,6 +40,13 @@ enum Inner {
         cases: Vec<Case>,
         fields: Arc<Vec<CaseField>>,
     },
+    /// New results (a bulk add's bare array, or the one result of a single add), with the
+    /// custom result fields their project shows.
+    Results {
+        results: Vec<TestResult>,
+        shown: Vec<String>,
+        one: bool,
+    },
 }
 
 impl Answer {
@@ -62,6 +69,24 @@ impl Answer {
             key,
             cases,
             fields,
+        })
+    }
+
+    /// The bare array of a bulk add's results, in request order.
+    pub(crate) fn results(results: Vec<TestResult>, shown: Vec<String>) -> Answer {
+        Answer(Inner::Results {
+            results,
+            shown,
+            one: false,
+        })
+    }
+
+    /// The result of a single add (`null` if there is none, which a write never answers).
+    pub(crate) fn result(results: Vec<TestResult>, shown: Vec<String>) -> Answer {
+        Answer(Inner::Results {
+            results,
+            shown,
+            one: true,
         })
     }
 
@@ -178,6 +203,18 @@ impl Serialize for Answer {
                     },
                 )?;
                 m.end()
+            }
+            Inner::Results {
+                results,
+                shown,
+                one: true,
+            } => results.first().map(|r| r.shaped(shown)).serialize(s),
+            Inner::Results { results, shown, .. } => {
+                let mut seq = s.serialize_seq(Some(results.len()))?;
+                for r in results {
+                    seq.serialize_element(&r.shaped(shown))?;
+                }
+                seq.end()
             }
         }
     }

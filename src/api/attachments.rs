@@ -139,7 +139,7 @@ pub(crate) fn add(
     let mut json = a.to_json();
     json["sha256"] = a.sha256.clone().into();
     Ok(Outcome {
-        response: Response::Json(json!({ "attachment_id": a.id })),
+        response: Response::Json(json!({ "attachment_id": a.id })).into(),
         effects: vec![Effect {
             kind: Kind::Attachment,
             id: a.id,
@@ -204,7 +204,7 @@ pub(super) fn delete_attachment(w: &mut Writer<'_>, req: &Request) -> Result<Out
     };
     w.delete_attachment(&a)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects: vec![effect],
     })
 }

@@ -274,7 +274,7 @@ pub(super) fn add_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Res
             action: Action::Create,
             changes: diff(None, Some(&json), UNJOURNALED),
         }],
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -325,7 +325,7 @@ pub(super) fn update_case(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
         crate::runs::case_changed(w, &old, &case)?;
     }
     Ok(Outcome {
-        response: Response::Json(render(&fields, &case)),
+        response: Response::Json(render(&fields, &case)).into(),
         effects: effect_if(Kind::Case, case.id, Action::Update, changes),
     })
 }
@@ -379,7 +379,7 @@ pub(super) fn update_cases(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) ->
         out.push(render(&fields, case));
     }
     Ok(Outcome {
-        response: Response::Json(json!({ "updated": out })),
+        response: Response::Json(json!({ "updated": out })).into(),
         effects,
     })
 }
@@ -393,7 +393,7 @@ pub(super) fn delete_case(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Re
     let case = load(&tx, req.ids[0])?;
     if req.soft() {
         return Ok(Outcome {
-            response: Response::Json(soft_counts(1)),
+            response: Response::Json(soft_counts(1)).into(),
             effects: Vec::new(),
         });
     }
@@ -407,7 +407,7 @@ pub(super) fn delete_case(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Re
     w.delete_case(&case)?;
     crate::cascade::case_deleted(w, &case)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects: vec![effect],
     })
 }
@@ -429,7 +429,7 @@ pub(super) fn delete_cases(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> R
     }
     if req.soft() {
         return Ok(Outcome {
-            response: Response::Json(soft_counts(cases.len())),
+            response: Response::Json(soft_counts(cases.len())).into(),
             effects: Vec::new(),
         });
     }
@@ -450,7 +450,7 @@ pub(super) fn delete_cases(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> R
         crate::cascade::case_deleted(w, case)?;
     }
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }
@@ -501,7 +501,7 @@ pub(super) fn copy_cases_to_section(
         out.push(json);
     }
     Ok(Outcome {
-        response: Response::Json(Value::Array(out)),
+        response: Response::Json(Value::Array(out)).into(),
         effects,
     })
 }
@@ -556,7 +556,7 @@ pub(super) fn move_cases_to_section(
         });
     }
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

@@ -79,7 +79,7 @@ pub(super) fn add_config_group(w: &mut Writer<'_>, req: &Request) -> Result<Outc
     let json = g.to_json(&[]);
     Ok(Outcome {
         effects: created(Kind::ConfigGroup, g.id, &json),
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -97,7 +97,7 @@ pub(super) fn add_config(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     let json = c.to_json();
     Ok(Outcome {
         effects: created(Kind::Config, c.id, &json),
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -113,7 +113,7 @@ pub(super) fn update_config_group(w: &mut Writer<'_>, req: &Request) -> Result<O
         w.put_config_group(&g)?;
     }
     Ok(Outcome {
-        response: Response::Json(render_group(&w.tx(), &g)?),
+        response: Response::Json(render_group(&w.tx(), &g)?).into(),
         effects: effect_if(Kind::ConfigGroup, g.id, Action::Update, changes),
     })
 }
@@ -130,7 +130,7 @@ pub(super) fn update_config(w: &mut Writer<'_>, req: &Request) -> Result<Outcome
         w.put_config(&c)?;
     }
     Ok(Outcome {
-        response: Response::Json(c.to_json()),
+        response: Response::Json(c.to_json()).into(),
         effects: effect_if(Kind::Config, c.id, Action::Update, changes),
     })
 }
@@ -161,7 +161,7 @@ pub(super) fn delete_config_group(w: &mut Writer<'_>, req: &Request) -> Result<O
     w.remove::<ConfigGroup>(g.id)?;
     w.unlink(tables::PROJECT_CONFIG_GROUPS, g.project_id, g.id)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }
@@ -172,7 +172,7 @@ pub(super) fn delete_config(w: &mut Writer<'_>, req: &Request) -> Result<Outcome
     let mut effects = Vec::new();
     delete_one(w, &c, &mut effects)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

@@ -172,7 +172,7 @@ pub(super) fn add_milestone(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -
             action: Action::Create,
             changes: diff(None, Some(&json), UNJOURNALED),
         }],
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -190,7 +190,7 @@ pub(super) fn update_milestone(
         w.put_milestone(&m)?;
     }
     Ok(Outcome {
-        response: Response::Json(render(&w.tx(), &m)?),
+        response: Response::Json(render(&w.tx(), &m)?).into(),
         effects: effect_if(Kind::Milestone, m.id, Action::Update, changes),
     })
 }
@@ -253,7 +253,7 @@ pub(super) fn delete_milestone(w: &mut Writer<'_>, req: &Request) -> Result<Outc
     // The milestone named in the route first, as the journal reads it.
     effects.reverse();
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

@@ -398,11 +398,18 @@ impl Request {
         Ok(req)
     }
 
-    /// The same request with another body (text already parsed with [`parse_body`]).
-    pub fn with_body(mut self, body: Option<&Value>) -> Result<Request> {
+    /// Like [`Request::parse`], taking the body by value (see [`Request::with_body`]).
+    pub fn parse_owned(route: &str, body: Option<Value>) -> Result<Request> {
+        Request::parse(route, None)?.with_body(body)
+    }
+
+    /// The same request with another body (text already parsed with [`parse_body`]), taken by
+    /// value: a front that owns the parsed body hands it over instead of having it copied, which
+    /// for a bulk add of results is a few percent of the call.
+    pub fn with_body(mut self, body: Option<Value>) -> Result<Request> {
         self.body = match body {
             None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
+            Some(Value::Object(m)) => m,
             Some(_) => return Err(msg::bad_json()),
         };
         Ok(self)
@@ -697,7 +704,7 @@ fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
 
 /// What a write handler did: its answer and the per-entity effects for the journal.
 pub(crate) struct Outcome {
-    pub response: Response,
+    pub response: Answer,
     pub effects: Vec<Effect>,
 }
 
@@ -708,7 +715,7 @@ pub(crate) struct WriteCtx {
 }
 
 /// Runs a write method and journals it in the same transaction.
-pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Response> {
+pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<Answer> {
     let resolved = resolve_aliases(&w.tx(), req)?;
     let req = resolved.as_ref().unwrap_or(req);
     use Method::*;
@@ -787,7 +794,7 @@ fn journal(
     req: &Request,
     body: Json,
     out: Outcome,
-) -> Result<Response> {
+) -> Result<Answer> {
     if !out.effects.is_empty() {
         let mut entry = JournalEntry {
             seq: 0,
@@ -812,7 +819,7 @@ pub(crate) fn attach(
     req: &Request,
     name: &str,
     staged: &crate::blobs::Staged,
-) -> Result<Response> {
+) -> Result<Answer> {
     let resolved = resolve_aliases(&w.tx(), req)?;
     let req = resolved.as_ref().unwrap_or(req);
     let ctx = write_ctx(w)?;
@@ -877,7 +884,7 @@ fn resolve_conflict(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<O
     let out = crate::conflicts::resolve(w, &key, how)?;
     effects.clear();
     Ok(Outcome {
-        response: Response::Json(out),
+        response: Response::Json(out).into(),
         effects,
     })
 }

@@ -454,7 +454,7 @@ pub(super) fn add_plan(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Res
     }
     w.put_plan(&plan)?;
     Ok(Outcome {
-        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?),
+        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?).into(),
         effects,
     })
 }
@@ -471,7 +471,7 @@ pub(super) fn add_plan_entry(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) 
     plan.updated_on = Some(ctx.now);
     w.put_plan(&plan)?;
     Ok(Outcome {
-        response: Response::Json(render_entry(&w.tx(), &shape, &entry)?),
+        response: Response::Json(render_entry(&w.tx(), &shape, &entry)?).into(),
         effects,
     })
 }
@@ -550,7 +550,7 @@ pub(super) fn add_run_to_plan_entry(
     w.put_plan(&plan_now)?;
     plan = plan_now;
     Ok(Outcome {
-        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?),
+        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?).into(),
         effects,
     })
 }
@@ -584,7 +584,7 @@ pub(super) fn update_plan(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
         w.put_plan(&plan)?;
     }
     Ok(Outcome {
-        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?),
+        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?).into(),
         effects: effect_if(Kind::Plan, plan.id, Action::Update, changes),
     })
 }
@@ -686,7 +686,7 @@ pub(super) fn update_plan_entry(
     w.put_plan(&plan)?;
     let e = entry_of(&plan, req)?;
     Ok(Outcome {
-        response: Response::Json(render_entry(&w.tx(), &shape, e)?),
+        response: Response::Json(render_entry(&w.tx(), &shape, e)?).into(),
         effects,
     })
 }
@@ -725,7 +725,7 @@ pub(super) fn update_run_in_plan_entry(
     let effects = update_plan_runs(w, ctx, &[run.id], &body, &shape)?;
     let plan = load(&w.tx(), plan.id)?;
     Ok(Outcome {
-        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?),
+        response: Response::Json(render_plan(&w.tx(), &shape, &plan)?).into(),
         effects,
     })
 }
@@ -769,7 +769,7 @@ pub(super) fn close_plan(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> R
         },
     );
     Ok(Outcome {
-        response: Response::Json(render_plan(&w.tx(), &RunShape::new(&w.tx())?, &plan)?),
+        response: Response::Json(render_plan(&w.tx(), &RunShape::new(&w.tx())?, &plan)?).into(),
         effects,
     })
 }
@@ -822,14 +822,14 @@ pub(super) fn delete_plan(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
         let runs: Vec<Run> = tx.get_many::<Run>(&ids)?.into_iter().flatten().collect();
         let refs: Vec<&Run> = runs.iter().collect();
         return Ok(Outcome {
-            response: Response::Json(soft_counts(&tx, &refs)?),
+            response: Response::Json(soft_counts(&tx, &refs)?).into(),
             effects: Vec::new(),
         });
     }
     let mut effects = Vec::new();
     delete_cascade(w, &plan, &mut effects)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }
@@ -847,7 +847,7 @@ pub(super) fn delete_plan_entry(w: &mut Writer<'_>, req: &Request) -> Result<Out
     crate::cascade::entry_deleted(w, plan.id, &entry.id)?;
     w.put_plan(&plan)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }
@@ -859,7 +859,7 @@ pub(super) fn delete_run_from_plan_entry(w: &mut Writer<'_>, req: &Request) -> R
     let mut effects = Vec::new();
     delete_runs(w, &[run.id], &mut effects)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

@@ -110,7 +110,7 @@ pub(super) fn add_project(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> 
     }
     let _ = ctx;
     Ok(Outcome {
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
         effects,
     })
 }
@@ -151,7 +151,7 @@ pub(super) fn update_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
         w.put(&p)?;
     }
     Ok(Outcome {
-        response: Response::Json(p.to_json()),
+        response: Response::Json(p.to_json()).into(),
         effects: effect_if(Kind::Project, p.id, Action::Update, changes),
     })
 }
@@ -185,7 +185,7 @@ pub(super) fn delete_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
             super::sections::count_suite(&tx, *s, &mut counts)?;
         }
         return Ok(Outcome {
-            response: Response::Json(counts.to_json()),
+            response: Response::Json(counts.to_json()).into(),
             effects: Vec::new(),
         });
     }
@@ -224,7 +224,7 @@ pub(super) fn delete_project(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
     }
     w.remove::<Project>(project.id)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

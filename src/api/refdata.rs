@@ -221,6 +221,6 @@ pub(super) fn add_case_field(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
             action: Action::Create,
             changes: diff(None, Some(&field.to_json()), &["id"]),
         }],
-        response: Response::Json(field.to_add_response()),
+        response: Response::Json(field.to_add_response()).into(),
     })
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::paging::Page;
 use super::runs::{check_open, resolve_case};
-use super::{csv_ids, timestamp, Outcome, Request, Response, WriteCtx};
+use super::{csv_ids, timestamp, Answer, Outcome, Request, Response, WriteCtx};
 use crate::error::Result;
 use crate::journal::{diff, Action, Change, Effect};
 use crate::messages as msg;
@@ -92,17 +92,28 @@ fn open_run(tx: &Tx<'_>, id: u64) -> Result<Run> {
     Ok(run)
 }
 
-/// The templates of the cases of some tests (see [`template_of`]), read in one pass.
-fn templates_of(tx: &Tx<'_>, run: &Run, tests: &[&Test]) -> Result<HashMap<u64, u64>> {
-    let cases: Vec<u64> = tests.iter().map(|t| t.case_id).collect();
+/// The templates of the cases of some tests (see [`template_of`]), read in one pass; empty when
+/// no result field of the project depends on the template, since nothing would read them.
+fn templates_of(
+    tx: &Tx<'_>,
+    run: &Run,
+    fields: &[ResultField],
+    tests: &[(u64, u64)],
+) -> Result<HashMap<u64, u64>> {
+    if !validate::result_fields_vary_by_template(fields, run.project_id) {
+        return Ok(HashMap::new());
+    }
+    let cases: Vec<u64> = tests.iter().map(|(_, case)| *case).collect();
     let mut out: HashMap<u64, u64> = tx
         .suite_case_summaries(run.suite_id, &cases)?
         .into_iter()
         .map(|(case, s)| (case, s.template_id))
         .collect();
-    for t in tests {
-        out.entry(t.case_id)
-            .or_insert_with(|| t.snapshot.as_ref().map_or(0, |s| s.template_id));
+    for (test, case) in tests {
+        if !out.contains_key(case) {
+            let snapshot = tx.run_test(run.id, *test)?.and_then(|t| t.snapshot);
+            out.insert(*case, snapshot.map_or(0, |s| s.template_id));
+        }
     }
     Ok(out)
 }
@@ -127,42 +138,55 @@ fn body_for(
     Ok(b)
 }
 
-/// Writes validated results and builds the answer and the journal effects.
+/// The journal's changes of a new result: each value it shows that is not null, in its shape's
+/// order, then its case and run (push sends it as `add_results_for_cases` of that run).
+fn created_changes(r: &TestResult, shown: &[&str]) -> Vec<Change> {
+    let mut changes: Vec<Change> = r
+        .entries(shown)
+        .filter(|(k, _)| !UNJOURNALED.contains(k))
+        .filter_map(|(k, v)| {
+            v.to_stored().map(|new| Change {
+                field: k.to_string(),
+                old: None,
+                new: Some(new),
+            })
+        })
+        .collect();
+    for (field, id) in [("case_id", r.case_id), ("run_id", r.run_id)] {
+        changes.push(Change {
+            field: field.into(),
+            old: None,
+            new: Some(Json::Int(id as i64)),
+        });
+    }
+    changes
+}
+
+/// Writes validated results and builds the journal effects; the answer is the new results, in
+/// TestRail's shape with the result fields of the run's project (new results have no
+/// attachments yet: nothing to look up).
 fn record(
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
     fields: &[ResultField],
     run: Run,
     items: Vec<NewResult>,
-) -> Result<(Vec<Value>, Vec<Effect>)> {
+) -> Result<(Vec<TestResult>, Vec<String>, Vec<Effect>)> {
     let shown = shown_fields(fields, run.project_id);
     let mut edit = RunEdit::new(run);
     let results = runs::add_results(w, &mut edit, items, ctx.now, ctx.user_id)?;
     edit.save(w)?;
-    // New results have no attachments yet: nothing to look up.
-    let out: Vec<Value> = results.iter().map(|r| r.to_json(&shown)).collect();
     let effects = results
         .iter()
-        .zip(&out)
-        .map(|(r, json)| {
-            // The case and run go with the result: push sends it as add_results_for_cases.
-            let mut changes = diff(None, Some(json), UNJOURNALED);
-            for (field, id) in [("case_id", r.case_id), ("run_id", r.run_id)] {
-                changes.push(Change {
-                    field: field.into(),
-                    old: None,
-                    new: Some(Json::Int(id as i64)),
-                });
-            }
-            Effect {
-                kind: Kind::Result,
-                id: r.id,
-                action: Action::Create,
-                changes,
-            }
+        .map(|r| Effect {
+            kind: Kind::Result,
+            id: r.id,
+            action: Action::Create,
+            changes: created_changes(r, &shown),
         })
         .collect();
-    Ok((out, effects))
+    let shown = shown.into_iter().map(str::to_string).collect();
+    Ok((results, shown, effects))
 }
 
 fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) -> Result<Outcome> {
@@ -175,7 +199,7 @@ fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) 
         &req.body,
         false,
     )?;
-    let (mut out, effects) = record(
+    let (results, shown, effects) = record(
         w,
         ctx,
         &fields,
@@ -187,7 +211,7 @@ fn one(w: &mut Writer<'_>, ctx: &WriteCtx, run: Run, test: Test, req: &Request) 
         }],
     )?;
     Ok(Outcome {
-        response: Response::Json(out.pop().unwrap_or(Value::Null)),
+        response: Answer::result(results, shown),
         effects,
     })
 }
@@ -258,44 +282,49 @@ pub(super) fn add_results(
         };
         ids.push(if by_case { resolve_case(&tx, id)? } else { id });
     }
-    let test_ids: Vec<Option<u64>> = if by_case {
-        tx.run_case_tests(run.id, &ids)?
-    } else {
-        ids.iter().map(|t| Some(*t)).collect()
-    };
-    let mut wanted: Vec<u64> = test_ids.iter().flatten().copied().collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let found: std::collections::HashMap<u64, Test> = tx
-        .run_tests_many(run.id, &wanted)?
-        .into_iter()
-        .flatten()
-        .map(|t| (t.id, t))
-        .collect();
+    // Each entry's (test, case). By case, the run's case list names the test and no test record
+    // is read; by test, the records name the cases.
     let mut tests = Vec::with_capacity(list.len());
-    for (id, test_id) in ids.iter().zip(&test_ids) {
-        match test_id.and_then(|t| found.get(&t)) {
-            Some(t) => tests.push(t),
-            None if by_case => return Err(msg::invalid_results(&format!("case C{id}"))),
-            None => return Err(msg::invalid_results(&format!("test T{id}"))),
+    if by_case {
+        for (case, test) in ids.iter().zip(tx.run_case_tests(run.id, &ids)?) {
+            match test {
+                Some(t) => tests.push((t, *case)),
+                None => return Err(msg::invalid_results(&format!("case C{case}"))),
+            }
+        }
+    } else {
+        let mut wanted = ids.clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let found: HashMap<u64, u64> = tx
+            .run_tests_many(run.id, &wanted)?
+            .into_iter()
+            .flatten()
+            .map(|t| (t.id, t.case_id))
+            .collect();
+        for id in &ids {
+            match found.get(id) {
+                Some(case) => tests.push((*id, *case)),
+                None => return Err(msg::invalid_results(&format!("test T{id}"))),
+            }
         }
     }
     let fields = tx.all::<ResultField>()?;
-    let templates = templates_of(&tx, &run, &tests)?;
+    let templates = templates_of(&tx, &run, &fields, &tests)?;
     let mut rules = ResultRules::new(&fields, run.project_id);
     let mut items = Vec::with_capacity(list.len());
-    for (entry, test) in list.iter().zip(tests) {
+    for (entry, (test_id, case_id)) in list.iter().zip(tests) {
         let obj = entry.as_object().unwrap_or(&empty);
-        let template = templates.get(&test.case_id).copied().unwrap_or(0);
+        let template = templates.get(&case_id).copied().unwrap_or(0);
         items.push(NewResult {
-            test_id: test.id,
-            case_id: test.case_id,
+            test_id,
+            case_id,
             body: body_for(&tx, &mut rules, template, obj, true)?,
         });
     }
-    let (out, effects) = record(w, ctx, &fields, run, items)?;
+    let (results, shown, effects) = record(w, ctx, &fields, run, items)?;
     Ok(Outcome {
-        response: Response::Json(Value::Array(out)),
+        response: Answer::results(results, shown),
         effects,
     })
 }
@@ -344,7 +373,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
     let changes = diff(Some(&before), Some(&after), UNJOURNALED);
     if changes.is_empty() {
         return Ok(Outcome {
-            response: Response::Json(after),
+            response: Response::Json(after).into(),
             effects: Vec::new(),
         });
     }
@@ -364,7 +393,7 @@ pub(super) fn edit_result(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
         }
     }
     Ok(Outcome {
-        response: Response::Json(after),
+        response: Response::Json(after).into(),
         effects: vec![Effect {
             kind: Kind::Result,
             id: r.id,
@@ -461,4 +490,78 @@ pub(super) fn get_results_for_case(tx: &Tx<'_>, req: &Request) -> Result<Value> 
 pub(super) fn get_results_for_run(tx: &Tx<'_>, req: &Request) -> Result<Value> {
     let run = super::runs::load(tx, req.ids[0])?;
     page(tx, req, &run, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TestResult {
+        let mut r = TestResult {
+            id: 7,
+            test_id: 3,
+            run_id: 2,
+            case_id: 9,
+            status_id: Some(5),
+            created_on: 100,
+            created_by: 1,
+            assignedto_id: None,
+            comment: Some("broke".into()),
+            version: None,
+            elapsed: Some("1m 5s".into()),
+            defects: None,
+            custom: Vec::new(),
+            attachment_ids: vec![4],
+            extra: vec![("zz_unknown".into(), Json::Str("kept".into()))],
+        };
+        r.set_custom("custom_a", Json::Int(1));
+        r.set_custom("custom_hidden", Json::List(vec![Json::Str("h".into())]));
+        r
+    }
+
+    #[test]
+    fn a_result_shows_testrails_keys_in_order() {
+        let keys: Vec<String> = sample()
+            .to_json(&["custom_a", "custom_b", "custom_a"])
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "test_id",
+                "status_id",
+                "created_on",
+                "created_by",
+                "assignedto_id",
+                "comment",
+                "version",
+                "elapsed",
+                "defects",
+                "custom_a",
+                "custom_b",
+                "custom_hidden",
+                "attachment_ids",
+                "zz_unknown"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_results_changes_are_its_shown_values_then_case_and_run() {
+        let r = sample();
+        let shown = ["custom_a", "custom_b"];
+        let mut want = diff(None, Some(&r.to_json(&shown)), UNJOURNALED);
+        for (field, id) in [("case_id", 9), ("run_id", 2)] {
+            want.push(Change {
+                field: field.into(),
+                old: None,
+                new: Some(Json::Int(id)),
+            });
+        }
+        assert_eq!(created_changes(&r, &shown), want);
+    }
 }

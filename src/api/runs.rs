@@ -429,7 +429,7 @@ pub(super) fn add_run(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Resu
     let shape = RunShape::new(&tx)?;
     let (run, effect) = create_run(w, run, &case_ids, &shape)?;
     Ok(Outcome {
-        response: Response::Json(shape.render(&w.tx(), &run)?),
+        response: Response::Json(shape.render(&w.tx(), &run)?).into(),
         effects: vec![effect],
     })
 }
@@ -502,7 +502,7 @@ pub(super) fn update_run(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> R
     let shape = RunShape::new(&tx)?;
     let (run, changes) = update_run_fields(w, ctx, run, &req.body, &shape)?;
     Ok(Outcome {
-        response: Response::Json(shape.render(&w.tx(), &run)?),
+        response: Response::Json(shape.render(&w.tx(), &run)?).into(),
         effects: effect_if(Kind::Run, run.id, Action::Update, changes),
     })
 }
@@ -544,7 +544,7 @@ pub(super) fn close_run(w: &mut Writer<'_>, ctx: &WriteCtx, req: &Request) -> Re
     }
     let (run, effect) = close(w, ctx, run)?;
     Ok(Outcome {
-        response: Response::Json(render(&w.tx(), &run)?),
+        response: Response::Json(render(&w.tx(), &run)?).into(),
         effects: vec![effect],
     })
 }
@@ -577,14 +577,14 @@ pub(super) fn delete_run(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> {
     }
     if req.soft() {
         return Ok(Outcome {
-            response: Response::Json(soft_counts(&tx, &[&run])?),
+            response: Response::Json(soft_counts(&tx, &[&run])?).into(),
             effects: Vec::new(),
         });
     }
     let effect = delete_effect(&tx, &run, &RunShape::new(&tx)?)?;
     runs::delete_run(w, &run)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects: vec![effect],
     })
 }

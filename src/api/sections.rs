@@ -80,7 +80,7 @@ pub(super) fn add_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcome> 
             action: Action::Create,
             changes: diff(None, Some(&json), &["id", "display_order", "depth"]),
         }],
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -99,7 +99,7 @@ pub(super) fn update_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
         w.put_section(&s)?;
     }
     Ok(Outcome {
-        response: Response::Json(s.to_json()),
+        response: Response::Json(s.to_json()).into(),
         effects: effect_if(Kind::Section, s.id, Action::Update, changes),
     })
 }
@@ -170,7 +170,7 @@ pub(super) fn move_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcome>
         new: after.map(|a| Json::Int(a as i64)),
     });
     Ok(Outcome {
-        response: Response::Json(now.to_json()),
+        response: Response::Json(now.to_json()).into(),
         effects: vec![Effect {
             kind: Kind::Section,
             id: section.id,
@@ -213,7 +213,7 @@ pub(super) fn delete_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
             counts.cases += tx.children(tables::SECTION_CASES, id)?.len() as u64;
         }
         return Ok(Outcome {
-            response: Response::Json(counts.to_json()),
+            response: Response::Json(counts.to_json()).into(),
             effects: Vec::new(),
         });
     }
@@ -224,7 +224,7 @@ pub(super) fn delete_section(w: &mut Writer<'_>, req: &Request) -> Result<Outcom
     let children = tree(&rest);
     renumber(w, rest, &children)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

@@ -90,7 +90,7 @@ pub(super) fn add_suite(w: &mut Writer<'_>, _ctx: &WriteCtx, req: &Request) -> R
             action: Action::Create,
             changes: diff(None, Some(&json), &["id", "url"]),
         }],
-        response: Response::Json(json),
+        response: Response::Json(json).into(),
     })
 }
 
@@ -108,7 +108,7 @@ pub(super) fn update_suite(w: &mut Writer<'_>, req: &Request) -> Result<Outcome>
         w.put(&s)?;
     }
     Ok(Outcome {
-        response: Response::Json(s.to_json()),
+        response: Response::Json(s.to_json()).into(),
         effects: effect_if(Kind::Suite, s.id, Action::Update, changes),
     })
 }
@@ -120,14 +120,14 @@ pub(super) fn delete_suite(w: &mut Writer<'_>, req: &Request) -> Result<Outcome>
         let mut counts = super::sections::Counts::default();
         super::sections::count_suite(&tx, suite.id, &mut counts)?;
         return Ok(Outcome {
-            response: Response::Json(counts.to_json()),
+            response: Response::Json(counts.to_json()).into(),
             effects: Vec::new(),
         });
     }
     let mut effects = Vec::new();
     delete_suite_cascade(w, &suite, &mut effects, true)?;
     Ok(Outcome {
-        response: Response::Empty,
+        response: Response::Empty.into(),
         effects,
     })
 }

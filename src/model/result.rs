@@ -1,9 +1,10 @@
 //! Test result (`get_results`): one status, comment or assignment added to a test.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{opt_id_value, opt_str_value, put_extra, Json, Obj};
+use super::json::AsJson;
+use super::{Json, Obj};
 use crate::error::Result;
 
 /// A result of a test. Results are only added (and, by `edit_result`, amended), never replaced
@@ -103,39 +104,121 @@ impl TestResult {
 
     /// TestRail's JSON for this result. `shown` are the custom result fields that apply to its
     /// project: each appears, `null` when unset.
-    pub fn to_json(&self, shown: &[&str]) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), self.id.into());
-        m.insert("test_id".into(), self.test_id.into());
-        m.insert("status_id".into(), opt_id_value(self.status_id));
-        m.insert("created_on".into(), self.created_on.into());
-        m.insert("created_by".into(), self.created_by.into());
-        m.insert("assignedto_id".into(), opt_id_value(self.assignedto_id));
-        m.insert("comment".into(), opt_str_value(&self.comment));
-        m.insert("version".into(), opt_str_value(&self.version));
-        m.insert("elapsed".into(), opt_str_value(&self.elapsed));
-        m.insert("defects".into(), opt_str_value(&self.defects));
-        for k in shown {
-            m.insert(
-                (*k).to_string(),
-                self.custom(k).map_or(Value::Null, Json::to_value),
-            );
+    pub fn to_json<S: AsRef<str>>(&self, shown: &[S]) -> Value {
+        serde_json::to_value(self.shaped(shown)).unwrap_or(Value::Null)
+    }
+
+    /// This result in TestRail's shape as a `serde::Serialize` view (see [`TestResult::to_json`]),
+    /// for the fronts that build their own form without a `serde_json::Value` in between.
+    pub fn shaped<'a, S: AsRef<str>>(&'a self, shown: &'a [S]) -> ResultJson<'a, S> {
+        ResultJson {
+            result: self,
+            shown,
         }
-        for (k, v) in &self.custom {
-            if !m.contains_key(k) {
-                m.insert(k.clone(), v.to_value());
-            }
+    }
+
+    /// The keys and values of TestRail's shape, in its order: the system fields, every custom
+    /// field in `shown` (`null` when unset), custom values kept from elsewhere, `attachment_ids`,
+    /// then keys we do not know. The one place that shape is written down.
+    pub fn entries<'a, S: AsRef<str>>(
+        &'a self,
+        shown: &'a [S],
+    ) -> impl Iterator<Item = (&'a str, ResultValue<'a>)> + 'a {
+        use ResultValue::*;
+        let text = |v: &'a Option<String>| Text(v.as_deref());
+        let system = [
+            ("id", Id(Some(self.id))),
+            ("test_id", Id(Some(self.test_id))),
+            ("status_id", Id(self.status_id)),
+            ("created_on", Int(self.created_on)),
+            ("created_by", Id(Some(self.created_by))),
+            ("assignedto_id", Id(self.assignedto_id)),
+            ("comment", text(&self.comment)),
+            ("version", text(&self.version)),
+            ("elapsed", text(&self.elapsed)),
+            ("defects", text(&self.defects)),
+        ];
+        let is_shown = move |k: &str| shown.iter().any(|s| s.as_ref() == k);
+        let shown_values = shown
+            .iter()
+            .enumerate()
+            // A field named twice appears once, where it is first named.
+            .filter(move |(i, k)| !shown[..*i].iter().any(|s| s.as_ref() == k.as_ref()))
+            .map(|(_, k)| (k.as_ref(), Custom(self.custom(k.as_ref()))));
+        let rest = self
+            .custom
+            .iter()
+            .filter(move |(k, _)| !is_shown(k))
+            .map(|(k, v)| (k.as_str(), Custom(Some(v))));
+        let extra = self
+            .extra
+            .iter()
+            .filter(move |(k, _)| {
+                !KNOWN.contains(&k.as_str()) && !is_shown(k) && self.custom(k).is_none()
+            })
+            .map(|(k, v)| (k.as_str(), Custom(Some(v))));
+        system
+            .into_iter()
+            .chain(shown_values)
+            .chain(rest)
+            .chain(std::iter::once((
+                "attachment_ids",
+                Ids(&self.attachment_ids),
+            )))
+            .chain(extra)
+    }
+}
+
+/// One value of a result's JSON (see [`TestResult::entries`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ResultValue<'a> {
+    Id(Option<u64>),
+    Int(i64),
+    Text(Option<&'a str>),
+    Custom(Option<&'a Json>),
+    Ids(&'a [u64]),
+}
+
+impl ResultValue<'_> {
+    /// The value as the journal keeps it: `None` for `null`.
+    pub fn to_stored(self) -> Option<Json> {
+        match self {
+            ResultValue::Id(v) => v.map(|v| Json::Int(v as i64)),
+            ResultValue::Int(v) => Some(Json::Int(v)),
+            ResultValue::Text(v) => v.map(|v| Json::Str(v.to_string())),
+            ResultValue::Custom(v) => v.filter(|v| !v.is_null()).cloned(),
+            ResultValue::Ids(v) => Some(Json::List(
+                v.iter().map(|id| Json::Int(*id as i64)).collect(),
+            )),
         }
-        m.insert(
-            "attachment_ids".into(),
-            Value::Array(
-                self.attachment_ids
-                    .iter()
-                    .map(|a| Value::from(*a))
-                    .collect(),
-            ),
-        );
-        put_extra(&mut m, &self.extra);
-        Value::Object(m)
+    }
+}
+
+impl Serialize for ResultValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            ResultValue::Id(v) => v.serialize(s),
+            ResultValue::Int(v) => v.serialize(s),
+            ResultValue::Text(v) => v.serialize(s),
+            ResultValue::Custom(v) => v.map(AsJson).serialize(s),
+            ResultValue::Ids(v) => v.serialize(s),
+        }
+    }
+}
+
+/// A result in TestRail's shape (see [`TestResult::shaped`]).
+pub struct ResultJson<'a, S> {
+    result: &'a TestResult,
+    shown: &'a [S],
+}
+
+impl<S: AsRef<str>> Serialize for ResultJson<'_, S> {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.result.entries(self.shown) {
+            m.serialize_entry(k, &v)?;
+        }
+        m.end()
     }
 }

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, MutexGuard};
 
-use trailstore_core::{Batch, Error};
+use trailstore_core::{Batch, Error, Request};
 
 use crate::attachments::{add_bytes_in, add_file_in};
 use crate::error::{guard, guard_value, trailstore_status};
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn trailstore_batch_call(
         let body = trailstore_core::parse_body(body.unwrap_or(""))?;
         let mut slot = batch.lock();
         let open = slot.as_mut().ok_or(Error::Closed)?;
-        let response = open.answer(route, body.as_ref())?;
+        let response = open.answer_request(&Request::parse_owned(route, body)?)?;
         out.set_string(response.to_text());
         Ok(())
     })

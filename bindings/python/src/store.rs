@@ -122,7 +122,9 @@ impl NativeStore {
         boundary(py, || {
             let body = body_of(body)?;
             let store = raise(py, self.handle())?;
-            let out = py.detach(move || shield(|| store.answer(&route, body.as_ref())));
+            let out = py.detach(move || {
+                shield(|| store.answer_request(&Request::parse_owned(&route, body)?))
+            });
             answer_to_py(py, raise(py, out)?)
         })
     }
@@ -530,7 +532,9 @@ impl NativeBatch {
     ) -> PyResult<Bound<'py, PyAny>> {
         boundary(py, || {
             let body = body_of(body)?;
-            let out = self.with_batch(py, move |b| b.answer(&route, body.as_ref()));
+            let out = self.with_batch(py, move |b| {
+                b.answer_request(&Request::parse_owned(&route, body)?)
+            });
             answer_to_py(py, raise(py, out)?)
         })
     }

@@ -182,7 +182,7 @@ async fn handle(State(app): State<Arc<App>>, req: axum::extract::Request) -> Res
     // other failed call does.
     let result = tokio::task::spawn_blocking(move || {
         let body = trailstore::parse_body(&text)?;
-        store.answer_request(&request.with_body(body.as_ref())?)
+        store.answer_request(&request.with_body(body)?)
     })
     .await;
     let result = match result {
