@@ -10,7 +10,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::codec::{self, CaseSummary, TestState, TestStates};
 use crate::error::{Error, Result};
-use crate::journal::JournalEntry;
+use crate::journal::{Effect, JournalEntry, NewEntry};
 use crate::model::Conflict;
 use crate::model::{
     AttachedTo, Attachment, Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan,
@@ -1402,15 +1402,28 @@ impl<'a> Writer<'a> {
     /// touches for `get_history_for_case`.
     pub fn append_journal(&mut self, entry: &mut JournalEntry) -> Result<u64> {
         let seq = self.tx().meta_u64(meta::JOURNAL_SEQ)?.unwrap_or(0) + 1;
-        self.set_meta_u64(meta::JOURNAL_SEQ, seq)?;
         entry.seq = seq;
         let bytes = self.packer()?.encode(entry)?;
+        self.put_journal(seq, &bytes, &entry.effects)
+    }
+
+    /// Appends a new entry given in its borrowed form (see [`NewEntry`]); its `seq` is set here.
+    pub(crate) fn append_new_entry(&mut self, mut entry: NewEntry<'_>) -> Result<u64> {
+        let seq = self.tx().meta_u64(meta::JOURNAL_SEQ)?.unwrap_or(0) + 1;
+        entry.seq = seq;
+        let bytes = self.packer()?.encode(&entry)?;
+        self.put_journal(seq, &bytes, entry.effects)
+    }
+
+    /// Stores an encoded entry as number `seq`, and links it to the history of the cases it
+    /// touched.
+    fn put_journal(&mut self, seq: u64, bytes: &[u8], effects: &[Effect]) -> Result<u64> {
+        self.set_meta_u64(meta::JOURNAL_SEQ, seq)?;
         {
             let mut t = self.wtx.open_table(tables::JOURNAL)?;
-            t.insert(seq, bytes.as_slice())?;
+            t.insert(seq, bytes)?;
         }
-        let mut cases: Vec<u64> = entry
-            .effects
+        let mut cases: Vec<u64> = effects
             .iter()
             .filter(|e| e.kind == Kind::Case)
             .map(|e| e.id)

@@ -28,9 +28,9 @@ use serde_json::{Map, Value};
 
 use crate::clock::now;
 use crate::error::{Error, Result};
-use crate::journal::{Effect, JournalEntry, PushState};
+use crate::journal::{Effect, NewEntry, PushState};
 use crate::messages as msg;
-use crate::model::{CaseField, Json, Kind};
+use crate::model::{CaseField, Kind, StoredJson};
 use crate::search::{SearchRequest, SearchResults};
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -776,7 +776,7 @@ pub(crate) fn write(cx: &Ctx<'_>, w: &mut Writer<'_>, req: &Request) -> Result<A
         XResolveConflict => resolve_conflict(cx, w, req)?,
         m => return Err(msg::wrong_http_method(m.name(), "GET")),
     };
-    journal(w, &ctx, req, Json::from(&req.body), out)
+    journal(w, &ctx, req, StoredJson::Object(&req.body), out)
 }
 
 /// The context of a write made now by the store's user.
@@ -792,21 +792,20 @@ fn journal(
     w: &mut Writer<'_>,
     ctx: &WriteCtx,
     req: &Request,
-    body: Json,
+    body: StoredJson<'_>,
     out: Outcome,
 ) -> Result<Answer> {
     if !out.effects.is_empty() {
-        let mut entry = JournalEntry {
+        w.append_new_entry(NewEntry {
             seq: 0,
-            op_id: crate::journal::new_op_id(),
-            route: req.route.clone(),
+            op_id: &crate::journal::new_op_id(),
+            route: &req.route,
             body,
             time: ctx.now,
             user_id: ctx.user_id,
-            effects: out.effects,
-            state: PushState::Pending,
-        };
-        w.append_journal(&mut entry)?;
+            effects: &out.effects,
+            state: &PushState::Pending,
+        })?;
     }
     Ok(out.response)
 }
@@ -825,7 +824,7 @@ pub(crate) fn attach(
     let ctx = write_ctx(w)?;
     let out = attachments::add(cx, w, &ctx, req, name, staged)?;
     let body = serde_json::json!({"name": name, "size": staged.size, "sha256": staged.sha256});
-    journal(w, &ctx, req, Json::from(&body), out)
+    journal(w, &ctx, req, StoredJson::Value(&body), out)
 }
 
 /// Checks that an upload route names an owner that exists, before any byte is read.

@@ -183,6 +183,59 @@ impl serde::Serialize for AsJson<'_> {
     }
 }
 
+/// A `serde_json` value or object serialized in [`Json`]'s stored form, to the same bytes as the
+/// [`Json`] that `Json::from` would build, without building it: a bulk add's journal entry
+/// encodes its request body this way.
+#[derive(Clone, Copy)]
+pub enum StoredJson<'a> {
+    Value(&'a Value),
+    Object(&'a Map<String, Value>),
+}
+
+impl Serialize for StoredJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        struct Items<'a>(&'a [Value]);
+        impl Serialize for Items<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for v in self.0 {
+                    seq.serialize_element(&StoredJson::Value(v))?;
+                }
+                seq.end()
+            }
+        }
+        struct Entries<'a>(&'a Map<String, Value>);
+        impl Serialize for Entries<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    seq.serialize_element(&(k.as_str(), StoredJson::Value(v)))?;
+                }
+                seq.end()
+            }
+        }
+        let variant = |tag: JsonTag| ("Json", tag.number(), tag.variant_name());
+        match *self {
+            StoredJson::Object(map) => {
+                let (name, number, v) = variant(JsonTag::Map);
+                s.serialize_newtype_variant(name, number, v, &Entries(map))
+            }
+            StoredJson::Value(Value::Object(map)) => StoredJson::Object(map).serialize(s),
+            StoredJson::Value(Value::Array(items)) => {
+                let (name, number, v) = variant(JsonTag::List);
+                s.serialize_newtype_variant(name, number, v, &Items(items))
+            }
+            StoredJson::Value(Value::String(text)) => {
+                let (name, number, v) = variant(JsonTag::Str);
+                s.serialize_newtype_variant(name, number, v, text.as_str())
+            }
+            // Null, booleans and numbers convert without allocating.
+            StoredJson::Value(other) => Json::from(other).serialize(s),
+        }
+    }
+}
+
 impl From<&Value> for Json {
     fn from(v: &Value) -> Json {
         match v {

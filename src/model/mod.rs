@@ -27,6 +27,7 @@ pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
 pub use config::{Config, ConfigGroup};
 pub use conflict::{Conflict, DELETED};
 pub use field::{CaseField, FieldConfig, FieldType};
+pub(crate) use json::StoredJson;
 pub use json::{AsJson, Json};
 pub use plan::{Plan, PlanEntry};
 pub use project::{Project, SuiteMode};
