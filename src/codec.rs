@@ -65,17 +65,33 @@ fn config() -> impl bincode::config::Config {
 /// A record's bincode payload, without a version in front: what a dictionary is trained on.
 pub fn payload<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(256);
-    bincode::serde::encode_into_std_write(value, &mut out, config())
-        .map_err(|e| Error::internal(format!("encoding a record failed: {e}")))?;
+    write_payload(value, &mut out)?;
     Ok(out)
+}
+
+/// Appends a value's bincode payload to `out`.
+fn write_payload<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+    bincode::serde::encode_into_writer(value, VecOut(out), config())
+        .map_err(|e| Error::internal(format!("encoding a record failed: {e}")))
+}
+
+/// bincode's writer over a `Vec`: each piece is appended, without the `std::io::Write` layer
+/// (its error mapping and byte count cost more than the copy for the many small pieces of a
+/// record).
+struct VecOut<'a>(&'a mut Vec<u8>);
+
+impl bincode::enc::write::Writer for VecOut<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
 }
 
 /// Encodes a record plain ([`PLAIN`]), as format 1 did.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
     out.push(PLAIN);
-    bincode::serde::encode_into_std_write(value, &mut out, config())
-        .map_err(|e| Error::internal(format!("encoding a record failed: {e}")))?;
+    write_payload(value, &mut out)?;
     Ok(out)
 }
 
