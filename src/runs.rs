@@ -66,13 +66,21 @@ pub(crate) fn suite_case_ids(tx: &Tx<'_>, suite_id: u64) -> Result<Vec<u64>> {
 
 /// Cases in the order their suite shows them: by section (in the tree's display order), then by
 /// id. Tests are numbered in this order, so that a run lists them as the suite does.
-fn suite_order(tx: &Tx<'_>, suite_id: u64, mut ids: Vec<u64>) -> Result<Vec<u64>> {
-    let summaries: HashMap<u64, u64> = tx
-        .suite_case_summaries(suite_id, &ids)?
-        .into_iter()
-        .map(|(id, s)| (id, s.section_id))
+fn suite_order(tx: &Tx<'_>, suite_id: u64, ids: Vec<u64>) -> Result<Vec<u64>> {
+    // The summaries come in the order asked, skipping ids the suite does not hold.
+    let summaries = tx.suite_case_summaries(suite_id, &ids)?;
+    let mut found = summaries.iter().peekable();
+    let section_of: Vec<u64> = ids
+        .iter()
+        .map(|id| match found.peek() {
+            Some((sid, s)) if sid == id => {
+                found.next();
+                s.section_id
+            }
+            _ => 0,
+        })
         .collect();
-    let mut sections: Vec<u64> = summaries.values().copied().collect();
+    let mut sections = section_of.clone();
     sections.sort_unstable();
     sections.dedup();
     let order: HashMap<u64, i64> = sections
@@ -80,15 +88,18 @@ fn suite_order(tx: &Tx<'_>, suite_id: u64, mut ids: Vec<u64>) -> Result<Vec<u64>
         .zip(tx.get_many::<Section>(&sections)?)
         .map(|(id, s)| (*id, s.map_or(i64::MAX, |s| s.display_order)))
         .collect();
-    ids.sort_by_key(|id| {
-        let section = summaries.get(id).copied().unwrap_or(0);
-        (
-            order.get(&section).copied().unwrap_or(i64::MAX),
-            section,
-            *id,
-        )
-    });
-    Ok(ids)
+    // Each key is built once (a sort that looked them up per comparison was a third of an
+    // `include_all` run on 100k cases); ids are distinct, so the unstable sort is exact.
+    let mut keyed: Vec<(i64, u64, u64)> = ids
+        .iter()
+        .zip(section_of)
+        .map(|(id, section)| {
+            let display = order.get(&section).copied().unwrap_or(i64::MAX);
+            (display, section, *id)
+        })
+        .collect();
+    keyed.sort_unstable();
+    Ok(keyed.into_iter().map(|(_, _, id)| id).collect())
 }
 
 /// Gives the run a test of each case that has none in it yet, untested. A run that has no test
