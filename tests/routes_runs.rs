@@ -1087,3 +1087,64 @@ fn deleting_a_suite_deletes_its_open_runs_and_keeps_closed_ones() {
     );
     assert_eq!(id(&run(&store, other)), other);
 }
+
+/// TestRail numbers a new run's tests as its suite lists the cases: section by section in the
+/// tree's display order, then by case id within a section, whatever order `case_ids` gives.
+#[test]
+fn a_new_runs_tests_follow_the_suites_order() {
+    let (_d, store) = sample();
+    let project = ok(
+        &store,
+        "add_project",
+        json!({"name": "Order", "suite_mode": 3}),
+    );
+    let p = project["id"].as_u64().unwrap();
+    let suite = ok(&store, &format!("add_suite/{p}"), json!({"name": "S"}))["id"]
+        .as_u64()
+        .unwrap();
+    let section = |name: &str| {
+        ok(
+            &store,
+            &format!("add_section/{p}"),
+            json!({"suite_id": suite, "name": name}),
+        )["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let (first, second) = (section("made first"), section("made second"));
+    let case = |s: u64, title: &str| {
+        ok(&store, &format!("add_case/{s}"), json!({"title": title}))["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let a1 = case(first, "a1");
+    let b1 = case(second, "b1");
+    let a2 = case(first, "a2");
+    let b2 = case(second, "b2");
+    // The section made second now comes first in the tree.
+    ok(
+        &store,
+        &format!("move_section/{second}"),
+        json!({"parent_id": null, "after_id": null}),
+    );
+    let want = vec![b1, b2, a1, a2];
+    for body in [
+        json!({"suite_id": suite, "name": "All", "include_all": true}),
+        json!({"suite_id": suite, "name": "Some", "include_all": false, "case_ids": [a2, b2, a1, b1]}),
+    ] {
+        let run = ok(&store, &format!("add_run/{p}"), body.clone())["id"]
+            .as_u64()
+            .unwrap();
+        let tests = all_pages(&store, &format!("get_tests/{run}"), "tests");
+        let cases: Vec<u64> = tests
+            .iter()
+            .map(|t| t["case_id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(cases, want, "{body}");
+        let ids = ids(&tests);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "numbered in that order"
+        );
+    }
+}
