@@ -70,17 +70,33 @@ fn suite_order(tx: &Tx<'_>, suite_id: u64, ids: Vec<u64>) -> Result<Vec<u64>> {
     // The summaries come in the order asked, skipping ids the suite does not hold.
     let summaries = tx.suite_case_summaries(suite_id, &ids)?;
     let mut found = summaries.iter().peekable();
-    let section_of: Vec<u64> = ids
-        .iter()
+    let cases = ids
+        .into_iter()
         .map(|id| match found.peek() {
-            Some((sid, s)) if sid == id => {
+            Some((sid, s)) if *sid == id => {
                 found.next();
-                s.section_id
+                (id, s.section_id)
             }
-            _ => 0,
+            _ => (id, 0),
         })
         .collect();
-    let mut sections = section_of.clone();
+    by_section(tx, cases)
+}
+
+/// Every case of a suite in the order the suite shows them (see [`suite_order`]), from one pass
+/// over the suite's case index.
+pub(crate) fn suite_cases_in_order(tx: &Tx<'_>, suite_id: u64) -> Result<Vec<u64>> {
+    let mut cases = Vec::new();
+    tx.for_each_suite_case(suite_id, 0, |id, s| {
+        cases.push((id, s.section_id));
+        Ok(true)
+    })?;
+    by_section(tx, cases)
+}
+
+/// Orders (case, section) pairs by their section's display order, then section, then case.
+fn by_section(tx: &Tx<'_>, cases: Vec<(u64, u64)>) -> Result<Vec<u64>> {
+    let mut sections: Vec<u64> = cases.iter().map(|(_, s)| *s).collect();
     sections.sort_unstable();
     sections.dedup();
     let order: HashMap<u64, i64> = sections
@@ -90,12 +106,11 @@ fn suite_order(tx: &Tx<'_>, suite_id: u64, ids: Vec<u64>) -> Result<Vec<u64>> {
         .collect();
     // Each key is built once (a sort that looked them up per comparison was a third of an
     // `include_all` run on 100k cases); ids are distinct, so the unstable sort is exact.
-    let mut keyed: Vec<(i64, u64, u64)> = ids
-        .iter()
-        .zip(section_of)
+    let mut keyed: Vec<(i64, u64, u64)> = cases
+        .into_iter()
         .map(|(id, section)| {
             let display = order.get(&section).copied().unwrap_or(i64::MAX);
-            (display, section, *id)
+            (display, section, id)
         })
         .collect();
     keyed.sort_unstable();
@@ -127,9 +142,23 @@ pub(crate) fn add_tests(
         return Ok(());
     }
     let wanted = suite_order(&w.tx(), edit.run.suite_id, wanted)?;
+    add_ordered_tests(w, edit, &wanted)
+}
+
+/// Gives the run an untested test of each case, numbered in the order given (the suite's, from
+/// [`suite_order`] or [`suite_cases_in_order`]); none of the cases has a test in it yet.
+pub(crate) fn add_ordered_tests(
+    w: &mut Writer<'_>,
+    edit: &mut RunEdit,
+    wanted: &[u64],
+) -> Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let run_id = edit.run.id;
     let ids = w.new_ids(crate::model::Kind::Test, wanted.len() as u64)?;
     let tests: Vec<Test> = ids
-        .zip(&wanted)
+        .zip(wanted)
         .map(|(id, case_id)| Test {
             id,
             run_id,

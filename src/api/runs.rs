@@ -380,12 +380,12 @@ pub(super) fn create_run(
     shape: &RunShape,
 ) -> Result<(Run, Effect)> {
     let mut edit = RunEdit::new(run);
-    let selection = if edit.run.include_all {
-        runs::suite_case_ids(&w.tx(), edit.run.suite_id)?
+    if edit.run.include_all {
+        let all = runs::suite_cases_in_order(&w.tx(), edit.run.suite_id)?;
+        runs::add_ordered_tests(w, &mut edit, &all)?;
     } else {
-        case_ids.to_vec()
-    };
-    runs::add_tests(w, &mut edit, &selection, true)?;
+        runs::add_tests(w, &mut edit, case_ids, true)?;
+    }
     let run = edit.save(w)?;
     let json = shape.render(&w.tx(), &run)?;
     let mut changes = diff(None, Some(&json), UNJOURNALED);
