@@ -466,6 +466,20 @@ impl TestStates {
         out
     }
 
+    /// How many tests an encoded block holds, from its bitmap alone.
+    pub fn held(bytes: &[u8]) -> Result<u64> {
+        match bytes {
+            [TEST_STATES_VERSION, bits @ ..] if bits.len() >= 8 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&bits[..8]);
+                Ok(u64::from(u64::from_le_bytes(b).count_ones()))
+            }
+            _ => Err(Error::damaged(
+                "test states have no bitmap of their version",
+            )),
+        }
+    }
+
     pub fn decode(bytes: &[u8]) -> Result<TestStates> {
         let Some((&version, mut rest)) = bytes.split_first() else {
             return Err(Error::damaged("test states are empty"));

@@ -1148,3 +1148,89 @@ fn a_new_runs_tests_follow_the_suites_order() {
         );
     }
 }
+
+/// Pages of a run's tests are found from the state blocks' counts; with tests removed here and
+/// there (a whole block of 64 among them) and tests added after, every page at every offset
+/// still equals the slice of the whole list that a walk of all tests gives.
+#[test]
+fn test_pages_at_every_offset_match_a_walk_of_the_whole_run() {
+    let (_d, store) = sample();
+    let p = ok(
+        &store,
+        "add_project",
+        json!({"name": "Pages", "suite_mode": 3}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let suite = ok(&store, &format!("add_suite/{p}"), json!({"name": "S"}))["id"]
+        .as_u64()
+        .unwrap();
+    let section = ok(
+        &store,
+        &format!("add_section/{p}"),
+        json!({"suite_id": suite, "name": "All"}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    let add_cases = |n: usize| -> Vec<u64> {
+        let mut b = store.batch().unwrap();
+        let ids = (0..n)
+            .map(|i| {
+                b.call(
+                    &format!("add_case/{section}"),
+                    Some(&json!({"title": format!("case {i}")})),
+                )
+                .unwrap()
+                .into_value()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        b.commit().unwrap();
+        ids
+    };
+    let cases = add_cases(300);
+    let run = ok(
+        &store,
+        &format!("add_run/{p}"),
+        json!({"suite_id": suite, "name": "Paged", "include_all": true}),
+    )["id"]
+        .as_u64()
+        .unwrap();
+    // Gaps: every seventh case, and 70 in a row (a whole block of 64 test ids among them).
+    let mut gone: Vec<u64> = cases.iter().step_by(7).copied().collect();
+    gone.extend(&cases[100..170]);
+    gone.sort_unstable();
+    gone.dedup();
+    ok(
+        &store,
+        &format!("delete_cases/{suite}&soft=0"),
+        json!({"case_ids": gone}),
+    );
+    add_cases(40);
+    // The walk: the filtered listing reads every test in id order.
+    let whole = ids(&all_pages(
+        &store,
+        &format!("get_tests/{run}&status_id=3"),
+        "tests",
+    ));
+    assert_eq!(whole.len(), 300 - gone.len() + 40);
+    assert!(whole.windows(2).all(|w| w[0] < w[1]));
+    for limit in [7usize, 64, 250] {
+        for offset in 0..=whole.len() + 2 {
+            let page = ok(
+                &store,
+                &format!("get_tests/{run}&limit={limit}&offset={offset}"),
+                Value::Null,
+            );
+            let got = ids(page["tests"].as_array().unwrap());
+            let want: Vec<u64> = whole.iter().skip(offset).take(limit).copied().collect();
+            assert_eq!(got, want, "limit {limit}, offset {offset}");
+            assert_eq!(
+                page["_links"]["next"].is_null(),
+                offset + limit >= whole.len(),
+                "next at limit {limit}, offset {offset}"
+            );
+        }
+    }
+}
