@@ -468,20 +468,12 @@ impl TestStates {
 
     /// How many tests an encoded block holds, from its bitmap alone.
     pub fn held(bytes: &[u8]) -> Result<u64> {
-        match bytes {
-            [TEST_STATES_VERSION, bits @ ..] if bits.len() >= 8 => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&bits[..8]);
-                Ok(u64::from(u64::from_le_bytes(b).count_ones()))
-            }
-            _ => Err(Error::damaged(
-                "test states have no bitmap of their version",
-            )),
-        }
+        Ok(u64::from(Self::header(bytes)?.0.count_ones()))
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<TestStates> {
-        let Some((&version, mut rest)) = bytes.split_first() else {
+    /// An encoded block's bitmap of slots held, and the bytes after it.
+    fn header(bytes: &[u8]) -> Result<(u64, &[u8])> {
+        let Some((&version, rest)) = bytes.split_first() else {
             return Err(Error::damaged("test states are empty"));
         };
         if version != TEST_STATES_VERSION {
@@ -494,8 +486,11 @@ impl TestStates {
         }
         let mut b = [0u8; 8];
         b.copy_from_slice(&rest[..8]);
-        rest = &rest[8..];
-        let bits = u64::from_le_bytes(b);
+        Ok((u64::from_le_bytes(b), &rest[8..]))
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<TestStates> {
+        let (bits, mut rest) = Self::header(bytes)?;
         let mut slots = vec![None; 64 - bits.leading_zeros() as usize];
         for (i, slot) in slots.iter_mut().enumerate() {
             if bits & (1 << i) != 0 {

@@ -765,10 +765,9 @@ pub fn result_fields_vary_by_template(
     fields: &[crate::model::ResultField],
     project_id: u64,
 ) -> bool {
-    fields
+    applicable_result_fields(fields, project_id, 0)
         .iter()
-        .map(|f| &f.0)
-        .any(|f| f.is_active && !f.include_all && f.config_for(project_id).is_some())
+        .any(|(f, _)| !f.include_all)
 }
 
 /// The fields of a result as a request gives them: `Some` for each key that was sent (an inner

@@ -360,19 +360,15 @@ impl Request {
             };
             params.push((decode(k)?, decode(v)?));
         }
-        let body = match body {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(msg::bad_json()),
-        };
-        Ok(Request {
+        Request {
             method,
             route: r.to_string(),
             ids,
             guid,
             params,
-            body,
-        })
+            body: Map::new(),
+        }
+        .with_body(body.cloned())
     }
 
     /// Builds a request from an endpoint (`get_cases/1`, which may carry a query of its own) and
