@@ -144,16 +144,88 @@ fn parse_all<T>(
     items(snapshot, key)?
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            parse(v).map_err(|e| match e {
-                Error::Validation { field, message } => Error::Validation {
-                    message: format!("{key}[{i}]: {message}"),
-                    field,
-                },
-                other => other,
-            })
-        })
+        .map(|(i, v)| parse(v).map_err(|e| in_list(key, i, e)))
         .collect()
+}
+
+/// Names the list and position of the record a validation error is about.
+fn in_list(key: &str, i: usize, e: Error) -> Error {
+    match e {
+        Error::Validation { field, message } => Error::Validation {
+            message: format!("{key}[{i}]: {message}"),
+            field,
+        },
+        other => other,
+    }
+}
+
+/// The snapshot's cases, parsed one at a time as they are written: an import holds one case
+/// at a time rather than all of them (at 100,000 cases, hundreds of megabytes next to the
+/// snapshot itself).
+struct SnapshotCases<'a> {
+    items: Vec<&'a Value>,
+    /// Positions in `items`, in id order, each id once.
+    order: Vec<usize>,
+    /// Suite and project of each section the snapshot brings.
+    section_suite: HashMap<u64, (u64, u64)>,
+}
+
+impl<'a> SnapshotCases<'a> {
+    /// Orders the cases by id; overlapping pages may list a case twice, and the later copy
+    /// wins. A case without a numeric id is parsed at once, for its error.
+    fn new(snapshot: &'a Value) -> Result<SnapshotCases<'a>> {
+        let items = items(snapshot, "cases")?;
+        let mut keyed = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            let id = match v.get("id").and_then(Value::as_u64) {
+                Some(id) => id,
+                None => Case::from_json(v).map_err(|e| in_list("cases", i, e))?.id,
+            };
+            keyed.push((id, std::cmp::Reverse(i)));
+        }
+        keyed.sort_unstable();
+        keyed.dedup_by_key(|(id, _)| *id);
+        let order = keyed.into_iter().map(|(_, i)| i.0).collect();
+        Ok(SnapshotCases {
+            items,
+            order,
+            section_suite: HashMap::new(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn id(&self, n: usize) -> Option<u64> {
+        self.items[self.order[n]].get("id").and_then(Value::as_u64)
+    }
+
+    /// The `n`-th case in id order, parsed and checked against its section: the section must
+    /// exist (in the snapshot or the store) and be in the case's suite, whose project the case
+    /// takes.
+    fn case(&self, tx: &Tx<'_>, n: usize) -> Result<Case> {
+        let i = self.order[n];
+        let mut c = Case::from_json(self.items[i]).map_err(|e| in_list("cases", i, e))?;
+        let (suite, project) = match self.section_suite.get(&c.section_id) {
+            Some(sp) => *sp,
+            None => match tx.get::<Section>(c.section_id)? {
+                Some(s) => (s.suite_id, s.project_id),
+                None => return Err(dangling("case", c.id, "section_id", c.section_id)),
+            },
+        };
+        if suite != c.suite_id {
+            return Err(Error::validation(
+                "suite_id",
+                format!(
+                    "The snapshot's case {} has suite_id {} but its section {} is in suite {suite}.",
+                    c.id, c.suite_id, c.section_id
+                ),
+            ));
+        }
+        c.project_id = project;
+        Ok(c)
+    }
 }
 
 fn dangling(what: &str, id: u64, field: &str, target: u64) -> Error {
@@ -202,7 +274,7 @@ pub(crate) fn import(
     let mut suites = parse_all(snapshot, "suites", Suite::from_json)?;
     let mut sections = parse_all(snapshot, "sections", Section::from_json)?;
     let mut milestones = parse_all(snapshot, "milestones", Milestone::from_json)?;
-    let mut cases = parse_all(snapshot, "cases", Case::from_json)?;
+    let mut cases = SnapshotCases::new(snapshot)?;
     let run_side = RunSide::parse(snapshot)?;
 
     // Templates: per project (`{"1": [...]}`) or one list for every project.
@@ -266,7 +338,7 @@ pub(crate) fn import(
         }
         Ok(tx.get::<Suite>(suite_id)?.map(|s| s.project_id))
     };
-    let mut section_suite: HashMap<u64, (u64, u64)> = HashMap::new();
+    let section_suite = &mut cases.section_suite;
     for s in &mut sections {
         s.project_id = project_of_suite(s.suite_id)?
             .ok_or_else(|| dangling("section", s.id, "suite_id", s.suite_id))?;
@@ -288,34 +360,11 @@ pub(crate) fn import(
             return Err(dangling("milestone", m.id, "project_id", m.project_id));
         }
     }
-    for c in &mut cases {
-        let (suite, project) = match section_suite.get(&c.section_id) {
-            Some(sp) => *sp,
-            None => match tx.get::<Section>(c.section_id)? {
-                Some(s) => (s.suite_id, s.project_id),
-                None => return Err(dangling("case", c.id, "section_id", c.section_id)),
-            },
-        };
-        if suite != c.suite_id {
-            return Err(Error::validation(
-                "suite_id",
-                format!(
-                    "The snapshot's case {} has suite_id {} but its section {} is in suite {suite}.",
-                    c.id, c.suite_id, c.section_id
-                ),
-            ));
-        }
-        c.project_id = project;
-    }
 
     // Write, each kind in id order.
     suites.sort_by_key(|s| s.id);
     sections.sort_by_key(|s| s.id);
     milestones.sort_by_key(|m| m.id);
-    // Overlapping pages may list a case twice: the later copy wins.
-    cases.reverse();
-    cases.sort_by_key(|c| c.id);
-    cases.dedup_by_key(|c| c.id);
     let mut report = ImportReport::default();
     replace_defaults(w, snapshot)?;
     for s in &statuses {
@@ -416,21 +465,28 @@ pub(crate) fn import(
     };
     *staged = stager.is_some();
     let total = cases.len();
+    let deleted =
+        |id: Option<u64>| id.is_some_and(|id| pending.deleted.contains(&(Kind::Case, id)));
     if fresh {
         // Nothing to look up or merge: only cases deleted locally (and not pushed yet) stay out.
-        cases.retain(|c| !pending.deleted.contains(&(Kind::Case, c.id)));
-        report.cases_new += cases.len();
-        w.put_new_cases(&cases, |tx, case| match stager.as_mut() {
-            Some(stager) => stager.add(tx, case, true),
-            None => Ok(()),
-        })?;
-        cases.clear();
+        report.cases_new += w.put_new_cases(
+            total,
+            |tx, n| match deleted(cases.id(n)) {
+                true => Ok(None),
+                false => cases.case(tx, n).map(Some),
+            },
+            |tx, case| match stager.as_mut() {
+                Some(stager) => stager.add(tx, case, true),
+                None => Ok(()),
+            },
+        )?;
     }
-    for c in cases {
-        let key = (Kind::Case, c.id);
-        if pending.deleted.contains(&key) {
+    for n in 0..if fresh { 0 } else { total } {
+        if deleted(cases.id(n)) {
             continue;
         }
+        let c = cases.case(&w.tx(), n)?;
+        let key = (Kind::Case, c.id);
         let old = w.tx().get::<Case>(c.id)?;
         let case = match (&old, pending.bases.get(&key)) {
             (Some(local), Some(bases)) => {
@@ -517,15 +573,15 @@ const DICTIONARY_MIN: usize = 256;
 /// server repeats across its cases (field names, words, step layouts), which is what a
 /// dictionary holds: on the benchmark's cases, 1.22 KB a case packs to 0.45 KB with one and to
 /// 0.73 KB without.
-fn train_dictionary(w: &mut Writer<'_>, cases: &[Case]) -> Result<()> {
+fn train_dictionary(w: &mut Writer<'_>, cases: &SnapshotCases<'_>) -> Result<()> {
     if cases.len() < DICTIONARY_MIN || w.tx().meta_u64(meta::RECORD_DICTIONARY)?.is_some() {
         return Ok(());
     }
     let step = cases.len().div_ceil(crate::codec::TRAIN_SAMPLES).max(1);
-    let samples = cases
-        .iter()
+    let tx = w.tx();
+    let samples = (0..cases.len())
         .step_by(step)
-        .map(crate::codec::payload)
+        .map(|n| crate::codec::payload(&cases.case(&tx, n)?))
         .collect::<Result<Vec<_>>>()?;
     match crate::codec::train(&samples) {
         Some(dict) => w.set_record_dictionary(&dict),

@@ -1354,21 +1354,26 @@ impl<'a> Writer<'a> {
                 t.remove((old.suite_id, old.id))?;
             }
         }
-        self.put_new_cases(std::slice::from_ref(case), |_, _| Ok(()))
+        let mut case = Some(case);
+        self.put_new_cases(1, |_, _| Ok(case.take()), |_, _| Ok(()))
+            .map(drop)
     }
 
     /// Writes cases none of whose ids the store holds (or whose old links the caller removed,
     /// as [`Writer::put_case`] does): the record, its section link, its summary in the suite,
     /// and its entry in the change log. Each table is opened once for all of them (a fresh
     /// import's path: per case, opening and closing four tables cost as much as writing it).
-    /// `each` runs after each case is written, with the transaction to read from.
-    pub fn put_new_cases(
+    /// `make` gives the `i`-th of `count` cases (`None` skips it), so that a caller can build
+    /// each case as it is written instead of holding them all; `each` runs after each case is
+    /// written, with the transaction to read from. Answers how many were written.
+    pub fn put_new_cases<C: std::borrow::Borrow<Case>>(
         &mut self,
-        cases: &[Case],
+        count: usize,
+        mut make: impl FnMut(&Tx<'_>, usize) -> Result<Option<C>>,
         mut each: impl FnMut(&Tx<'_>, &Case) -> Result<()>,
-    ) -> Result<()> {
-        if cases.is_empty() {
-            return Ok(());
+    ) -> Result<usize> {
+        if count == 0 {
+            return Ok(0);
         }
         self.wrote = true;
         let version = self.data_version()?;
@@ -1379,7 +1384,10 @@ impl<'a> Writer<'a> {
         let mut in_section = wtx.open_table(tables::SECTION_CASES)?;
         let mut in_suite = wtx.open_table(tables::SUITE_CASES)?;
         let mut changes = wtx.open_table(tables::CASE_CHANGES)?;
-        for case in cases {
+        let mut written = 0;
+        for i in 0..count {
+            let Some(case) = make(&tx, i)? else { continue };
+            let case = case.borrow();
             records.insert(case.id, packer.encode(case)?.as_slice())?;
             in_section.insert((case.section_id, case.id), ())?;
             in_suite.insert(
@@ -1388,9 +1396,10 @@ impl<'a> Writer<'a> {
             )?;
             changes.insert((version, case.id), ())?;
             self.changed.push(case.id);
+            written += 1;
             each(&tx, case)?;
         }
-        Ok(())
+        Ok(written)
     }
 
     pub fn delete_case(&mut self, case: &Case) -> Result<()> {

@@ -522,6 +522,83 @@ fn count(store: &Store, text: &str) -> usize {
     found(store, 1, &q(text)).len() + found(store, 2, &q(text)).len()
 }
 
+/// Cases are parsed and checked one at a time as they are written, so a bad case may come to
+/// light after thousands of good ones were written and staged: the import must still leave
+/// nothing behind, in the data or the index, and say what is wrong.
+#[test]
+fn a_bad_case_found_halfway_through_a_staged_import_leaves_nothing() {
+    let copies = 4;
+    let (_dir, store) = empty();
+    for (fresh, last) in [
+        (true, "no section"),
+        (true, "wrong suite"),
+        (false, "no section"),
+    ] {
+        if !fresh {
+            store
+                .import_snapshot(&big_snapshot(copies, "Quokka"))
+                .unwrap();
+        }
+        let listing = |store: &Store| match fresh {
+            true => all_pages(store, "get_projects", "projects"),
+            false => all_pages(store, "get_cases/1", "cases"),
+        };
+        let before = listing(&store);
+        let entries = journal(&store).len();
+        let mut snap = big_snapshot(copies, "Bilby");
+        let cases = snap["cases"].as_array_mut().unwrap();
+        let n = cases.len();
+        // The highest id is written last.
+        let bad = cases
+            .iter_mut()
+            .max_by_key(|c| c["id"].as_u64().unwrap())
+            .unwrap();
+        let id = bad["id"].as_u64().unwrap();
+        let message = match last {
+            "no section" => {
+                bad["section_id"] = json!(999_999);
+                format!("The snapshot's case {id} has section_id 999999, which is neither in the snapshot nor in the store.")
+            }
+            _ => {
+                let suite = bad["suite_id"].as_u64().unwrap();
+                let section = bad["section_id"].as_u64().unwrap();
+                bad["suite_id"] = json!(suite + 1);
+                format!(
+                    "The snapshot's case {id} has suite_id {} but its section {section} is in suite {suite}.",
+                    suite + 1
+                )
+            }
+        };
+        assert!(n >= 1_000, "enough cases to stage");
+        let e = store.import_snapshot(&snap).unwrap_err();
+        assert_eq!(e.code(), trailstore::ErrorCode::Validation, "{e}");
+        assert_eq!(e.to_string(), message, "{last}, fresh: {fresh}");
+        assert_eq!(listing(&store), before);
+        assert_eq!(journal(&store).len(), entries);
+        if !fresh {
+            // (A store without projects cannot be searched; the last import below checks the
+            // fresh rounds left nothing in the index either.)
+            assert_eq!(
+                count(&store, "bilby"),
+                0,
+                "nothing staged stays in the index"
+            );
+            assert_eq!(count(&store, "quokka"), n - n / (copies as usize + 1));
+        }
+    }
+    // The store takes a good import afterwards, and no failed import left a document behind.
+    store
+        .import_snapshot(&big_snapshot(copies, "Numbat"))
+        .unwrap();
+    assert_eq!(count(&store, "bilby"), 0);
+    assert_eq!(count(&store, "quokka"), 0);
+    assert!(count(&store, "numbat") > 0);
+    assert_eq!(
+        found(&store, 1, "").len(),
+        all_pages(&store, "get_cases/1", "cases").len()
+    );
+}
+
 #[test]
 fn bulk_imports_stage_their_documents_and_stay_consistent() {
     let copies = 4;
