@@ -43,14 +43,15 @@ const DECODE_LIMIT: usize = 256 * 1024 * 1024;
 /// dozen bytes leave nothing to gain, and the time would be spent for nothing.
 const PACK_MIN: usize = 96;
 
-/// zstd's level for records. Level 3 is zstd's default: with a dictionary, levels 1 to 6 of a
-/// 1.2 KB case differ by under 4 % in size, and level 3 was the smallest at the same speed
-/// (docs/benchmarks.md).
-const LEVEL: i32 = 3;
+/// zstd's level for records. With the store's dictionary, level 1 packs a 1.2 KB case in 40 %
+/// less time than level 3 (zstd's default) into 11 % more bytes, and unpacks it as fast: an
+/// import's packing costs less, and the store stays well under half of SQLite's size
+/// (`trailstore-bench codecs`, docs/benchmarks.md).
+const LEVEL: i32 = 1;
 
 /// Payloads longer than this (a bulk add's journal entry) are packed at [`LONG_LEVEL`] without
-/// the dictionary, since they find their repeats in themselves and level 3 with the dictionary
-/// took about a tenth of a bulk add's CPU (docs/benchmarks.md, W9).
+/// the dictionary, since they find their repeats in themselves, and packing them with it (at
+/// level 3) took about a tenth of a bulk add's CPU (docs/benchmarks.md, W9).
 const LONG: usize = 8 * 1024;
 
 /// zstd's level for payloads longer than [`LONG`]: its first fast level, which packs a bulk

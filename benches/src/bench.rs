@@ -10,6 +10,7 @@
 //! processes (this same binary, `child ...`), so peak memory and "cold" are per side.
 //! Benchmarks only: nothing here asserts a time.
 
+mod codecs;
 mod gen;
 mod serve;
 mod sqlite;
@@ -70,6 +71,12 @@ pub enum Cmd {
     /// Where the bytes of a prepared data set go (redb tables, index, SQLite tables).
     Stats {
         /// A trailstore folder or an SQLite file.
+        path: PathBuf,
+    },
+    /// How the store's own case records pack with zstd (its dictionary, levels 3 and 1) and
+    /// with lz4 (without and with a dictionary): bytes and time per record.
+    Codecs {
+        /// A trailstore folder (closed), e.g. target/bench-data/100k-seed42/ts.
         path: PathBuf,
     },
     /// Internal: one side's import, open or crash in a fresh process.
@@ -220,6 +227,13 @@ fn main() {
                 let text = serde_json::to_string(&ds.chunk(k)).expect("json");
                 std::fs::write(&file, text).expect("write");
                 eprintln!("wrote {}", file.display());
+            }
+            return;
+        }
+        Some(Cmd::Codecs { path }) => {
+            if let Err(e) = codecs::compare(path) {
+                eprintln!("codecs: {e}");
+                std::process::exit(1);
             }
             return;
         }

@@ -1,0 +1,158 @@
+//! `trailstore-bench codecs DIR`: a store's own case records packed by each compressor a store
+//! could use: zstd with the store's dictionary (what `src/codec.rs` writes, at level 3) and
+//! at level 1, and lz4 (lz4_flex) without a dictionary and with one. Bytes and time per record,
+//! as the evidence for the codec's choice (docs/benchmarks.md).
+//!
+//! It reads the redb file itself (the store must be closed) and undoes the record format the
+//! way `src/codec.rs` writes it: a version byte, then the bincode payload (1) or a zstd frame of
+//! it (2) naming the store's dictionary, kept in the meta table.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use zstd::zstd_safe;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const CASES: TableDefinition<u64, &[u8]> = TableDefinition::new("cases");
+
+/// Packs a payload.
+type Pack = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+/// Unpacks a packed payload of the given length into the buffer.
+type Unpack = Box<dyn Fn(&[u8], usize, &mut Vec<u8>)>;
+
+/// A way of packing records: bytes out, and what it takes to get the payload back.
+struct Codec {
+    name: String,
+    pack: Pack,
+    unpack: Unpack,
+}
+
+fn zstd_codec(level: i32, dict: &[u8]) -> Codec {
+    let cdict = zstd_safe::CDict::create(dict, level);
+    let ddict = zstd_safe::DDict::create(dict);
+    let cctx = std::cell::RefCell::new(zstd_safe::CCtx::create());
+    let dctx = std::cell::RefCell::new(zstd_safe::DCtx::create());
+    Codec {
+        name: format!("zstd level {level}, the store's dictionary"),
+        pack: Box::new(move |p| {
+            let mut f = Vec::with_capacity(zstd_safe::compress_bound(p.len()));
+            cctx.borrow_mut()
+                .compress_using_cdict(&mut f, p, &cdict)
+                .expect("zstd packs");
+            f
+        }),
+        unpack: Box::new(move |f, _, out| {
+            out.clear();
+            dctx.borrow_mut()
+                .decompress_using_ddict(out, f, &ddict)
+                .expect("zstd unpacks");
+        }),
+    }
+}
+
+fn lz4_codec(name: &str, dict: Vec<u8>) -> Codec {
+    let d = dict.clone();
+    Codec {
+        name: name.into(),
+        // lz4's block format does not hold the size: a record would keep it beside the block.
+        pack: Box::new(move |p| lz4_flex::block::compress_with_dict(p, &d)),
+        unpack: Box::new(move |f, len, out| {
+            out.clear();
+            out.resize(len, 0);
+            lz4_flex::block::decompress_into_with_dict(f, out, &dict).expect("lz4 unpacks");
+        }),
+    }
+}
+
+pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let db = redb::Database::open(dir.join(trailstore::DATA_FILE))?;
+    let rtx = db.begin_read()?;
+    let meta = rtx.open_table(META)?;
+    let id = match meta.get("record_dictionary")? {
+        Some(v) => u64::from_le_bytes(v.value().try_into()?),
+        None => return Err(
+            "the store has no record dictionary (a first import of 256 cases or more trains one)"
+                .into(),
+        ),
+    };
+    let dict = meta
+        .get(format!("record_dictionary.{id}").as_str())?
+        .ok_or("the store names a dictionary it does not hold")?
+        .value()
+        .to_vec();
+    let ddict = zstd_safe::DDict::create(&dict);
+    let mut dctx = zstd_safe::DCtx::create();
+    let mut payloads = Vec::new();
+    for row in rtx.open_table(CASES)?.iter()? {
+        let (_, v) = row?;
+        let (version, body) = v.value().split_first().ok_or("an empty record")?;
+        payloads.push(match version {
+            1 => body.to_vec(),
+            2 => {
+                let size = zstd_safe::get_frame_content_size(body)
+                    .ok()
+                    .flatten()
+                    .ok_or("a frame without its size")?;
+                let mut out = Vec::with_capacity(size as usize);
+                dctx.decompress_using_ddict(&mut out, body, &ddict)
+                    .map_err(zstd_safe::get_error_name)?;
+                out
+            }
+            v => return Err(format!("record version {v}").into()),
+        });
+    }
+    let raw: usize = payloads.iter().map(Vec::len).sum();
+    let n = payloads.len();
+    println!(
+        "{n} case records, {:.1} MB of bincode payload ({} bytes a record); dictionary {} KB",
+        raw as f64 / 1e6,
+        raw / n.max(1),
+        dict.len() / 1024
+    );
+    // lz4's dictionary is raw text (its last 64 KB are used): the zstd dictionary's bytes,
+    // which hold the content zstd picked from the store's records.
+    let codecs = [
+        zstd_codec(3, &dict),
+        zstd_codec(1, &dict),
+        lz4_codec("lz4, no dictionary", Vec::new()),
+        lz4_codec(
+            "lz4, the zstd dictionary's bytes as its dictionary",
+            dict.clone(),
+        ),
+    ];
+    // Two rounds, so that no codec always runs first on cold caches; the better of each.
+    let mut best = vec![(usize::MAX, f64::MAX, f64::MAX); codecs.len()];
+    for _round in 0..2 {
+        for (c, b) in codecs.iter().zip(best.iter_mut()) {
+            let t = Instant::now();
+            let packed: Vec<Vec<u8>> = payloads.iter().map(|p| (c.pack)(p)).collect();
+            let pack = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+            let mut out = Vec::with_capacity(64 * 1024);
+            let t = Instant::now();
+            for (f, p) in packed.iter().zip(&payloads) {
+                (c.unpack)(f, p.len(), &mut out);
+                black_box(&out);
+            }
+            let unpack = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+            for (f, p) in packed.iter().zip(&payloads).step_by(97) {
+                (c.unpack)(f, p.len(), &mut out);
+                assert_eq!(&out, p, "{} round trip", c.name);
+            }
+            let bytes = packed.iter().map(Vec::len).sum();
+            *b = (bytes, b.1.min(pack), b.2.min(unpack));
+        }
+    }
+    println!("| codec | packed (MB) | of the payload | pack (µs/record) | unpack (µs/record) |");
+    println!("|---|---:|---:|---:|---:|");
+    for (c, (bytes, pack, unpack)) in codecs.iter().zip(best) {
+        println!(
+            "| {} | {:.1} | {:.3} | {pack:.2} | {unpack:.2} |",
+            c.name,
+            bytes as f64 / 1e6,
+            bytes as f64 / raw as f64
+        );
+    }
+    Ok(())
+}
