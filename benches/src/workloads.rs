@@ -250,7 +250,7 @@ impl Run {
                 t / 1e3,
                 Some(s / 1e3),
             )
-            .target(Target::Factor(3.0))
+            .target(Target::Factor(2.0))
             .note(format!(
                 "{:.1} vs {:.1} µs/case; best runs {:.2} vs {:.2} s",
                 per_case(t),
@@ -267,6 +267,7 @@ impl Run {
                 median(&ts_mem) - ts_base,
                 Some(median(&sql_mem) - sql_base),
             )
+            .target(Target::RatioAtMost(1.5))
             .note(format!(
                 "data alone {ts_base:.0} MB; peak RSS {:.0} vs {:.0} MB",
                 median(&ts_mem),
@@ -356,13 +357,10 @@ impl Run {
             t * 1e3 / n as f64
         };
         let (ts, sql) = alternate(self.reps, ts_run, sql_run);
-        self.push(Row::new(
-            "W2",
-            "get_case by id (Rust, JSON out)",
-            "µs",
-            ts,
-            Some(sql),
-        ));
+        self.push(
+            Row::new("W2", "get_case by id (Rust, JSON out)", "µs", ts, Some(sql))
+                .target(Target::Factor(3.0)),
+        );
         // Where the floor is: the part of each side that builds the `serde_json::Value`, on
         // answers and texts fetched beforehand (trailstore's typed answer turned into the Value;
         // SQLite's JSON text parsed into it). Both sides build the same Value, so a get_case
