@@ -244,20 +244,27 @@ fn open_runs(tx: &Tx<'_>, suite_id: u64) -> Result<Vec<Run>> {
 /// A case joined a suite (created, copied, or moved in): every open run of the suite that
 /// includes all its cases gets a test of it.
 pub(crate) fn case_added(w: &mut Writer<'_>, case: &Case) -> Result<()> {
-    add_to_runs(w, case, |_| true)
+    add_to_runs(w, case.suite_id, &[case.id], |_| true)
 }
 
-/// A case came from the server (a pull or snapshot): only the runs made here take it now; the
-/// server's own runs list their tests as the server sends them.
-pub(crate) fn case_pulled(w: &mut Writer<'_>, case: &Case) -> Result<()> {
-    add_to_runs(w, case, |run| crate::model::is_local_id(run.id))
+/// Cases of a suite came from the server (a pull or snapshot): only the runs made here take them
+/// now; the server's own runs list their tests as the server sends them.
+pub(crate) fn cases_pulled(w: &mut Writer<'_>, suite_id: u64, case_ids: &[u64]) -> Result<()> {
+    add_to_runs(w, suite_id, case_ids, |run| {
+        crate::model::is_local_id(run.id)
+    })
 }
 
-fn add_to_runs(w: &mut Writer<'_>, case: &Case, which: impl Fn(&Run) -> bool) -> Result<()> {
-    for run in open_runs(&w.tx(), case.suite_id)? {
+fn add_to_runs(
+    w: &mut Writer<'_>,
+    suite_id: u64,
+    case_ids: &[u64],
+    which: impl Fn(&Run) -> bool,
+) -> Result<()> {
+    for run in open_runs(&w.tx(), suite_id)? {
         if run.include_all && which(&run) {
             let mut edit = RunEdit::new(run);
-            add_tests(w, &mut edit, &[case.id], false)?;
+            add_tests(w, &mut edit, case_ids, false)?;
             edit.save(w)?;
         }
     }

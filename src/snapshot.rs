@@ -164,8 +164,8 @@ fn in_list(key: &str, i: usize, e: Error) -> Error {
 /// snapshot itself).
 struct SnapshotCases<'a> {
     items: Vec<&'a Value>,
-    /// Positions in `items`, in id order, each id once.
-    order: Vec<usize>,
+    /// Ids and positions in `items`, in id order, each id once.
+    order: Vec<(u64, usize)>,
     /// Suite and project of each section the snapshot brings.
     section_suite: HashMap<u64, (u64, u64)>,
 }
@@ -185,7 +185,7 @@ impl<'a> SnapshotCases<'a> {
         }
         keyed.sort_unstable();
         keyed.dedup_by_key(|(id, _)| *id);
-        let order = keyed.into_iter().map(|(_, i)| i.0).collect();
+        let order = keyed.into_iter().map(|(id, i)| (id, i.0)).collect();
         Ok(SnapshotCases {
             items,
             order,
@@ -197,15 +197,20 @@ impl<'a> SnapshotCases<'a> {
         self.order.len()
     }
 
-    fn id(&self, n: usize) -> Option<u64> {
-        self.items[self.order[n]].get("id").and_then(Value::as_u64)
+    fn id(&self, n: usize) -> u64 {
+        self.order[n].0
+    }
+
+    /// How many of the cases have ids up to `id`.
+    fn up_to(&self, id: u64) -> usize {
+        self.order.partition_point(|&(c, _)| c <= id)
     }
 
     /// The `n`-th case in id order, parsed and checked against its section: the section must
     /// exist (in the snapshot or the store) and be in the case's suite, whose project the case
     /// takes.
     fn case(&self, tx: &Tx<'_>, n: usize) -> Result<Case> {
-        let i = self.order[n];
+        let i = self.order[n].1;
         let mut c = Case::from_json(self.items[i]).map_err(|e| in_list("cases", i, e))?;
         let (suite, project) = match self.section_suite.get(&c.section_id) {
             Some(sp) => *sp,
@@ -451,8 +456,11 @@ pub(crate) fn import(
     }
     report.counts.insert("sections", sections.len());
     train_dictionary(w, &cases)?;
-    // Into a store without cases (a first import or pull) there is nothing to look up.
-    let fresh = w.tx().is_empty::<Case>()?;
+    // Cases above every id the store holds (all of them in a first import or pull, the later
+    // chunks of a large one) are new: nothing to look up or merge, and no search document to
+    // replace. The others are compared with what the store holds.
+    let last = w.tx().last_id::<Case>()?;
+    let known = last.map_or(0, |id| cases.up_to(id));
     let stage = index.filter(|_| cases.len() >= STAGE_MIN);
     // The custom fields as this transaction has them (the import may have added some).
     let stage_fields = match stage {
@@ -465,24 +473,9 @@ pub(crate) fn import(
     };
     *staged = stager.is_some();
     let total = cases.len();
-    let deleted =
-        |id: Option<u64>| id.is_some_and(|id| pending.deleted.contains(&(Kind::Case, id)));
-    if fresh {
-        // Nothing to look up or merge: only cases deleted locally (and not pushed yet) stay out.
-        report.cases_new += w.put_new_cases(
-            total,
-            |tx, n| match deleted(cases.id(n)) {
-                true => Ok(None),
-                false => cases.case(tx, n).map(Some),
-            },
-            |tx, case| match stager.as_mut() {
-                Some(stager) => stager.add(tx, case, true),
-                None => Ok(()),
-            },
-        )?;
-    }
-    for n in 0..if fresh { 0 } else { total } {
-        if deleted(cases.id(n)) {
+    let deleted = |n: usize| pending.deleted.contains(&(Kind::Case, cases.id(n)));
+    for n in 0..known {
+        if deleted(n) {
             continue;
         }
         let c = cases.case(&w.tx(), n)?;
@@ -514,11 +507,30 @@ pub(crate) fn import(
         }
         w.put_case(&case, old.as_ref())?;
         if old.is_none() {
-            crate::runs::case_pulled(w, &case)?;
+            crate::runs::cases_pulled(w, case.suite_id, &[case.id])?;
         }
         if let Some(stager) = stager.as_mut() {
             stager.add(&w.tx(), &case, false)?;
         }
+    }
+    // Only cases deleted here (and not pushed yet) stay out of the new ones.
+    let mut by_suite: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    report.cases_new += w.put_new_cases(
+        total - known,
+        |tx, k| match deleted(known + k) {
+            true => Ok(None),
+            false => cases.case(tx, known + k).map(Some),
+        },
+        |tx, case| {
+            by_suite.entry(case.suite_id).or_default().push(case.id);
+            match stager.as_mut() {
+                Some(stager) => stager.add(tx, case, true),
+                None => Ok(()),
+            }
+        },
+    )?;
+    for (suite, ids) in by_suite {
+        crate::runs::cases_pulled(w, suite, &ids)?;
     }
     report.counts.insert("cases", total);
     run_side.write(w, &mut report)?;

@@ -236,6 +236,11 @@ impl Tx<'_> {
         with_table!(self, R::TABLE, |t| Ok(t.first()?.is_none()))
     }
 
+    /// The highest id of a kind's records, if it has any.
+    pub fn last_id<R: Record>(&self) -> Result<Option<u64>> {
+        with_table!(self, R::TABLE, |t| Ok(t.last()?.map(|(k, _)| k.value())))
+    }
+
     pub fn exists<R: Record>(&self, id: u64) -> Result<bool> {
         with_table!(self, R::TABLE, |t| Ok(t.get(id)?.is_some()))
     }

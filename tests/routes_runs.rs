@@ -1234,3 +1234,51 @@ fn test_pages_at_every_offset_match_a_walk_of_the_whole_run() {
         }
     }
 }
+
+/// Cases a pull or snapshot brings join the runs made here that include all of their suite, in
+/// both of the ways an import writes a case: one whose id is below the store's highest (compared
+/// with what the store holds) and one above it (written as new, in bulk). A run that lists its
+/// cases, and a run of another suite, take none.
+#[test]
+fn pulled_cases_join_the_local_runs_that_include_all() {
+    let (_d, store) = sample_with(|s| {
+        s["cases"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["id"] != 150);
+    });
+    let all = id(&write(
+        &store,
+        "add_run/1",
+        json!({"name": "All", "include_all": true}),
+    ));
+    let listed = id(&write(
+        &store,
+        "add_run/1",
+        json!({"name": "Listed", "include_all": false, "case_ids": [1, 2]}),
+    ));
+    let other = id(&write(
+        &store,
+        "add_run/2",
+        json!({"name": "Other suite", "suite_id": 2, "include_all": true}),
+    ));
+    let (before, before_other) = (case_ids_of(&store, all), case_ids_of(&store, other));
+    assert!(!before.contains(&150) && before.len() > 100);
+
+    let mut snap = snapshot().clone();
+    let cases = snap["cases"].as_array_mut().unwrap();
+    let mut later = cases[0].clone();
+    later["id"] = json!(5_000);
+    later["title"] = json!("Written after the first pull");
+    cases.push(later);
+    store.import_snapshot(&snap).unwrap();
+
+    let mut expected = before.clone();
+    expected.extend([150, 5_000]);
+    expected.sort_unstable();
+    assert_eq!(case_ids_of(&store, all), expected);
+    assert_eq!(case_ids_of(&store, listed), vec![1, 2]);
+    assert_eq!(case_ids_of(&store, other), before_other);
+    // The new tests are untested, like every test a run gains.
+    assert_eq!(test_of(&store, all, 5_000)["status_id"], 3);
+}
