@@ -378,12 +378,14 @@ fn verify_after_kill(
 
 /// Rounds of the kill -9 test: 100, 2,000 with `TRAILSTORE_TORTURE=long` (a soak: the rare
 /// failure it once showed needs thousands of rounds to show again, if it does), or
-/// `TRAILSTORE_TORTURE_ROUNDS`.
-fn kill_rounds() -> usize {
-    std::env::var("TRAILSTORE_TORTURE_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(if long() { 2_000 } else { 100 })
+/// `TRAILSTORE_TORTURE_ROUNDS`, numbered from `TRAILSTORE_TORTURE_FIRST_ROUND` (0). A round's
+/// number seeds its writes and its kill point, so soaks in several runs, each on a fresh store
+/// (whose rounds stay fast), cover new rounds instead of repeating the first ones.
+fn kill_rounds() -> std::ops::Range<usize> {
+    let var = |name: &str| std::env::var(name).ok().and_then(|r| r.parse().ok());
+    let first = var("TRAILSTORE_TORTURE_FIRST_ROUND").unwrap_or(0);
+    let rounds = var("TRAILSTORE_TORTURE_ROUNDS").unwrap_or(if long() { 2_000 } else { 100 });
+    first..first + rounds
 }
 
 /// Keeps a copy of a store that failed a check, with what led to it, in
@@ -410,7 +412,7 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
     let mut model = cases_of(&Store::open(&path).unwrap());
     let mut journal_len = 0;
     let mut total_acks = 0;
-    for round in 0..rounds {
+    for round in rounds.clone() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "torture_writer_child",
@@ -498,7 +500,7 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
         if let Err(panic) = checked {
             drop(store);
             let notes = format!(
-                "round {round} of {rounds}, seed {}\nacknowledged: {acks:?}\nin flight: {begun:?}\n\
+                "round {round} of {rounds:?}, seed {}\nacknowledged: {acks:?}\nin flight: {begun:?}\n\
                  child stderr:\n{}\n",
                 round + 1,
                 std::fs::read_to_string(dir.path().join("child-stderr.txt")).unwrap_or_default()
@@ -516,10 +518,10 @@ fn kill_9_during_a_stream_of_writes_loses_nothing() {
         journal_len = journal(&store).len();
     }
     assert!(
-        total_acks >= rounds,
-        "{total_acks} acknowledged writes in {rounds} rounds"
+        total_acks >= rounds.len(),
+        "{total_acks} acknowledged writes in rounds {rounds:?}"
     );
-    eprintln!("kill -9: {rounds} rounds, {total_acks} acknowledged writes, all verified");
+    eprintln!("kill -9: rounds {rounds:?}, {total_acks} acknowledged writes, all verified");
 }
 
 /// The comments of a run's results, grouped by the batch tag in them, and the statuses the
