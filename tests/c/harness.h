@@ -8,11 +8,15 @@
 #define TRAILSTORE_TEST_HARNESS_H
 
 #define _GNU_SOURCE
+#include <errno.h>
+#include <execinfo.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "trailstore.h"
@@ -142,6 +146,79 @@ static inline void close_store(trailstore_store *store, char *dir) {
 static inline void child_exit(int ok) {
     execl("/bin/sh", "sh", "-c", ok ? "exit 0" : "exit 1", (char *)NULL);
     _exit(ok ? 0 : 1);
+}
+
+/* ---- forked children ------------------------------------------------------------------------- */
+
+/* A child that has not finished in this long is stuck: it prints where and dies, so that the
+ * parent reports it at once instead of the whole test hitting run.sh's timeout with no word. */
+#define CHILD_DEADLINE_SECONDS 60
+
+/* ASan's own stack printer, when the test runs under ASan (weak: absent under valgrind). */
+void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
+static void child_stuck(int sig) {
+    (void)sig;
+    static const char msg[] = "the forked child is stuck; it was here:\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    if (__sanitizer_print_stack_trace) {
+        __sanitizer_print_stack_trace();
+    } else {
+        void *frames[64];
+        backtrace_symbols_fd(frames, backtrace(frames, 64), 2);
+    }
+    signal(SIGALRM, SIG_DFL);
+    raise(SIGALRM);
+}
+
+/* fork() for a test: stdio flushed first (or the child would repeat the parent's buffered
+ * output), and in the child a deadline (see CHILD_DEADLINE_SECONDS). */
+static inline pid_t fork_child(void) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        abort();
+    }
+    if (pid == 0) {
+        signal(SIGALRM, child_stuck);
+        alarm(CHILD_DEADLINE_SECONDS);
+    }
+    return pid;
+}
+
+/* A check inside a forked child: on failure it names the check and the library's last error (the
+ * child shares the parent's stderr), and ends the child with 1. */
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: in the forked child, check failed: %s\n  last error: %s: %s\n", \
+                    __FILE__, __LINE__, #cond,                                                     \
+                    trailstore_status_name(trailstore_last_error_code()),                          \
+                    trailstore_last_error_message());                                              \
+            fflush(stderr);                                                                        \
+            child_exit(0);                                                                         \
+        }                                                                                          \
+    } while (0)
+
+/* Waits for the child `pid` and fails the test, saying how the child ended, unless it exited 0. */
+#define wait_child(pid) wait_child_at((pid), __FILE__, __LINE__)
+static inline void wait_child_at(pid_t pid, const char *file, int line) {
+    int wstatus = 0;
+    pid_t got;
+    do {
+        got = waitpid(pid, &wstatus, 0);
+    } while (got < 0 && errno == EINTR);
+    CHECK(got == pid);
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return;
+    if (WIFSIGNALED(wstatus)) {
+        fprintf(stderr, "the forked child was killed by signal %d (%s)\n", WTERMSIG(wstatus),
+                strsignal(WTERMSIG(wstatus)));
+    } else if (WIFEXITED(wstatus)) {
+        fprintf(stderr, "the forked child exited with status %d\n", WEXITSTATUS(wstatus));
+    }
+    fail_here(file, line, "the forked child succeeded");
 }
 
 /* ---- a JSON scanner for the tests' own checks ------------------------------------------------ */

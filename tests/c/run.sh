@@ -179,10 +179,16 @@ run_one() { # bin name label [wrapper...]
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
     rm -f "$log.status"
     (
-        if TMPDIR="$WORK" timeout 600 "$@" "$bin" "$name" >"$log" 2>&1; then
+        rc=0
+        TMPDIR="$WORK" timeout 600 "$@" "$bin" "$name" >"$log" 2>&1 || rc=$?
+        if [ "$rc" -eq 0 ]; then
             echo pass >"$log.status"
+        elif [ "$rc" -eq 124 ]; then
+            echo "fail: timed out after 600 s" >"$log.status"
+        elif [ "$rc" -gt 128 ]; then
+            echo "fail: killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))" >"$log.status"
         else
-            echo fail >"$log.status"
+            echo "fail: exit status $rc" >"$log.status"
         fi
     ) &
     QUEUED+=("$log|$(basename "$bin") $name${label:+ ($label)}")
@@ -196,7 +202,11 @@ report_queued() {
         if [ "$(cat "$log.status" 2>/dev/null)" = pass ]; then
             pass "$label"
         else
-            cat "$log"; fail "$label"
+            # How it ended goes into the summary line too, which survives a shortened CI log.
+            local how first
+            how="$(sed 's/^fail: //' "$log.status" 2>/dev/null || echo "no status")"
+            first="$(grep -m1 -E 'check failed|forked child|gave .*, wanted|ERROR: [A-Za-z]+Sanitizer|panicked' "$log")"
+            cat "$log"; fail "$label: $how${first:+; $first}"
         fi
     done
     QUEUED=()

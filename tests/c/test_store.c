@@ -87,16 +87,13 @@ static void a_second_open_is_in_use(void) {
     CHECK(trailstore_last_error_field() == NULL);
 
     /* Another process is refused too. */
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = fork_child();
     if (pid == 0) {
         trailstore_store *other = NULL;
-        child_exit(trailstore_store_open(path, &other) == TRAILSTORE_STATUS_IN_USE);
+        CHILD_CHECK(trailstore_store_open(path, &other) == TRAILSTORE_STATUS_IN_USE);
+        child_exit(1);
     }
-    int wstatus = 0;
-    CHECK(waitpid(pid, &wstatus, 0) == pid);
-    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    wait_child(pid);
 
     /* Once closed, it opens again. */
     trailstore_store_free(first);
@@ -359,28 +356,24 @@ static void a_forked_child_gets_forked(void) {
     char *dir;
     trailstore_store *store = open_sample(&dir);
     char *path = join(dir, "store");
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = fork_child();
     if (pid == 0) {
         char *out = NULL;
-        int ok = trailstore_store_call(store, "get_projects", NULL, &out) ==
-                 TRAILSTORE_STATUS_FORKED;
-        ok = ok && trailstore_last_error_code() == TRAILSTORE_STATUS_FORKED;
-        ok = ok && strstr(trailstore_last_error_message(), "fork()") != NULL;
-        ok = ok && trailstore_case_add(store, 11, "{\"title\": \"x\"}", &out) ==
-                       TRAILSTORE_STATUS_FORKED;
+        CHILD_CHECK(trailstore_store_call(store, "get_projects", NULL, &out) ==
+                    TRAILSTORE_STATUS_FORKED);
+        CHILD_CHECK(trailstore_last_error_code() == TRAILSTORE_STATUS_FORKED);
+        CHILD_CHECK(strstr(trailstore_last_error_message(), "fork()") != NULL);
+        CHILD_CHECK(trailstore_case_add(store, 11, "{\"title\": \"x\"}", &out) ==
+                    TRAILSTORE_STATUS_FORKED);
         trailstore_batch *batch = NULL;
-        ok = ok && trailstore_batch_begin(store, &batch) == TRAILSTORE_STATUS_FORKED;
+        CHILD_CHECK(trailstore_batch_begin(store, &batch) == TRAILSTORE_STATUS_FORKED);
         /* Freeing the inherited handle must leave the parent's file and lock alone. */
         trailstore_store_free(store);
         trailstore_store *again = NULL;
-        ok = ok && trailstore_store_open(path, &again) == TRAILSTORE_STATUS_IN_USE;
-        child_exit(ok);
+        CHILD_CHECK(trailstore_store_open(path, &again) == TRAILSTORE_STATUS_IN_USE);
+        child_exit(1);
     }
-    int wstatus = 0;
-    CHECK(waitpid(pid, &wstatus, 0) == pid);
-    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    wait_child(pid);
     /* The parent's handle still reads and writes. */
     char *out = NULL;
     CHECK_OK(trailstore_case_add(store, 9, "{\"title\": \"After fork\", \"custom_component\": 1}",
@@ -400,22 +393,18 @@ static void a_forked_child_leaves_the_parents_batch_alone(void) {
                                                         "\"custom_component\": 1}",
                                    &out));
     trailstore_string_free(out);
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
+    pid_t pid = fork_child();
     if (pid == 0) {
         char *child_out = NULL;
-        int ok = trailstore_batch_call(batch, "get_case/1", NULL, &child_out) ==
-                 TRAILSTORE_STATUS_FORKED;
-        ok = ok && trailstore_batch_commit(batch) == TRAILSTORE_STATUS_FORKED;
+        CHILD_CHECK(trailstore_batch_call(batch, "get_case/1", NULL, &child_out) ==
+                    TRAILSTORE_STATUS_FORKED);
+        CHILD_CHECK(trailstore_batch_commit(batch) == TRAILSTORE_STATUS_FORKED);
         /* Neither frees nor rolls back the parent's transaction. */
         trailstore_batch_free(batch);
         trailstore_store_free(store);
-        child_exit(ok);
+        child_exit(1);
     }
-    int wstatus = 0;
-    CHECK(waitpid(pid, &wstatus, 0) == pid);
-    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    wait_child(pid);
     /* The parent's batch goes on and commits. */
     CHECK_OK(trailstore_batch_call(batch, "add_case/9", "{\"title\": \"After fork\", "
                                                         "\"custom_component\": 1}",
