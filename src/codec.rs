@@ -43,11 +43,12 @@ const DECODE_LIMIT: usize = 256 * 1024 * 1024;
 /// dozen bytes leave nothing to gain, and the time would be spent for nothing.
 const PACK_MIN: usize = 96;
 
-/// zstd's level for records. With the store's dictionary, level 1 packs a 1.2 KB case in 40 %
-/// less time than level 3 (zstd's default) into 11 % more bytes, and unpacks it as fast: an
-/// import's packing costs less, and the store stays well under half of SQLite's size
+/// zstd's level for records: its first fast level, at which zstd leaves literals plain instead
+/// of Huffman-coding them, so a record unpacks in a third less time (1.40 against 2.10 µs for a
+/// 1.2 KB case) for a quarter more bytes, and the store stays under half of SQLite's size; a
+/// `get_case` and a search's hits are read far more often than a record is written
 /// (`trailstore-bench codecs`, docs/benchmarks.md).
-const LEVEL: i32 = 1;
+const LEVEL: i32 = -1;
 
 /// Payloads longer than this (a bulk add's journal entry) are packed at [`LONG_LEVEL`] without
 /// the dictionary, since they find their repeats in themselves, and packing them with it (at

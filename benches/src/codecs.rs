@@ -116,6 +116,8 @@ pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let codecs = [
         zstd_codec(3, &dict),
         zstd_codec(1, &dict),
+        zstd_codec(-1, &dict),
+        zstd_codec(-3, &dict),
         lz4_codec("lz4, no dictionary", Vec::new()),
         lz4_codec(
             "lz4, the zstd dictionary's bytes as its dictionary",

@@ -7,6 +7,20 @@ use redb::{ReadableDatabase, ReadableTableMetadata, TableHandle};
 
 use crate::util::{dir_allocated, dir_bytes};
 
+/// `println!`, except that a reader gone away (`stats DIR | head`) ends the program quietly, as
+/// it would a Unix tool, instead of a panic on the broken pipe.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(e.into());
+        }
+    }};
+}
+
 fn mb(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }

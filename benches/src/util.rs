@@ -66,6 +66,28 @@ pub fn status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system, seconds) from a `/proc` stat file: `/proc/self/stat` is the whole
+/// process, threads that have ended included; `/proc/thread-self/stat` is the calling thread.
+/// 0 where `/proc` is missing. The kernel reports both in USER_HZ ticks, 100 a second on Linux.
+pub fn cpu_seconds(stat_file: &str) -> f64 {
+    let Ok(text) = std::fs::read_to_string(stat_file) else {
+        return 0.0;
+    };
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let Some(rest) = text.rfind(')').map(|i| &text[i + 1..]) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (tick(11) + tick(12)) as f64 / 100.0
+}
+
 /// Resets VmHWM to the current RSS (Linux 4.0+), so the next peak is the workload's own.
 pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");

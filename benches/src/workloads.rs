@@ -16,8 +16,8 @@ use trailstore::{SearchRequest, Store};
 use crate::gen::{Dataset, Rng, EPOCH, SPAN};
 use crate::sqlite::{self, Sql};
 use crate::util::{
-    copy_dir, dir_allocated, dir_bytes, median, percentile, remove, reset_peak, status_kb, timed,
-    Row, Target,
+    copy_dir, cpu_seconds, dir_allocated, dir_bytes, median, percentile, remove, reset_peak,
+    status_kb, timed, Row, Target,
 };
 use crate::{child, parse_size, path_arg, Cli, Prepared};
 
@@ -257,6 +257,34 @@ impl Run {
                 per_case(s),
                 percentile(&ts_ms, 0.0) / 1e3,
                 percentile(&sql_ms, 0.0) / 1e3
+            )),
+        );
+        // Where the import's time goes, in the same run: with every core busy its wall time
+        // cannot go under its CPU time over the cores, nor under its main thread's own.
+        let cpu = |v: &[Value], k: &str| {
+            median(
+                &v.iter()
+                    .map(|r| r[k].as_f64().unwrap_or(f64::NAN))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (ts_cpu, ts_main) = (cpu(&ts_runs, "cpu_s"), cpu(&ts_runs, "main_cpu_s"));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.push(
+            Row::new(
+                "W1",
+                "CPU time of the import, every thread",
+                "s",
+                ts_cpu,
+                Some(cpu(&sql_runs, "cpu_s")),
+            )
+            .note(format!(
+                "trailstore: main thread (parse, check, pack, redb) {ts_main:.2} s, the index's \
+                 threads {:.2} s; on {cores} cores its wall time cannot go under {:.2} s, and 2x \
+                 SQLite's import is {:.2} s",
+                ts_cpu - ts_main,
+                (ts_cpu / cores as f64).max(ts_main),
+                s / 2e3
             )),
         );
         self.push(
@@ -1294,12 +1322,25 @@ pub fn child_main(task: &str, args: &[String]) -> Value {
             reset_peak();
             let base = status_kb("VmRSS");
             let (mut open_ms, mut import_ms, mut close_ms) = (0.0, 0.0, 0.0);
+            // The CPU the import took, on every thread: from open to close, less the main
+            // thread's generating of later chunks (the generator uses no other thread).
+            let (cpu_start, main_start) = (
+                cpu_seconds("/proc/self/stat"),
+                cpu_seconds("/proc/thread-self/stat"),
+            );
+            let mut generating = 0.0;
+            let mut next_chunk = |k: u64| {
+                let before = cpu_seconds("/proc/thread-self/stat");
+                let chunk = ds.chunk(k);
+                generating += cpu_seconds("/proc/thread-self/stat") - before;
+                chunk
+            };
             if task == "import-ts" {
                 let (t, store) = timed(|| Store::open(&path).expect("open"));
                 open_ms += t;
                 for k in 0..ds.chunks() {
                     if k > 0 {
-                        snap = ds.chunk(k);
+                        snap = next_chunk(k);
                     }
                     import_ms += timed(|| store.import_snapshot(&snap).expect("import")).0;
                 }
@@ -1313,16 +1354,20 @@ pub fn child_main(task: &str, args: &[String]) -> Value {
                 open_ms += t;
                 for k in 0..ds.chunks() {
                     if k > 0 {
-                        snap = ds.chunk(k);
+                        snap = next_chunk(k);
                     }
                     import_ms += timed(|| db.import(&snap).expect("import")).0;
                 }
                 close_ms += timed(|| drop(db)).0;
             }
+            let cpu = cpu_seconds("/proc/self/stat") - cpu_start - generating;
+            let main_cpu = cpu_seconds("/proc/thread-self/stat") - main_start - generating;
             let total = open_ms + import_ms + close_ms;
             drop(snap);
             json!({
                 "ms": total,
+                "cpu_s": cpu,
+                "main_cpu_s": main_cpu,
                 "open_ms": open_ms,
                 "import_ms": import_ms,
                 "close_ms": close_ms,
