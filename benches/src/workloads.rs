@@ -259,16 +259,17 @@ impl Run {
                 percentile(&sql_ms, 0.0) / 1e3
             )),
         );
-        // Where the import's time goes, in the same run: with every core busy its wall time
-        // cannot go under its CPU time over the cores, nor under its main thread's own.
-        let cpu = |v: &[Value], k: &str| {
+        // The median of one figure of each repetition's child.
+        let phase = |v: &[Value], k: &str| {
             median(
                 &v.iter()
                     .map(|r| r[k].as_f64().unwrap_or(f64::NAN))
                     .collect::<Vec<_>>(),
             )
         };
-        let (ts_cpu, ts_main) = (cpu(&ts_runs, "cpu_s"), cpu(&ts_runs, "main_cpu_s"));
+        // Where the import's time goes, in the same run: with every core busy its wall time
+        // cannot go under its CPU time over the cores, nor under its main thread's own.
+        let (ts_cpu, ts_main) = (phase(&ts_runs, "cpu_s"), phase(&ts_runs, "main_cpu_s"));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         self.push(
             Row::new(
@@ -276,7 +277,7 @@ impl Run {
                 "CPU time of the import, every thread",
                 "s",
                 ts_cpu,
-                Some(cpu(&sql_runs, "cpu_s")),
+                Some(phase(&sql_runs, "cpu_s")),
             )
             .note(format!(
                 "trailstore: main thread (parse, check, pack, redb) {ts_main:.2} s, the index's \
@@ -335,13 +336,6 @@ impl Run {
                 mb(dir_bytes(&ts_dir.join(trailstore::DATA_FILE)))
             )),
         );
-        let phase = |v: &[Value], k: &str| {
-            median(
-                &v.iter()
-                    .map(|r| r[k].as_f64().unwrap_or(f64::NAN))
-                    .collect::<Vec<_>>(),
-            )
-        };
         self.notes.push(format!(
             "W1 phases (median ms): trailstore open {:.0}, import_snapshot {:.0}, close (index commit) {:.0}; \
              SQLite open+schema {:.0}, import transaction {:.0}, close (checkpoint) {:.0}",
