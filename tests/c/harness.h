@@ -202,7 +202,8 @@ static inline pid_t fork_child(void) {
         }                                                                                          \
     } while (0)
 
-/* Waits for the child `pid` and fails the test, saying how the child ended, unless it exited 0. */
+/* Waits for the child `pid` (forked, or a spawned program) and fails the test, saying how the
+ * child ended, unless it exited 0. */
 #define wait_child(pid) wait_child_at((pid), __FILE__, __LINE__)
 static inline void wait_child_at(pid_t pid, const char *file, int line) {
     int wstatus = 0;
@@ -213,12 +214,12 @@ static inline void wait_child_at(pid_t pid, const char *file, int line) {
     CHECK(got == pid);
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return;
     if (WIFSIGNALED(wstatus)) {
-        fprintf(stderr, "the forked child was killed by signal %d (%s)\n", WTERMSIG(wstatus),
+        fprintf(stderr, "the child process was killed by signal %d (%s)\n", WTERMSIG(wstatus),
                 strsignal(WTERMSIG(wstatus)));
     } else if (WIFEXITED(wstatus)) {
-        fprintf(stderr, "the forked child exited with status %d\n", WEXITSTATUS(wstatus));
+        fprintf(stderr, "the child process exited with status %d\n", WEXITSTATUS(wstatus));
     }
-    fail_here(file, line, "the forked child succeeded");
+    fail_here(file, line, "the child process succeeded");
 }
 
 /* ---- a JSON scanner for the tests' own checks ------------------------------------------------ */

@@ -205,7 +205,7 @@ report_queued() {
             # How it ended goes into the summary line too, which survives a shortened CI log.
             local how first
             how="$(sed 's/^fail: //' "$log.status" 2>/dev/null || echo "no status")"
-            first="$(grep -m1 -E 'check failed|forked child|gave .*, wanted|ERROR: [A-Za-z]+Sanitizer|panicked' "$log")"
+            first="$(grep -m1 -E 'check failed|forked child|child process|gave .*, wanted|ERROR: [A-Za-z]+Sanitizer|panicked' "$log")"
             cat "$log"; fail "$label: $how${first:+; $first}"
         fi
     done

@@ -54,9 +54,7 @@ static inline void run_cli(const char *const *args) {
         fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(rc));
         CHECK(rc == 0);
     }
-    int wstatus = 0;
-    CHECK(waitpid(pid, &wstatus, 0) == pid);
-    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    wait_child(pid);
 }
 
 struct server {
