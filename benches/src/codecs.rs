@@ -1,6 +1,6 @@
 //! `trailstore-bench codecs DIR`: a store's own case records packed by each compressor a store
-//! could use: zstd with the store's dictionary (what `src/codec.rs` writes, at level 3) and
-//! at level 1, and lz4 (lz4_flex) without a dictionary and with one. Bytes and time per record,
+//! could use: zstd with the store's dictionary at levels 3, 1, -1 (what `src/codec.rs` writes)
+//! and -3, and lz4 (lz4_flex) without a dictionary and with one. Bytes and time per record,
 //! as the evidence for the codec's choice (docs/benchmarks.md).
 //!
 //! It reads the redb file itself (the store must be closed) and undoes the record format the
