@@ -14,8 +14,8 @@
 //! Records of both versions are read as they are: nothing is rewritten on open (a 1M-case store
 //! would take seconds), and a record is packed when it is next written.
 //!
-//! bincode is pinned to 2.0.1 and used through its serde layer, so swapping it means changing
-//! this file only. Decoding never panics: a short, corrupt or unknown record is a typed
+//! bincode is pinned to 2.0.1 and used through its serde layer to write records, so swapping it
+//! means changing this module only; records are read by [`de`], which reads the same bytes. Decoding never panics: a short, corrupt or unknown record is a typed
 //! [`Error`].
 
 use std::cell::RefCell;
@@ -27,6 +27,8 @@ use zstd::zstd_safe;
 
 use crate::error::{Error, Result};
 
+mod de;
+
 /// Record version 1: the bincode payload as it is.
 pub const PLAIN: u8 = 1;
 /// Record version 2: a zstd frame of the bincode payload.
@@ -35,8 +37,8 @@ pub const PACKED: u8 = 2;
 /// body's form changes, and teach [`decode`] to read the older one.
 pub const RECORD_VERSION: u8 = PACKED;
 
-/// Upper bound on what a single record may claim to allocate while decoding, so a corrupt length
-/// prefix cannot make the decoder ask for gigabytes.
+/// Upper bound on a record's payload, and on what it may claim to allocate while it is unpacked,
+/// so a corrupt length cannot make the reader ask for gigabytes.
 const DECODE_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Payloads shorter than this stay plain: zstd's frame header and the lack of repeats in a few
@@ -300,7 +302,10 @@ fn unpack(
 }
 
 fn decode_payload<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T> {
-    let (value, used) = bincode::serde::decode_from_slice::<T, _>(payload, config())
+    if payload.len() > DECODE_LIMIT {
+        return Err(Error::damaged(format!("{what} record is too large")));
+    }
+    let (value, used) = de::from_slice::<T>(payload)
         .map_err(|e| Error::damaged(format!("{what} record cannot be decoded: {e}")))?;
     if used != payload.len() {
         return Err(Error::damaged(format!(
