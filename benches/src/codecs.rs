@@ -66,9 +66,8 @@ fn lz4_codec(name: &str, dict: Vec<u8>) -> Codec {
     }
 }
 
-pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let db = redb::Database::open(dir.join(trailstore::DATA_FILE))?;
-    let rtx = db.begin_read()?;
+/// The store's record dictionary, read from its meta table.
+fn dictionary(rtx: &redb::ReadTransaction) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let meta = rtx.open_table(META)?;
     let id = match meta.get("record_dictionary")? {
         Some(v) => u64::from_le_bytes(v.value().try_into()?),
@@ -82,6 +81,44 @@ pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the store names a dictionary it does not hold")?
         .value()
         .to_vec();
+    Ok(dict)
+}
+
+/// What reading a case costs below any decoding, in µs per id: its record looked up in redb,
+/// then the same with the record's zstd frame unpacked. All ids share one read transaction and
+/// one open table (a `get_case` opens its own), so this is a lower bound: any store that keeps
+/// its records in redb, packed small enough for the disk target, pays at least the second
+/// figure before it builds an answer.
+pub fn read_floor(dir: &Path, ids: &[u64]) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let db = redb::Database::open(dir.join(trailstore::DATA_FILE))?;
+    let ddict = zstd_safe::DDict::create(&dictionary(&db.begin_read()?)?);
+    let mut dctx = zstd_safe::DCtx::create();
+    let mut out = Vec::with_capacity(64 * 1024);
+    let mut pass = |unpack: bool| -> Result<f64, Box<dyn std::error::Error>> {
+        let rtx = db.begin_read()?;
+        let table = rtx.open_table(CASES)?;
+        let t = Instant::now();
+        for id in ids {
+            let v = table.get(*id)?.ok_or("an id without a case")?;
+            let record = v.value();
+            if unpack && record.first() == Some(&2) {
+                out.clear();
+                dctx.decompress_using_ddict(&mut out, &record[1..], &ddict)
+                    .map_err(zstd_safe::get_error_name)?;
+            }
+            black_box((record.len(), &out));
+        }
+        Ok(t.elapsed().as_secs_f64() * 1e6 / ids.len().max(1) as f64)
+    };
+    // A warming pass first, so that both figures read from redb's cache as the store's do.
+    pass(true)?;
+    Ok((pass(false)?, pass(true)?))
+}
+
+pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let db = redb::Database::open(dir.join(trailstore::DATA_FILE))?;
+    let rtx = db.begin_read()?;
+    let dict = dictionary(&rtx)?;
     let ddict = zstd_safe::DDict::create(&dict);
     let mut dctx = zstd_safe::DCtx::create();
     let mut payloads = Vec::new();
