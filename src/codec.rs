@@ -15,8 +15,8 @@
 //! would take seconds), and a record is packed when it is next written.
 //!
 //! bincode is pinned to 2.0.1 and used through its serde layer to write records, so swapping it
-//! means changing this module only; records are read by [`de`], which reads the same bytes. Decoding never panics: a short, corrupt or unknown record is a typed
-//! [`Error`].
+//! means changing this module only; records are read by [`de`], which reads the same bytes.
+//! Decoding never panics: a short, corrupt or unknown record is a typed [`Error`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -62,8 +62,10 @@ const LONG: usize = 8 * 1024;
 /// (docs/benchmarks.md, W9).
 const LONG_LEVEL: i32 = -1;
 
+/// bincode's standard configuration (little-endian, variable-length integers): the bytes
+/// [`de`] reads. Only writes use it, and bincode's encoder has no use for a limit.
 fn config() -> impl bincode::config::Config {
-    bincode::config::standard().with_limit::<DECODE_LIMIT>()
+    bincode::config::standard()
 }
 
 /// A record's bincode payload, without a version in front: what a dictionary is trained on.
