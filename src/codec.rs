@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use zstd::zstd_safe;
 
 use crate::error::{Error, Result};
@@ -254,17 +254,44 @@ pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
 /// Decodes a record written by [`encode`] or [`Packer::encode`], checking its version and that
 /// every byte was used.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
-    let (&version, body) = bytes
-        .split_first()
-        .ok_or_else(|| Error::damaged(format!("empty {what} record")))?;
-    match version {
-        PLAIN => decode_payload(body, what),
-        PACKED => DCTX.with(|cell| {
+    match split(bytes, what)? {
+        (PLAIN, body) => decode_payload(body, what),
+        (_, body) => DCTX.with(|cell| {
             let mut guard = cell.borrow_mut();
             let (dctx, buf) = &mut *guard;
             unpack(dctx, buf, body, what)?;
             decode_payload(buf, what)
         }),
+    }
+}
+
+/// A record's payload, unpacked if it was packed, in a buffer of its own: what a value that
+/// borrows its text ([`decode_borrowed`]) is read from after the read transaction has ended.
+pub fn owned_payload(bytes: &[u8], what: &str) -> Result<Box<[u8]>> {
+    match split(bytes, what)? {
+        (PLAIN, body) => Ok(body.into()),
+        (_, body) => DCTX.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let mut buf = Vec::new();
+            unpack(&mut guard.0, &mut buf, body, what)?;
+            Ok(buf.into_boxed_slice())
+        }),
+    }
+}
+
+/// Decodes a payload (from [`owned_payload`]) into a value that may borrow its text from it,
+/// checking that every byte was used.
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(payload: &'a [u8], what: &str) -> Result<T> {
+    decode_payload(payload, what)
+}
+
+/// A record's version, checked to be one this build reads, and its body.
+fn split<'a>(bytes: &'a [u8], what: &str) -> Result<(u8, &'a [u8])> {
+    let (&version, body) = bytes
+        .split_first()
+        .ok_or_else(|| Error::damaged(format!("empty {what} record")))?;
+    match version {
+        PLAIN | PACKED => Ok((version, body)),
         0 => Err(Error::damaged(format!("{what} record has version 0"))),
         v => Err(Error::Unsupported {
             found: u32::from(v),
@@ -303,7 +330,7 @@ fn unpack(
     }
 }
 
-fn decode_payload<T: DeserializeOwned>(payload: &[u8], what: &str) -> Result<T> {
+fn decode_payload<'a, T: Deserialize<'a>>(payload: &'a [u8], what: &str) -> Result<T> {
     if payload.len() > DECODE_LIMIT {
         return Err(Error::damaged(format!("{what} record is too large")));
     }

@@ -84,10 +84,11 @@ pub use defaults::LocalUser;
 pub use error::{Error, ErrorCode, Result};
 pub use journal::{Action, Change, Effect, JournalEntry, PushState};
 pub use model::{
-    is_local_id, AsJson, AttachedTo, Attachment, Case, CaseField, CaseJson, CaseType, Config,
-    ConfigGroup, Conflict, FieldConfig, FieldType, Json, Kind, Milestone, Plan, PlanEntry,
-    Priority, Project, ResultField, Run, Section, Status, StatusCounts, Step, Suite, SuiteMode,
-    Template, Test, TestCase, TestResult, User, ID_MAX, LOCAL_ID_MIN, SYSTEM_FIELDS,
+    is_local_id, AsJson, AttachedTo, Attachment, Case, CaseField, CaseJson, CaseOf, CaseType,
+    CaseView, Config, ConfigGroup, Conflict, FieldConfig, FieldType, Json, JsonOf, JsonView, Kind,
+    Milestone, Plan, PlanEntry, Priority, Project, ResultField, Run, Section, Status, StatusCounts,
+    Step, Suite, SuiteMode, Template, Test, TestCase, TestResult, User, ID_MAX, LOCAL_ID_MIN,
+    SYSTEM_FIELDS,
 };
 pub use record::CaseResult;
 pub use recording::{

@@ -13,9 +13,9 @@ use crate::error::{Error, Result};
 use crate::journal::{Effect, JournalEntry, NewEntry};
 use crate::model::Conflict;
 use crate::model::{
-    AttachedTo, Attachment, Case, CaseField, CaseType, Config, ConfigGroup, Kind, Milestone, Plan,
-    Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
-    ID_MAX,
+    AttachedTo, Attachment, Case, CaseField, CaseType, CaseView, Config, ConfigGroup, Kind,
+    Milestone, Plan, Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test,
+    TestResult, User, ID_MAX,
 };
 use crate::tables::{self, meta};
 
@@ -208,6 +208,43 @@ fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
     codec::decode(bytes, R::KIND.name())
 }
 
+self_cell::self_cell!(
+    /// A case read for an answer that is only serialized: its record's payload, and a
+    /// [`CaseView`] that borrows every text from it, decoded once when the case is read (so a
+    /// damaged record is an error of the read, not of the serializing) and without a `String`
+    /// a field.
+    pub struct CaseRecord {
+        owner: Box<[u8]>,
+        #[covariant]
+        dependent: CaseView,
+    }
+
+    impl {Debug}
+);
+
+impl CaseRecord {
+    fn read(bytes: &[u8]) -> Result<CaseRecord> {
+        let what = Case::KIND.name();
+        CaseRecord::try_new(codec::owned_payload(bytes, what)?, |payload| {
+            codec::decode_borrowed(payload, what)
+        })
+    }
+
+    pub fn view(&self) -> &CaseView<'_> {
+        self.borrow_dependent()
+    }
+}
+
+impl Clone for CaseRecord {
+    fn clone(&self) -> CaseRecord {
+        let what = Case::KIND.name();
+        let payload = self.borrow_owner().clone();
+        // The payload was read once already, so reading it again cannot fail.
+        CaseRecord::try_new(payload, |p| codec::decode_borrowed(p, what))
+            .unwrap_or_else(|e: Error| unreachable!("a case payload read twice: {e}"))
+    }
+}
+
 impl Tx<'_> {
     pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>> {
         with_table!(self, R::TABLE, |t| match t.get(id)? {
@@ -224,6 +261,28 @@ impl Tx<'_> {
             for id in ids {
                 out.push(match t.get(*id)? {
                     Some(v) => Some(decode::<R>(v.value())?),
+                    None => None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// A case read as a [`CaseRecord`], for an answer.
+    pub fn case_record(&self, id: u64) -> Result<Option<CaseRecord>> {
+        with_table!(self, Case::TABLE, |t| match t.get(id)? {
+            Some(v) => Ok(Some(CaseRecord::read(v.value())?)),
+            None => Ok(None),
+        })
+    }
+
+    /// Cases read as [`CaseRecord`]s, in the order given, reading the table once.
+    pub fn case_records(&self, ids: &[u64]) -> Result<Vec<Option<CaseRecord>>> {
+        with_table!(self, Case::TABLE, |t| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(match t.get(*id)? {
+                    Some(v) => Some(CaseRecord::read(v.value())?),
                     None => None,
                 });
             }

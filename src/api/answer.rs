@@ -14,7 +14,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::Response;
-use crate::model::{Case, CaseField, TestResult};
+use crate::model::{CaseField, TestResult};
+use crate::tx::CaseRecord;
 use crate::validate;
 
 /// A call's answer in typed form: serialize it (it implements `serde::Serialize`, giving exactly
@@ -29,7 +30,7 @@ enum Inner {
     /// An attachment's bytes (`get_attachment`): serialized as its metadata, streamed by HTTP.
     File(crate::upload::AttachmentFile),
     Case {
-        case: Box<Case>,
+        case: CaseRecord,
         fields: Arc<Vec<CaseField>>,
     },
     /// A page of cases: the page's own keys (offset, limit, size, _links), then the cases under
@@ -37,7 +38,7 @@ enum Inner {
     Cases {
         head: Map<String, Value>,
         key: &'static str,
-        cases: Vec<Case>,
+        cases: Vec<CaseRecord>,
         fields: Arc<Vec<CaseField>>,
     },
     /// New results (a bulk add's bare array, or the one result of a single add), with the
@@ -50,18 +51,15 @@ enum Inner {
 }
 
 impl Answer {
-    pub(crate) fn case(case: Case, fields: Arc<Vec<CaseField>>) -> Answer {
-        Answer(Inner::Case {
-            case: Box::new(case),
-            fields,
-        })
+    pub(crate) fn case(case: CaseRecord, fields: Arc<Vec<CaseField>>) -> Answer {
+        Answer(Inner::Case { case, fields })
     }
 
     /// A page whose items are cases; `head` is the page object without its list.
     pub(crate) fn cases(
         head: Map<String, Value>,
         key: &'static str,
-        cases: Vec<Case>,
+        cases: Vec<CaseRecord>,
         fields: Arc<Vec<CaseField>>,
     ) -> Answer {
         Answer(Inner::Cases {
@@ -153,7 +151,7 @@ impl From<Answer> for Response {
 /// The cases of one list, each with the custom fields of its project (looked up once per
 /// project, not once per case).
 struct CaseList<'a> {
-    cases: &'a [Case],
+    cases: &'a [CaseRecord],
     fields: &'a [CaseField],
 }
 
@@ -161,7 +159,7 @@ impl Serialize for CaseList<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.cases.len()))?;
         let mut shown: Option<(u64, Vec<&CaseField>)> = None;
-        for case in self.cases {
+        for case in self.cases.iter().map(CaseRecord::view) {
             if shown.as_ref().is_none_or(|(p, _)| *p != case.project_id) {
                 shown = Some((
                     case.project_id,
@@ -182,6 +180,7 @@ impl Serialize for Answer {
             Inner::Json(v) => v.serialize(s),
             Inner::File(f) => f.to_json().serialize(s),
             Inner::Case { case, fields } => {
+                let case = case.view();
                 let shown = validate::project_fields(fields, case.project_id);
                 case.shaped(&shown).serialize(s)
             }

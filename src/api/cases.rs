@@ -22,7 +22,7 @@ use crate::codec::CaseSummary;
 use crate::error::{Error, Result};
 use crate::journal::{diff, Action, Effect};
 use crate::messages as msg;
-use crate::model::{Case, CaseField, Json, Kind, Project, Section};
+use crate::model::{Case, CaseField, CaseOf, Json, JsonOf, Kind, Project, Section};
 use crate::tables;
 use crate::tx::{Tx, Writer};
 use crate::validate;
@@ -53,7 +53,9 @@ pub(crate) fn render(fields: &[CaseField], case: &Case) -> Value {
 }
 
 pub(super) fn get_case(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
-    let case = load(tx, req.ids[0])?;
+    let case = tx
+        .case_record(req.ids[0])?
+        .ok_or_else(|| msg::unknown("case_id", Kind::Case))?;
     Ok(Answer::case(case, super::fields_of(cx, tx)?))
 }
 
@@ -121,20 +123,22 @@ impl Filters {
         self.refs.is_some() || self.title.is_some() || self.label_id.is_some()
     }
 
-    fn matches_record(&self, c: &Case) -> bool {
+    fn matches_record<S: AsRef<str>>(&self, c: &CaseOf<S>) -> bool {
         let refs_ok = self.refs.as_ref().is_none_or(|r| {
-            c.refs
-                .as_ref()
-                .is_some_and(|refs| refs.split(',').any(|one| one.trim().to_lowercase() == *r))
+            c.refs.as_ref().is_some_and(|refs| {
+                refs.as_ref()
+                    .split(',')
+                    .any(|one| one.trim().to_lowercase() == *r)
+            })
         });
         let title_ok = self
             .title
             .as_ref()
-            .is_none_or(|t| c.title.to_lowercase().contains(t.as_str()));
+            .is_none_or(|t| c.title.as_ref().to_lowercase().contains(t.as_str()));
         let label_ok = self.label_id.as_ref().is_none_or(|ids| match &c.labels {
-            Json::List(labels) => labels.iter().any(|l| {
+            JsonOf::List(labels) => labels.iter().any(|l| {
                 l.get("id")
-                    .and_then(Json::as_i64)
+                    .and_then(JsonOf::as_i64)
                     .is_some_and(|id| ids.contains(&(id as u64)))
             }),
             _ => false,
@@ -170,13 +174,13 @@ pub(super) fn get_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answ
             .map(|(id, _)| id)
             .collect();
         let mut cases = Vec::with_capacity(wanted.len());
-        for c in tx.get_many::<Case>(&wanted)? {
+        for c in tx.case_records(&wanted)? {
             let c = c.ok_or_else(|| msg::unknown("case_id", Kind::Case))?;
-            if filters.matches_record(&c) {
+            if filters.matches_record(c.view()) {
                 cases.push(c);
             }
         }
-        cases.sort_by_key(|c| (c.display_order, c.id));
+        cases.sort_by_key(|c| (c.view().display_order, c.view().id));
         for (i, c) in cases.into_iter().enumerate() {
             if page.wants(i as u64) {
                 items.push(c);
@@ -197,8 +201,10 @@ pub(super) fn get_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answ
                 return Ok(false);
             }
             if filters.needs_record() || want {
-                let c = load(tx, id)?;
-                if !filters.matches_record(&c) {
+                let c = tx
+                    .case_record(id)?
+                    .ok_or_else(|| msg::unknown("case_id", Kind::Case))?;
+                if !filters.matches_record(c.view()) {
                     return Ok(true);
                 }
                 if page.past(index) {

@@ -440,7 +440,7 @@ mod tests {
 
     use super::from_slice;
     use crate::codec::payload;
-    use crate::model::{Case, Json};
+    use crate::model::{Case, CaseView, Json};
 
     /// bincode's own reading of a payload, as the store read records before this reader.
     fn bincode_reads<T: DeserializeOwned>(bytes: &[u8]) -> Option<(T, usize)> {
@@ -611,6 +611,24 @@ mod tests {
         let c = case();
         let bytes = payload(&c).unwrap();
         assert_eq!(from_slice::<Case>(&bytes).unwrap(), (c, bytes.len()));
+        assert!(borrowed_agrees(&bytes));
+    }
+
+    /// Whether a case payload reads as a [`CaseView`], asserting that it does exactly where it
+    /// reads as a [`Case`], with the same fields (the view writes the same bytes back).
+    fn borrowed_agrees(bytes: &[u8]) -> bool {
+        let owned = from_slice::<Case>(bytes).ok();
+        let view = from_slice::<CaseView<'_>>(bytes).ok();
+        match (&owned, &view) {
+            (Some((c, used_c)), Some((v, used_v))) => {
+                assert_eq!(used_c, used_v, "bytes used of {bytes:?}");
+                assert_eq!(payload(c).unwrap(), payload(v).unwrap(), "{bytes:?}");
+                assert_eq!(c.title, v.title);
+                true
+            }
+            (None, None) => false,
+            _ => panic!("the view and the case disagree on {bytes:?}"),
+        }
     }
 
     /// A small generator, so that the test is the same on every run.
@@ -659,7 +677,9 @@ mod tests {
             let ok = if *is_every {
                 agree::<Every>(&bytes)
             } else {
-                agree::<Case>(&bytes)
+                let read = agree::<Case>(&bytes);
+                assert_eq!(read, borrowed_agrees(&bytes));
+                read
             };
             if ok {
                 read += 1;

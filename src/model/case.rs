@@ -3,15 +3,17 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::json::AsJson;
+use super::json::{AsJson, JsonOf};
 use super::{CaseField, Json, Obj};
 use crate::error::{Error, Result};
 
 /// A TestRail test case: the system fields, typed, and the `custom_*` values keyed by system name.
+/// Its text is `S`: a [`Case`] owns it; a [`CaseView`] borrows it from the record it was read
+/// from, for an answer that is only serialized. One struct, so both read the same stored bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Case {
+pub struct CaseOf<S> {
     pub id: u64,
-    pub title: String,
+    pub title: S,
     pub section_id: u64,
     pub suite_id: u64,
     /// Not part of TestRail's shape; a suite never changes project, so this is kept for rules.
@@ -20,20 +22,26 @@ pub struct Case {
     pub type_id: u64,
     pub priority_id: u64,
     pub milestone_id: Option<u64>,
-    pub refs: Option<String>,
+    pub refs: Option<S>,
     pub created_by: u64,
     pub created_on: i64,
     pub updated_by: u64,
     pub updated_on: i64,
-    pub estimate: Option<String>,
-    pub estimate_forecast: Option<String>,
+    pub estimate: Option<S>,
+    pub estimate_forecast: Option<S>,
     pub display_order: i64,
     pub is_deleted: i64,
-    pub labels: Json,
+    pub labels: JsonOf<S>,
     /// `custom_*` values, sorted by key, without nulls.
-    pub custom: Vec<(String, Json)>,
-    pub extra: Vec<(String, Json)>,
+    pub custom: Vec<(S, JsonOf<S>)>,
+    pub extra: Vec<(S, JsonOf<S>)>,
 }
+
+/// A case that owns its text: what rules change and writes store.
+pub type Case = CaseOf<String>;
+
+/// A case whose text is borrowed from its record's payload: decoding one makes no `String`.
+pub type CaseView<'a> = CaseOf<&'a str>;
 
 /// The system fields of a case in TestRail's order.
 pub const SYSTEM_FIELDS: &[&str] = &[
@@ -114,20 +122,6 @@ impl Case {
         serde_json::to_value(self.shaped(fields)).unwrap_or(Value::Null)
     }
 
-    /// This case in TestRail's shape as a `serde::Serialize` view, for the fronts that build
-    /// their own form (JSON text, Python objects) without a `serde_json::Value` in between.
-    /// `fields` as in [`Case::to_json`].
-    pub fn shaped<'a>(&'a self, fields: &'a [&'a CaseField]) -> CaseJson<'a> {
-        CaseJson { case: self, fields }
-    }
-
-    pub fn custom(&self, key: &str) -> Option<&Json> {
-        self.custom
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .ok()
-            .map(|i| &self.custom[i].1)
-    }
-
     /// Sets (or with `Json::Null`, clears) a custom value, keeping the list sorted.
     pub fn set_custom(&mut self, key: &str, value: Json) {
         match self.custom.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
@@ -149,53 +143,69 @@ impl Case {
     }
 }
 
-/// A case in TestRail's shape (see [`Case::shaped`]). The one place that shape is written down:
+impl<S: AsRef<str>> CaseOf<S> {
+    /// This case in TestRail's shape as a `serde::Serialize` view, for the fronts that build
+    /// their own form (JSON text, Python objects) without a `serde_json::Value` in between.
+    /// `fields` as in [`Case::to_json`].
+    pub fn shaped<'a>(&'a self, fields: &'a [&'a CaseField]) -> CaseJson<'a, S> {
+        CaseJson { case: self, fields }
+    }
+
+    /// The custom value under `key`, if set.
+    pub fn custom(&self, key: &str) -> Option<&JsonOf<S>> {
+        self.custom
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.custom[i].1)
+    }
+}
+
+/// A case in TestRail's shape (see [`CaseOf::shaped`]). The one place that shape is written down:
 /// the system fields in TestRail's order, then every custom field that applies to the project
 /// (`null` when unset), then custom values kept from elsewhere, then keys we do not know.
-pub struct CaseJson<'a> {
-    case: &'a Case,
+pub struct CaseJson<'a, S> {
+    case: &'a CaseOf<S>,
     fields: &'a [&'a CaseField],
 }
 
-impl Serialize for CaseJson<'_> {
+impl<T: AsRef<str>> Serialize for CaseJson<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let c = self.case;
         let shown = |k: &str| self.fields.iter().any(|f| f.system_name == k);
-        let rest = c.custom.iter().filter(|(k, _)| !shown(k));
-        let extra = c
-            .extra
-            .iter()
-            .filter(|(k, _)| !SYSTEM_FIELDS.contains(&k.as_str()) && !k.starts_with("custom_"));
+        let rest = c.custom.iter().filter(|(k, _)| !shown(k.as_ref()));
+        let extra = c.extra.iter().filter(|(k, _)| {
+            let k = k.as_ref();
+            !SYSTEM_FIELDS.contains(&k) && !k.starts_with("custom_")
+        });
         let len =
             SYSTEM_FIELDS.len() + self.fields.len() + rest.clone().count() + extra.clone().count();
         let mut m = s.serialize_map(Some(len))?;
         m.serialize_entry("id", &c.id)?;
-        m.serialize_entry("title", &c.title)?;
+        m.serialize_entry("title", c.title.as_ref())?;
         m.serialize_entry("section_id", &c.section_id)?;
         m.serialize_entry("template_id", &c.template_id)?;
         m.serialize_entry("type_id", &c.type_id)?;
         m.serialize_entry("priority_id", &c.priority_id)?;
         m.serialize_entry("milestone_id", &c.milestone_id)?;
-        m.serialize_entry("refs", &c.refs)?;
+        m.serialize_entry("refs", &c.refs.as_ref().map(AsRef::as_ref))?;
         m.serialize_entry("created_by", &c.created_by)?;
         m.serialize_entry("created_on", &c.created_on)?;
         m.serialize_entry("updated_by", &c.updated_by)?;
         m.serialize_entry("updated_on", &c.updated_on)?;
-        m.serialize_entry("estimate", &c.estimate)?;
-        m.serialize_entry("estimate_forecast", &c.estimate_forecast)?;
+        m.serialize_entry("estimate", &c.estimate.as_ref().map(AsRef::as_ref))?;
+        let forecast = c.estimate_forecast.as_ref().map(AsRef::as_ref);
+        m.serialize_entry("estimate_forecast", &forecast)?;
         m.serialize_entry("suite_id", &c.suite_id)?;
         m.serialize_entry("display_order", &c.display_order)?;
         m.serialize_entry("is_deleted", &c.is_deleted)?;
         m.serialize_entry("labels", &AsJson(&c.labels))?;
         for f in self.fields {
-            m.serialize_entry(&f.system_name, &c.custom(&f.system_name).map(AsJson))?;
+            let value = c.custom(&f.system_name).map(AsJson);
+            m.serialize_entry(&f.system_name, &value)?;
         }
-        for (k, v) in rest {
-            m.serialize_entry(k, &AsJson(v))?;
-        }
-        for (k, v) in extra {
-            m.serialize_entry(k, &AsJson(v))?;
+        for (k, v) in rest.chain(extra) {
+            m.serialize_entry(k.as_ref(), &AsJson(v))?;
         }
         m.end()
     }

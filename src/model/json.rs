@@ -11,19 +11,26 @@ use serde_json::{Map, Value};
 
 use super::stored::{stored_enum, Numbered, Variant};
 
-/// A JSON value in stored form. Object keys keep their order. Stored by the numbers of
-/// [`JsonTag`].
+/// A JSON value in stored form, with its text as `S`: [`Json`] owns it, [`JsonView`] borrows it
+/// from a record's payload (see `CaseView`). Object keys keep their order. Stored by the numbers
+/// of [`JsonTag`], the same bytes whichever `S`.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Json {
+pub enum JsonOf<S> {
     #[default]
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    List(Vec<Json>),
-    Map(Vec<(String, Json)>),
+    Str(S),
+    List(Vec<JsonOf<S>>),
+    Map(Vec<(S, JsonOf<S>)>),
 }
+
+/// A stored JSON value that owns its text: what records hold and writes build.
+pub type Json = JsonOf<String>;
+
+/// A stored JSON value whose text is borrowed from the record it was read from.
+pub type JsonView<'a> = JsonOf<&'a str>;
 
 stored_enum! {
     /// The stored number of each [`Json`] variant: never renumber or reuse one; a retired variant
@@ -41,28 +48,28 @@ stored_enum! {
 }
 
 // By hand rather than derived, so that the stored number is JsonTag's and not the position.
-impl Serialize for Json {
+impl<T: Serialize> Serialize for JsonOf<T> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let tag = self.tag();
         let (name, number, variant) = ("Json", tag.number(), tag.variant_name());
         match self {
-            Json::Null => s.serialize_unit_variant(name, number, variant),
-            Json::Bool(b) => s.serialize_newtype_variant(name, number, variant, b),
-            Json::Int(i) => s.serialize_newtype_variant(name, number, variant, i),
-            Json::Float(f) => s.serialize_newtype_variant(name, number, variant, f),
-            Json::Str(text) => s.serialize_newtype_variant(name, number, variant, text),
-            Json::List(items) => s.serialize_newtype_variant(name, number, variant, items),
-            Json::Map(entries) => s.serialize_newtype_variant(name, number, variant, entries),
+            JsonOf::Null => s.serialize_unit_variant(name, number, variant),
+            JsonOf::Bool(b) => s.serialize_newtype_variant(name, number, variant, b),
+            JsonOf::Int(i) => s.serialize_newtype_variant(name, number, variant, i),
+            JsonOf::Float(f) => s.serialize_newtype_variant(name, number, variant, f),
+            JsonOf::Str(text) => s.serialize_newtype_variant(name, number, variant, text),
+            JsonOf::List(items) => s.serialize_newtype_variant(name, number, variant, items),
+            JsonOf::Map(entries) => s.serialize_newtype_variant(name, number, variant, entries),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Json, D::Error> {
-        struct JsonVisitor;
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for JsonOf<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<JsonOf<T>, D::Error> {
+        struct JsonVisitor<T>(std::marker::PhantomData<T>);
 
-        impl<'de> Visitor<'de> for JsonVisitor {
-            type Value = Json;
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for JsonVisitor<T> {
+            type Value = JsonOf<T>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a stored JSON value")
@@ -71,37 +78,74 @@ impl<'de> Deserialize<'de> for Json {
             fn visit_enum<A: EnumAccess<'de>>(
                 self,
                 data: A,
-            ) -> std::result::Result<Json, A::Error> {
+            ) -> std::result::Result<JsonOf<T>, A::Error> {
                 let (Variant(tag), v) = data.variant::<Variant<JsonTag>>()?;
                 match tag {
-                    JsonTag::Null => v.unit_variant().map(|()| Json::Null),
-                    JsonTag::Bool => v.newtype_variant().map(Json::Bool),
-                    JsonTag::Int => v.newtype_variant().map(Json::Int),
-                    JsonTag::Float => v.newtype_variant().map(Json::Float),
-                    JsonTag::Str => v.newtype_variant().map(Json::Str),
-                    JsonTag::List => v.newtype_variant().map(Json::List),
-                    JsonTag::Map => v.newtype_variant().map(Json::Map),
+                    JsonTag::Null => v.unit_variant().map(|()| JsonOf::Null),
+                    JsonTag::Bool => v.newtype_variant().map(JsonOf::Bool),
+                    JsonTag::Int => v.newtype_variant().map(JsonOf::Int),
+                    JsonTag::Float => v.newtype_variant().map(JsonOf::Float),
+                    JsonTag::Str => v.newtype_variant().map(JsonOf::Str),
+                    JsonTag::List => v.newtype_variant().map(JsonOf::List),
+                    JsonTag::Map => v.newtype_variant().map(JsonOf::Map),
                 }
             }
         }
 
-        d.deserialize_enum("Json", <JsonTag as Numbered>::VARIANTS, JsonVisitor)
+        d.deserialize_enum(
+            "Json",
+            <JsonTag as Numbered>::VARIANTS,
+            JsonVisitor(std::marker::PhantomData),
+        )
+    }
+}
+
+impl<T> JsonOf<T> {
+    fn tag(&self) -> JsonTag {
+        match self {
+            JsonOf::Null => JsonTag::Null,
+            JsonOf::Bool(_) => JsonTag::Bool,
+            JsonOf::Int(_) => JsonTag::Int,
+            JsonOf::Float(_) => JsonTag::Float,
+            JsonOf::Str(_) => JsonTag::Str,
+            JsonOf::List(_) => JsonTag::List,
+            JsonOf::Map(_) => JsonTag::Map,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, JsonOf::Null)
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            JsonOf::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl<T: AsRef<str>> JsonOf<T> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            JsonOf::Str(s) => Some(s.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in a map value.
+    pub fn get(&self, key: &str) -> Option<&JsonOf<T>> {
+        match self {
+            JsonOf::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_ref() == key)
+                .map(|(_, v)| v),
+            _ => None,
+        }
     }
 }
 
 impl Json {
-    fn tag(&self) -> JsonTag {
-        match self {
-            Json::Null => JsonTag::Null,
-            Json::Bool(_) => JsonTag::Bool,
-            Json::Int(_) => JsonTag::Int,
-            Json::Float(_) => JsonTag::Float,
-            Json::Str(_) => JsonTag::Str,
-            Json::List(_) => JsonTag::List,
-            Json::Map(_) => JsonTag::Map,
-        }
-    }
-
     /// Converts to a `serde_json::Value` for output.
     pub fn to_value(&self) -> Value {
         match self {
@@ -121,61 +165,35 @@ impl Json {
             ),
         }
     }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self, Json::Null)
-    }
-
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Json::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// Looks a key up in a map value.
-    pub fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
 }
 
 /// A [`Json`] serialized as the plain JSON it stands for (its own `Serialize` is the stored,
 /// tagged form the codec writes). Every output form (a `serde_json::Value`, JSON text, Python
 /// objects) goes through this one mapping; a float that is not finite becomes `null`, as in
 /// [`Json::to_value`].
-pub struct AsJson<'a>(pub &'a Json);
+pub struct AsJson<'a, T>(pub &'a JsonOf<T>);
 
-impl serde::Serialize for AsJson<'_> {
+impl<T: AsRef<str>> serde::Serialize for AsJson<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
         match self.0 {
-            Json::Null => s.serialize_unit(),
-            Json::Bool(b) => s.serialize_bool(*b),
-            Json::Int(i) => s.serialize_i64(*i),
-            Json::Float(f) if f.is_finite() => s.serialize_f64(*f),
-            Json::Float(_) => s.serialize_unit(),
-            Json::Str(text) => s.serialize_str(text),
-            Json::List(items) => {
+            JsonOf::Null => s.serialize_unit(),
+            JsonOf::Bool(b) => s.serialize_bool(*b),
+            JsonOf::Int(i) => s.serialize_i64(*i),
+            JsonOf::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            JsonOf::Float(_) => s.serialize_unit(),
+            JsonOf::Str(text) => s.serialize_str(text.as_ref()),
+            JsonOf::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items {
                     seq.serialize_element(&AsJson(item))?;
                 }
                 seq.end()
             }
-            Json::Map(entries) => {
+            JsonOf::Map(entries) => {
                 let mut map = s.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
-                    map.serialize_entry(k.as_str(), &AsJson(v))?;
+                    map.serialize_entry(k.as_ref(), &AsJson(v))?;
                 }
                 map.end()
             }

@@ -23,12 +23,12 @@ mod suite;
 mod test;
 
 pub use attachment::{AttachedTo, Attachment};
-pub use case::{Case, CaseJson, Step, SYSTEM_FIELDS};
+pub use case::{Case, CaseJson, CaseOf, CaseView, Step, SYSTEM_FIELDS};
 pub use config::{Config, ConfigGroup};
 pub use conflict::{Conflict, DELETED};
 pub use field::{CaseField, FieldConfig, FieldType};
 pub(crate) use json::StoredJson;
-pub use json::{AsJson, Json};
+pub use json::{AsJson, Json, JsonOf, JsonView};
 pub use plan::{Plan, PlanEntry};
 pub use project::{Project, SuiteMode};
 pub use refdata::{CaseType, Milestone, Priority, ResultField, Status, Template, User};
