@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::Response;
 use crate::model::{CaseField, TestResult};
+use crate::search::SearchHit;
 use crate::tx::CaseRecord;
 use crate::validate;
 
@@ -39,6 +40,14 @@ enum Inner {
         head: Map<String, Value>,
         key: &'static str,
         cases: Vec<CaseRecord>,
+        fields: Arc<Vec<CaseField>>,
+    },
+    /// A page of search hits (`x_search_cases`): the page's own keys, then the hits under
+    /// `results`, each with its score, highlights and case, then `total` if it was counted.
+    Hits {
+        head: Map<String, Value>,
+        hits: Vec<SearchHit>,
+        total: Option<u64>,
         fields: Arc<Vec<CaseField>>,
     },
     /// New results (a bulk add's bare array, or the one result of a single add), with the
@@ -66,6 +75,21 @@ impl Answer {
             head,
             key,
             cases,
+            fields,
+        })
+    }
+
+    /// A page of search hits; `head` is the page object without its list.
+    pub(crate) fn hits(
+        head: Map<String, Value>,
+        hits: Vec<SearchHit>,
+        total: Option<u64>,
+        fields: Arc<Vec<CaseField>>,
+    ) -> Answer {
+        Answer(Inner::Hits {
+            head,
+            hits,
+            total,
             fields,
         })
     }
@@ -148,8 +172,28 @@ impl From<Answer> for Response {
     }
 }
 
-/// The cases of one list, each with the custom fields of its project (looked up once per
-/// project, not once per case).
+/// The custom fields shown for each case of a list, looked up once per project rather than
+/// once per case (a list's cases are mostly of one project).
+struct Shown<'a> {
+    fields: &'a [CaseField],
+    last: Option<(u64, Vec<&'a CaseField>)>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(fields: &'a [CaseField]) -> Shown<'a> {
+        Shown { fields, last: None }
+    }
+
+    fn of(&mut self, project_id: u64) -> &[&'a CaseField] {
+        if self.last.as_ref().is_none_or(|(p, _)| *p != project_id) {
+            let shown = validate::project_fields(self.fields, project_id);
+            self.last = Some((project_id, shown));
+        }
+        self.last.as_ref().map(|(_, f)| f.as_slice()).unwrap_or(&[])
+    }
+}
+
+/// The cases of one list, each with the custom fields of its project.
 struct CaseList<'a> {
     cases: &'a [CaseRecord],
     fields: &'a [CaseField],
@@ -158,16 +202,39 @@ struct CaseList<'a> {
 impl Serialize for CaseList<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.cases.len()))?;
-        let mut shown: Option<(u64, Vec<&CaseField>)> = None;
+        let mut shown = Shown::new(self.fields);
         for case in self.cases.iter().map(CaseRecord::view) {
-            if shown.as_ref().is_none_or(|(p, _)| *p != case.project_id) {
-                shown = Some((
-                    case.project_id,
-                    validate::project_fields(self.fields, case.project_id),
-                ));
+            seq.serialize_element(&case.shaped(shown.of(case.project_id)))?;
+        }
+        seq.end()
+    }
+}
+
+/// The hits of a search, each `{project_id, score, highlights, case}`.
+struct HitList<'a> {
+    hits: &'a [SearchHit],
+    fields: &'a [CaseField],
+}
+
+impl Serialize for HitList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.hits.len()))?;
+        let mut shown = Shown::new(self.fields);
+        for hit in self.hits {
+            struct One<'a>(&'a SearchHit, &'a [&'a CaseField]);
+            impl Serialize for One<'_> {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    let (hit, case) = (self.0, self.0.case());
+                    let mut m = s.serialize_map(Some(4))?;
+                    m.serialize_entry("project_id", &case.project_id)?;
+                    // As a double, the number a JSON value of the score holds.
+                    m.serialize_entry("score", &f64::from(hit.score))?;
+                    m.serialize_entry("highlights", &hit.highlights)?;
+                    m.serialize_entry("case", &case.shaped(self.1))?;
+                    m.end()
+                }
             }
-            let fields = shown.as_ref().map(|(_, f)| f.as_slice()).unwrap_or(&[]);
-            seq.serialize_element(&case.shaped(fields))?;
+            seq.serialize_element(&One(hit, shown.of(hit.case().project_id)))?;
         }
         seq.end()
     }
@@ -181,8 +248,8 @@ impl Serialize for Answer {
             Inner::File(f) => f.to_json().serialize(s),
             Inner::Case { case, fields } => {
                 let case = case.view();
-                let shown = validate::project_fields(fields, case.project_id);
-                case.shaped(&shown).serialize(s)
+                case.shaped(Shown::new(fields).of(case.project_id))
+                    .serialize(s)
             }
             Inner::Cases {
                 head,
@@ -201,6 +268,26 @@ impl Serialize for Answer {
                         fields: fields.as_slice(),
                     },
                 )?;
+                m.end()
+            }
+            Inner::Hits {
+                head,
+                hits,
+                total,
+                fields,
+            } => {
+                let mut m = s.serialize_map(Some(head.len() + 1 + usize::from(total.is_some())))?;
+                for (k, v) in head {
+                    m.serialize_entry(k, v)?;
+                }
+                let list = HitList {
+                    hits,
+                    fields: fields.as_slice(),
+                };
+                m.serialize_entry("results", &list)?;
+                if let Some(total) = total {
+                    m.serialize_entry("total", total)?;
+                }
                 m.end()
             }
             Inner::Results {

@@ -688,7 +688,7 @@ fn read_resolved(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
         GetAttachmentsForTest => attachments::get_attachments_for_test(tx, req)?,
         GetAttachment => return attachments::get_attachment(cx, tx, req),
         XGetJournal => history::get_journal(tx, req)?,
-        XSearchCases => search::search_cases(cx, tx, req)?,
+        XSearchCases => return search::search_cases(cx, tx, req),
         XGetConflicts => {
             let items = tx.conflicts()?.iter().map(|c| c.to_json()).collect();
             paging::wrap_all(req, "conflicts", items)?

@@ -10,11 +10,11 @@
 //! The answer pages like TestRail: `{offset, limit, size, total?, _links, results: [{score,
 //! highlights, case}]}`, each case in get_case's shape.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::paging::Page;
 use super::Ctx;
-use super::{csv_ids, timestamp, Request};
+use super::{csv_ids, timestamp, Answer, Request};
 use crate::error::Result;
 use crate::messages as msg;
 use crate::model::{Kind, Section};
@@ -91,29 +91,14 @@ pub(crate) fn request(tx: &Tx<'_>, req: &Request) -> Result<SearchRequest> {
     })
 }
 
-pub(super) fn search_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Value> {
+pub(super) fn search_cases(cx: &Ctx<'_>, tx: &Tx<'_>, req: &Request) -> Result<Answer> {
     let request = request(tx, req)?;
     let results = (cx.search)(&request)?;
     let fields = super::fields_of(cx, tx)?;
-    let items: Vec<Value> = results
-        .hits
-        .iter()
-        .map(|h| {
-            json!({
-                "project_id": h.case.project_id,
-                "score": h.score,
-                "highlights": h.highlights,
-                "case": super::cases::render(&fields, &h.case),
-            })
-        })
-        .collect();
     let page = super::paging::Page {
         limit: results.limit as u64,
         offset: results.offset as u64,
     };
-    let mut out = super::paging::wrap(req, page, "results", items, results.has_more);
-    if let Some(total) = results.total {
-        out["total"] = total.into();
-    }
-    Ok(out)
+    let head = super::paging::head(req, page, results.hits.len(), results.has_more);
+    Ok(Answer::hits(head, results.hits, results.total, fields))
 }

@@ -6,7 +6,7 @@ use tantivy::{doc, TantivyDocument};
 
 use super::schema::CaseSchema;
 use crate::error::Result;
-use crate::model::{Case, CaseField, FieldType, Json, Section};
+use crate::model::{Case, CaseField, CaseOf, FieldType, Json, JsonOf, Section};
 use crate::tx::Tx;
 
 /// The `choices` term of a Dropdown, Multi-select or Checkbox value.
@@ -15,7 +15,10 @@ pub(super) fn choice_key(field_id: u64, item: i64) -> u64 {
 }
 
 /// The String, Text and URL custom values of a case.
-pub(super) fn text_values(case: &Case, fields: &[CaseField]) -> Vec<String> {
+pub(super) fn text_values<'c, S: AsRef<str>>(
+    case: &'c CaseOf<S>,
+    fields: &[CaseField],
+) -> Vec<&'c str> {
     fields
         .iter()
         .filter(|f| {
@@ -24,19 +27,26 @@ pub(super) fn text_values(case: &Case, fields: &[CaseField]) -> Vec<String> {
                 FieldType::String | FieldType::Text | FieldType::Url
             )
         })
-        .filter_map(|f| case.custom(&f.system_name).and_then(Json::as_str))
-        .map(str::to_string)
+        .filter_map(|f| case.custom(&f.system_name).and_then(JsonOf::as_str))
         .collect()
 }
 
-/// The texts of every step of every Steps field.
-pub(super) fn step_texts(case: &Case, fields: &[CaseField]) -> Vec<String> {
+/// The texts of every step of every Steps field (the non-empty content, expected result and
+/// additional info of each, as [`crate::model::Step`] reads them).
+pub(super) fn step_texts<'c, S: AsRef<str>>(
+    case: &'c CaseOf<S>,
+    fields: &[CaseField],
+) -> Vec<&'c str> {
     let mut out = Vec::new();
     for f in fields.iter().filter(|f| f.field_type() == FieldType::Steps) {
-        for step in case.steps(&f.system_name) {
-            for t in [step.content, step.expected, step.additional_info] {
-                if !t.is_empty() {
-                    out.push(t);
+        let Some(JsonOf::List(steps)) = case.custom(&f.system_name) else {
+            continue;
+        };
+        for step in steps {
+            for key in ["content", "expected", "additional_info"] {
+                match step.get(key).and_then(JsonOf::as_str) {
+                    Some(t) if !t.is_empty() => out.push(t),
+                    _ => {}
                 }
             }
         }
@@ -107,10 +117,10 @@ impl<'a> DocBuilder<'a> {
             d.add_text(s.refs, r);
         }
         for t in text_values(case, self.fields) {
-            d.add_text(s.text, &t);
+            d.add_text(s.text, t);
         }
         for t in step_texts(case, self.fields) {
-            d.add_text(s.steps, &t);
+            d.add_text(s.steps, t);
         }
         for f in self.fields {
             let Some(v) = case.custom(&f.system_name) else {

@@ -17,7 +17,7 @@ use super::doc::{choice_key, step_texts, text_values};
 use super::index::{tantivy_err, SearchIndex};
 use super::{query, SearchHit, SearchRequest, SearchResults, SEARCH_LIMIT_MAX};
 use crate::error::{Error, Result};
-use crate::model::{Case, CaseField};
+use crate::model::CaseField;
 use crate::tx::Tx;
 
 impl SearchIndex {
@@ -197,28 +197,35 @@ fn read_hits(
     limit: usize,
 ) -> Result<Vec<SearchHit>> {
     let ids: Vec<u64> = ranked.iter().map(|(_, id)| *id).collect();
-    let records = tx.get_many::<Case>(&ids)?;
+    let records = tx.case_records(&ids)?;
     let mut out = Vec::with_capacity(limit);
-    for ((score, _), case) in ranked.into_iter().zip(records) {
+    for ((score, _), record) in ranked.into_iter().zip(records) {
         // The snapshot may be older or newer than the index by a moment: trust the data.
-        let Some(case) = case else {
+        let Some(record) = record else {
             continue;
         };
+        let case = record.view();
         let mut highlights = BTreeMap::new();
         for (name, g) in generators {
+            let joined;
             let source = match *name {
-                "title" => case.title.clone(),
-                "refs" => case.refs.clone().unwrap_or_default(),
-                "text" => text_values(&case, fields).join("\n"),
-                _ => step_texts(&case, fields).join("\n"),
+                "title" => case.title,
+                "refs" => case.refs.unwrap_or_default(),
+                _ => {
+                    joined = match *name {
+                        "text" => text_values(case, fields).join("\n"),
+                        _ => step_texts(case, fields).join("\n"),
+                    };
+                    joined.as_str()
+                }
             };
-            let snippet = g.snippet(&source);
+            let snippet = g.snippet(source);
             if !snippet.highlighted().is_empty() {
                 highlights.insert((*name).to_string(), snippet.to_html());
             }
         }
         out.push(SearchHit {
-            case,
+            record,
             score,
             highlights,
         });

@@ -39,7 +39,8 @@ pub use index::STAGE_MIN;
 pub(crate) use index::{ApplyGuard, SearchIndex};
 pub use schema::SCHEMA_VERSION;
 
-use crate::model::Case;
+use crate::model::CaseView;
+use crate::tx::CaseRecord;
 
 /// The largest page of search results.
 pub const SEARCH_LIMIT_MAX: usize = 250;
@@ -103,10 +104,18 @@ pub struct SearchRequest {
 /// One result.
 #[derive(Debug, Clone)]
 pub struct SearchHit {
-    pub case: Case,
+    /// The case, read for showing: its text borrowed from its record (see [`SearchHit::case`]).
+    record: CaseRecord,
     pub score: f32,
     /// Field name → HTML fragment with the matches in `<b>`.
     pub highlights: BTreeMap<String, String>,
+}
+
+impl SearchHit {
+    /// The case that matched, as the snapshot searched holds it.
+    pub fn case(&self) -> &CaseView<'_> {
+        self.record.view()
+    }
 }
 
 /// A page of results, best first.
