@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::*;
 use serde_json::{json, Value};
-use trailstore::{IndexAction, Store};
+use trailstore::{IndexAction, SearchRequest, Store};
 
 /// Ids of every match of a search route (all pages), with the reported total.
 fn found(store: &Store, project: u64, params: &str) -> BTreeSet<u64> {
@@ -184,6 +184,29 @@ fn ranking_highlights_and_paging() {
         first["case"],
         ok(&store, &format!("get_case/{id}"), Value::Null)
     );
+    // The Rust search answers the same hits, each case read in place from its record.
+    let direct = store
+        .search(&SearchRequest {
+            project_id: Some(1),
+            query: "payment card".into(),
+            limit: 5,
+            count: true,
+            highlight: true,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(direct.hits.len(), 5);
+    for (hit, shown) in direct.hits.iter().zip(page["results"].as_array().unwrap()) {
+        let case = hit.case();
+        assert_eq!(case.id, shown["case"]["id"].as_u64().unwrap());
+        assert_eq!(case.title, shown["case"]["title"].as_str().unwrap());
+        assert_eq!(case.project_id, shown["project_id"].as_u64().unwrap());
+        assert_eq!(f64::from(hit.score), shown["score"].as_f64().unwrap());
+        assert_eq!(
+            hit.highlights.len(),
+            shown["highlights"].as_object().unwrap().len()
+        );
+    }
     // Pages do not overlap and cover everything.
     let all = found(&store, 1, &q("payment card"));
     let mut paged = BTreeSet::new();
