@@ -240,6 +240,25 @@ impl Serialize for HitList<'_> {
     }
 }
 
+/// A page object: the keys of its head, its list under `key`, then `total` if it was counted.
+fn page<S: Serializer, L: Serialize>(
+    s: S,
+    head: &Map<String, Value>,
+    key: &str,
+    list: &L,
+    total: Option<u64>,
+) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(head.len() + 1 + usize::from(total.is_some())))?;
+    for (k, v) in head {
+        m.serialize_entry(k, v)?;
+    }
+    m.serialize_entry(key, list)?;
+    if let Some(total) = total {
+        m.serialize_entry("total", &total)?;
+    }
+    m.end()
+}
+
 impl Serialize for Answer {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
@@ -248,8 +267,8 @@ impl Serialize for Answer {
             Inner::File(f) => f.to_json().serialize(s),
             Inner::Case { case, fields } => {
                 let case = case.view();
-                case.shaped(Shown::new(fields).of(case.project_id))
-                    .serialize(s)
+                let shown = validate::project_fields(fields, case.project_id);
+                case.shaped(&shown).serialize(s)
             }
             Inner::Cases {
                 head,
@@ -257,18 +276,11 @@ impl Serialize for Answer {
                 cases,
                 fields,
             } => {
-                let mut m = s.serialize_map(Some(head.len() + 1))?;
-                for (k, v) in head {
-                    m.serialize_entry(k, v)?;
-                }
-                m.serialize_entry(
-                    key,
-                    &CaseList {
-                        cases,
-                        fields: fields.as_slice(),
-                    },
-                )?;
-                m.end()
+                let list = CaseList {
+                    cases,
+                    fields: fields.as_slice(),
+                };
+                page(s, head, key, &list, None)
             }
             Inner::Hits {
                 head,
@@ -276,19 +288,11 @@ impl Serialize for Answer {
                 total,
                 fields,
             } => {
-                let mut m = s.serialize_map(Some(head.len() + 1 + usize::from(total.is_some())))?;
-                for (k, v) in head {
-                    m.serialize_entry(k, v)?;
-                }
                 let list = HitList {
                     hits,
                     fields: fields.as_slice(),
                 };
-                m.serialize_entry("results", &list)?;
-                if let Some(total) = total {
-                    m.serialize_entry("total", total)?;
-                }
-                m.end()
+                page(s, head, "results", &list, *total)
             }
             Inner::Results {
                 results,
