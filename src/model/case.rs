@@ -223,13 +223,24 @@ pub struct Step {
 
 impl Step {
     pub fn from_json(v: &Json) -> Step {
-        let s = |k: &str| v.get(k).and_then(Json::as_str).unwrap_or("").to_string();
+        let [content, expected, additional_info] = Step::texts(v).map(str::to_string);
         Step {
-            content: s("content"),
-            expected: s("expected"),
-            additional_info: s("additional_info"),
-            refs: s("refs"),
+            content,
+            expected,
+            additional_info,
+            refs: v
+                .get("refs")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
             shared_step_id: v.get("shared_step_id").and_then(Json::as_i64),
         }
+    }
+
+    /// A step value's texts, read in place: its content, expected result and additional info
+    /// (`""` where missing), what search indexes and highlights of a step.
+    pub fn texts<S: AsRef<str>>(v: &JsonOf<S>) -> [&str; 3] {
+        let s = |k: &str| v.get(k).and_then(JsonOf::as_str).unwrap_or("");
+        [s("content"), s("expected"), s("additional_info")]
     }
 }

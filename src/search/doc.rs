@@ -6,7 +6,7 @@ use tantivy::{doc, TantivyDocument};
 
 use super::schema::CaseSchema;
 use crate::error::Result;
-use crate::model::{Case, CaseField, CaseOf, FieldType, Json, JsonOf, Section};
+use crate::model::{Case, CaseField, CaseOf, FieldType, Json, JsonOf, Section, Step};
 use crate::tx::Tx;
 
 /// The `choices` term of a Dropdown, Multi-select or Checkbox value.
@@ -31,8 +31,7 @@ pub(super) fn text_values<'c, S: AsRef<str>>(
         .collect()
 }
 
-/// The texts of every step of every Steps field (the non-empty content, expected result and
-/// additional info of each, as [`crate::model::Step`] reads them).
+/// The non-empty texts ([`Step::texts`]) of every step of every Steps field.
 pub(super) fn step_texts<'c, S: AsRef<str>>(
     case: &'c CaseOf<S>,
     fields: &[CaseField],
@@ -43,12 +42,7 @@ pub(super) fn step_texts<'c, S: AsRef<str>>(
             continue;
         };
         for step in steps {
-            for key in ["content", "expected", "additional_info"] {
-                match step.get(key).and_then(JsonOf::as_str) {
-                    Some(t) if !t.is_empty() => out.push(t),
-                    _ => {}
-                }
-            }
+            out.extend(Step::texts(step).into_iter().filter(|t| !t.is_empty()));
         }
     }
     out
