@@ -255,12 +255,12 @@ pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
 /// every byte was used.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
     match split(bytes, what)? {
-        (PLAIN, body) => decode_payload(body, what),
+        (PLAIN, body) => decode_borrowed(body, what),
         (_, body) => DCTX.with(|cell| {
             let mut guard = cell.borrow_mut();
             let (dctx, buf) = &mut *guard;
             unpack(dctx, buf, body, what)?;
-            decode_payload(buf, what)
+            decode_borrowed(buf, what)
         }),
     }
 }
@@ -277,12 +277,6 @@ pub fn owned_payload(bytes: &[u8], what: &str) -> Result<Box<[u8]>> {
             Ok(buf.into_boxed_slice())
         }),
     }
-}
-
-/// Decodes a payload (from [`owned_payload`]) into a value that may borrow its text from it,
-/// checking that every byte was used.
-pub fn decode_borrowed<'a, T: Deserialize<'a>>(payload: &'a [u8], what: &str) -> Result<T> {
-    decode_payload(payload, what)
 }
 
 /// A record's version, checked to be one this build reads, and its body.
@@ -330,7 +324,9 @@ fn unpack(
     }
 }
 
-fn decode_payload<'a, T: Deserialize<'a>>(payload: &'a [u8], what: &str) -> Result<T> {
+/// Decodes a payload (a record's body, or one from [`owned_payload`]) into a value that may
+/// borrow its text from it, checking that every byte was used.
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(payload: &'a [u8], what: &str) -> Result<T> {
     if payload.len() > DECODE_LIMIT {
         return Err(Error::damaged(format!("{what} record is too large")));
     }

@@ -224,10 +224,11 @@ self_cell::self_cell!(
 
 impl CaseRecord {
     fn read(bytes: &[u8]) -> Result<CaseRecord> {
-        let what = Case::KIND.name();
-        CaseRecord::try_new(codec::owned_payload(bytes, what)?, |payload| {
-            codec::decode_borrowed(payload, what)
-        })
+        CaseRecord::of_payload(codec::owned_payload(bytes, Case::KIND.name())?)
+    }
+
+    fn of_payload(payload: Box<[u8]>) -> Result<CaseRecord> {
+        CaseRecord::try_new(payload, |p| codec::decode_borrowed(p, Case::KIND.name()))
     }
 
     pub fn view(&self) -> &CaseView<'_> {
@@ -237,11 +238,9 @@ impl CaseRecord {
 
 impl Clone for CaseRecord {
     fn clone(&self) -> CaseRecord {
-        let what = Case::KIND.name();
-        let payload = self.borrow_owner().clone();
         // The payload was read once already, so reading it again cannot fail.
-        CaseRecord::try_new(payload, |p| codec::decode_borrowed(p, what))
-            .unwrap_or_else(|e: Error| unreachable!("a case payload read twice: {e}"))
+        CaseRecord::of_payload(self.borrow_owner().clone())
+            .unwrap_or_else(|e| unreachable!("a case payload read twice: {e}"))
     }
 }
 

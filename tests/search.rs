@@ -196,6 +196,11 @@ fn ranking_highlights_and_paging() {
         })
         .unwrap();
     assert_eq!(direct.hits.len(), 5);
+    // A copy of the results reads its own copy of each record.
+    let copy = direct.clone();
+    for (a, b) in copy.hits.iter().zip(&direct.hits) {
+        assert_eq!(a.case(), b.case());
+    }
     for (hit, shown) in direct.hits.iter().zip(page["results"].as_array().unwrap()) {
         let case = hit.case();
         assert_eq!(case.id, shown["case"]["id"].as_u64().unwrap());
