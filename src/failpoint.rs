@@ -12,6 +12,7 @@
 //! | `during-rebuild` | rebuilding the index, half-way |
 //! | `during-staged-import` | a bulk import has staged half of its first thousand documents; nothing is committed |
 //! | `after-data-commit-read` | ([`fail`]: an error, not an abort) reading back what a durable commit changed |
+//! | `staged-import-data-commit` | ([`fail`]) the data commit of a batch whose documents a bulk import staged, while the index writes them |
 
 /// Ends the process abruptly (as a power cut or kill -9 would) if the failpoint is armed.
 #[cfg(feature = "testing")]

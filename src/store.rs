@@ -891,14 +891,32 @@ impl Batch {
             unlinks.retain(|h| !named.contains(h));
         }
         let gate = (!unlinks.is_empty()).then(|| store.inner.blobs.gate());
-        if let Err(e) = wtx.commit() {
+        let staged_only = self.staged && self.changed.is_empty();
+        let commit_data = || -> Result<()> {
+            if staged_only {
+                crate::failpoint::fail("staged-import-data-commit")?;
+            }
+            wtx.commit()?;
+            store.inner.blobs.unlink(&unlinks);
+            drop(gate);
+            crate::failpoint::hit("after-data-commit");
+            Ok(())
+        };
+        let committed = if staged_only {
+            // Every document of the batch is staged: the index writes them while the data
+            // commits, instead of after it.
+            store
+                .inner
+                .search
+                .commit_staged(&mut guard, self.version, commit_data)
+        } else {
+            commit_data()
+        };
+        if let Err(e) = committed {
             drop(guard);
             self.unstage();
-            return Err(e.into());
+            return Err(e);
         }
-        store.inner.blobs.unlink(&unlinks);
-        drop(gate);
-        crate::failpoint::hit("after-data-commit");
         // The staged documents are this commit's now, whatever happens below.
         self.staged = false;
         // The data is durable from here on, so the commit succeeded: a failure below is the

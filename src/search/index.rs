@@ -363,6 +363,60 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Commits a batch whose only changes are the documents its bulk import staged: the writer's
+    /// threads write their segments while `commit_data` commits the data on this thread, and the
+    /// index commits them, as of data version `version`, once the data has. Segments written
+    /// for a commit that never happens are named by no index commit and are collected when the
+    /// next writer starts. When the data does not commit, the staged documents are dropped and
+    /// its error returned; when the index fails after the data committed, it is marked broken.
+    pub fn commit_staged(
+        &self,
+        guard: &mut ApplyGuard<'_>,
+        version: u64,
+        commit_data: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let state = &mut *guard.state;
+        let writer = match state.writer.as_mut() {
+            Some(w) if state.staged && state.broken.is_none() => w,
+            // Nothing staged after all: the data commits alone, and applying follows as usual.
+            _ => return commit_data(),
+        };
+        let (prepared, data) = std::thread::scope(|s| {
+            let flush = s.spawn(|| writer.prepare_commit());
+            let data = commit_data();
+            (flush.join(), data)
+        });
+        let prepared = match prepared {
+            Ok(p) => p.map_err(tantivy_err),
+            Err(_) => Err(Error::internal("search index: writing segments panicked")),
+        };
+        state.staged = false;
+        if let Err(e) = data {
+            // The data did not commit, so neither may its documents.
+            state.pending = 0;
+            let dropped = prepared.and_then(|p| p.abort().map_err(tantivy_err));
+            if let Err(rollback) = dropped {
+                state.broken = Some(format!("dropping staged documents failed: {rollback}"));
+            }
+            return Err(e);
+        }
+        let committed = prepared.and_then(|mut p| {
+            crate::failpoint::hit("before-index-commit");
+            p.set_payload(&payload(version));
+            p.commit().map_err(tantivy_err)
+        });
+        match committed {
+            Ok(_) => {
+                state.applied = state.applied.max(version);
+                state.committed = state.applied;
+                state.pending = 0;
+                state.commits += 1;
+            }
+            Err(e) => state.broken = Some(format!("committing a bulk import failed: {e}")),
+        }
+        Ok(())
+    }
+
     /// Commits what was applied, if anything; returns whether it committed.
     pub fn commit(&self) -> Result<bool> {
         let mut state = self.lock();

@@ -18,6 +18,9 @@
 //!   what its redb snapshot shows too). When the data commits they become ordinary applied
 //!   changes; when it does not (rollback, error, a failed commit) the writer rolls back to the
 //!   last index commit, which staging made sure reflected everything applied before it began.
+//!   When the staged documents are all a batch changed, the indexing threads write their
+//!   segments while redb commits (tantivy's `prepare_commit`), and the index commits them once
+//!   the data has; still never before it.
 //! - **Crashes.** Each commit records in its payload the data version it reflects. Opening the
 //!   store compares that with redb's data version and re-indexes the cases changed since (the
 //!   `case_changes` table); an index that is missing, damaged, of another schema version, or
