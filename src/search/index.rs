@@ -50,6 +50,29 @@ struct WriterState {
     loaded: u64,
 }
 
+impl WriterState {
+    /// Records an index commit of everything applied.
+    fn committed_all(&mut self) {
+        self.committed = self.applied;
+        self.pending = 0;
+        self.commits += 1;
+    }
+
+    /// Drops the staged documents of a batch whose data did not commit, rolling the writer back
+    /// to the last index commit. A failed rollback leaves the index to be rebuilt.
+    fn drop_staged(&mut self) {
+        self.staged = false;
+        self.pending = 0;
+        let rolled_back = match self.writer.as_mut() {
+            Some(w) => w.rollback().map(|_| ()).map_err(tantivy_err),
+            None => Ok(()),
+        };
+        if let Err(e) = rolled_back {
+            self.broken = Some(format!("rolling back staged documents failed: {e}"));
+        }
+    }
+}
+
 pub(crate) struct SearchIndex {
     pub(super) schema: CaseSchema,
     pub(super) index: Index,
@@ -333,21 +356,12 @@ impl SearchIndex {
         }))
     }
 
-    /// Drops the staged documents of a batch whose data did not commit, rolling the writer back
-    /// to the last index commit. A failed rollback leaves the index to be rebuilt.
+    /// Drops the staged documents of a batch whose data did not commit, if any (see
+    /// `WriterState::drop_staged`).
     pub fn unstage(&self) {
         let mut state = self.lock();
-        if !state.staged {
-            return;
-        }
-        state.staged = false;
-        state.pending = 0;
-        let rolled_back = match state.writer.as_mut() {
-            Some(w) => w.rollback().map(|_| ()).map_err(tantivy_err),
-            None => Ok(()),
-        };
-        if let Err(e) = rolled_back {
-            state.broken = Some(format!("rolling back staged documents failed: {e}"));
+        if state.staged {
+            state.drop_staged();
         }
     }
 
@@ -357,9 +371,7 @@ impl SearchIndex {
         let mut prepared = self.writer(state)?.prepare_commit().map_err(tantivy_err)?;
         prepared.set_payload(&payload(applied));
         prepared.commit().map_err(tantivy_err)?;
-        state.committed = state.applied;
-        state.pending = 0;
-        state.commits += 1;
+        state.committed_all();
         Ok(())
     }
 
@@ -390,16 +402,13 @@ impl SearchIndex {
             Ok(p) => p.map_err(tantivy_err),
             Err(_) => Err(Error::internal("search index: writing segments panicked")),
         };
-        state.staged = false;
         if let Err(e) = data {
             // The data did not commit, so neither may its documents.
-            state.pending = 0;
-            let dropped = prepared.and_then(|p| p.abort().map_err(tantivy_err));
-            if let Err(rollback) = dropped {
-                state.broken = Some(format!("dropping staged documents failed: {rollback}"));
-            }
+            drop(prepared);
+            state.drop_staged();
             return Err(e);
         }
+        state.staged = false;
         let committed = prepared.and_then(|mut p| {
             crate::failpoint::hit("before-index-commit");
             p.set_payload(&payload(version));
@@ -408,9 +417,7 @@ impl SearchIndex {
         match committed {
             Ok(_) => {
                 state.applied = state.applied.max(version);
-                state.committed = state.applied;
-                state.pending = 0;
-                state.commits += 1;
+                state.committed_all();
             }
             Err(e) => state.broken = Some(format!("committing a bulk import failed: {e}")),
         }
