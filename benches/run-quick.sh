@@ -16,6 +16,11 @@ trap 'rm -rf "$dir"' EXIT
 ./target/release/trailstore-bench --quick --dir "$dir"
 echo
 echo "== Python: trailstore's Python API vs sqlite3 + json (W1, W2, W3; --quick)"
+# A smoke run times nothing, so the test command's own venv serves (python/run-tests.sh makes it
+# just before); a timed run builds the release wheel instead (see benches/python/run.sh).
+if [ -z "${TRAILSTORE_BENCH_PYTHON:-}" ] && [ -x target/py-venv/bin/python ]; then
+    export TRAILSTORE_BENCH_PYTHON="$PWD/target/py-venv/bin/python"
+fi
 bash benches/python/run.sh --no-build --quick --dir "$dir"
 echo
 echo "== C: W2 through the C ABI vs SQLite's C API (--quick)"

@@ -6,10 +6,11 @@
 #   bash benches/python/run.sh --quick         # 10k cases, one repetition (the smoke run)
 #   bash benches/python/run.sh                 # 100k cases, 5 repetitions (W1: 3)
 #
-# The interpreter: $TRAILSTORE_BENCH_PYTHON if set; else target/py-venv (python/run-tests.sh's)
-# when its installed module is newer than the sources; else target/bench-venv, created and
+# The interpreter: $TRAILSTORE_BENCH_PYTHON if set; else target/bench-venv, created and
 # (re)installed with `pip install ./python` (a release build, from PyPI's maturin) when missing or
-# older than the sources. --no-build skips the cargo build of the bench binary.
+# older than the sources. Never python/run-tests.sh's target/py-venv: its wheel is built in the
+# dev profile (with the test machinery), and a `get_case` through it took 70 µs against 10.
+# --no-build skips the cargo build of the bench binary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -31,10 +32,6 @@ fresh() {
 }
 
 py="${TRAILSTORE_BENCH_PYTHON:-}"
-if [ -z "$py" ] && [ -x "$TARGET/py-venv/bin/python" ]; then
-    mod="$(native_of "$TARGET/py-venv/bin/python" || true)"
-    if [ -n "$mod" ] && fresh "$mod"; then py="$TARGET/py-venv/bin/python"; fi
-fi
 if [ -z "$py" ]; then
     venv="$TARGET/bench-venv"
     if [ ! -x "$venv/bin/python" ]; then
