@@ -139,6 +139,7 @@ impl SearchIndex {
             let (index, reason) = Self::create_empty(dir, &schema)?;
             (index, Some(reason))
         };
+        super::tokenizer::register(&index);
         let committed = committed_data_version(&index);
         Ok((
             SearchIndex {

@@ -28,13 +28,15 @@
 //!
 //! The files: `index` (all of the above: opening, the writer, applying, staging, commits,
 //! rebuilds, catching up), `doc` (what of a case is indexed), `exec` (running a search),
-//! `query` (the query language) and `schema` (the index's fields).
+//! `query` (the query language), `schema` (the index's fields) and `tokenizer` (how their text
+//! becomes terms).
 
 mod doc;
 mod exec;
 mod index;
 mod query;
 mod schema;
+mod tokenizer;
 
 use std::collections::BTreeMap;
 

@@ -71,7 +71,7 @@ impl CaseSchema {
         let text = || {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("default")
+                    .set_tokenizer(super::tokenizer::NAME)
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
         };
