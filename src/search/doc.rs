@@ -48,11 +48,13 @@ pub(super) fn step_texts<'c, S: AsRef<str>>(
     out
 }
 
-/// Builds index documents, caching section ancestry.
+/// Builds index documents, caching section ancestry and the option labels of each field in
+/// each project (parsed from the field's text once, not once a case).
 pub(super) struct DocBuilder<'a> {
     schema: &'a CaseSchema,
     fields: &'a [CaseField],
     parents: HashMap<u64, Option<u64>>,
+    labels: HashMap<(u64, u64), Vec<(i64, String)>>,
 }
 
 impl<'a> DocBuilder<'a> {
@@ -61,6 +63,7 @@ impl<'a> DocBuilder<'a> {
             schema,
             fields,
             parents: HashMap::new(),
+            labels: HashMap::new(),
         }
     }
 
@@ -128,8 +131,13 @@ impl<'a> DocBuilder<'a> {
                 (FieldType::Checkbox, Json::Bool(b)) => vec![i64::from(*b)],
                 _ => continue,
             };
-            let config = f.config_for(case.project_id).flatten();
-            let labels = config.map(|c| c.items()).unwrap_or_default();
+            let labels = self
+                .labels
+                .entry((f.id, case.project_id))
+                .or_insert_with(|| {
+                    let config = f.config_for(case.project_id).flatten();
+                    config.map(|c| c.items()).unwrap_or_default()
+                });
             for item in items {
                 d.add_u64(s.choices, choice_key(f.id, item));
                 if let Some((_, label)) = labels.iter().find(|(i, _)| *i == item) {
