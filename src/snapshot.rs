@@ -25,8 +25,8 @@ use crate::conflicts::{same, Conflict, DELETED};
 use crate::error::{Error, Result};
 use crate::journal::{Action, PushState};
 use crate::model::{
-    Case, CaseField, CaseType, Config, ConfigGroup, Json, Kind, Milestone, Plan, Priority, Project,
-    ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
+    Case, CaseField, CaseOf, CaseType, CaseView, Config, ConfigGroup, Json, Kind, Milestone, Plan,
+    Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test, TestResult, User,
 };
 use crate::search::{SearchIndex, STAGE_MIN};
 use crate::tables::{self, meta};
@@ -208,10 +208,10 @@ impl<'a> SnapshotCases<'a> {
 
     /// The `n`-th case in id order, parsed and checked against its section: the section must
     /// exist (in the snapshot or the store) and be in the case's suite, whose project the case
-    /// takes.
-    fn case(&self, tx: &Tx<'_>, n: usize) -> Result<Case> {
+    /// takes. As a [`CaseView`] its text is borrowed from the snapshot.
+    fn case<S: From<&'a str> + AsRef<str>>(&self, tx: &Tx<'_>, n: usize) -> Result<CaseOf<S>> {
         let i = self.order[n].1;
-        let mut c = Case::from_json(self.items[i]).map_err(|e| in_list("cases", i, e))?;
+        let mut c = CaseOf::<S>::parse(self.items[i]).map_err(|e| in_list("cases", i, e))?;
         let (suite, project) = match self.section_suite.get(&c.section_id) {
             Some(sp) => *sp,
             None => match tx.get::<Section>(c.section_id)? {
@@ -519,9 +519,9 @@ pub(crate) fn import(
         total - known,
         |tx, k| match deleted(known + k) {
             true => Ok(None),
-            false => cases.case(tx, known + k).map(Some),
+            false => cases.case::<&str>(tx, known + k).map(Some),
         },
-        |tx, case| {
+        |tx, case: &CaseView<'_>| {
             by_suite.entry(case.suite_id).or_default().push(case.id);
             match stager.as_mut() {
                 Some(stager) => stager.add(tx, case, true),
@@ -593,7 +593,7 @@ fn train_dictionary(w: &mut Writer<'_>, cases: &SnapshotCases<'_>) -> Result<()>
     let tx = w.tx();
     let samples = (0..cases.len())
         .step_by(step)
-        .map(|n| crate::codec::payload(&cases.case(&tx, n)?))
+        .map(|n| crate::codec::payload(&cases.case::<&str>(&tx, n)?))
         .collect::<Result<Vec<_>>>()?;
     match crate::codec::train(&samples) {
         Some(dict) => w.set_record_dictionary(&dict),

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::journal::{Effect, JournalEntry, NewEntry};
 use crate::model::Conflict;
 use crate::model::{
-    AttachedTo, Attachment, Case, CaseField, CaseType, CaseView, Config, ConfigGroup, Kind,
+    AttachedTo, Attachment, Case, CaseField, CaseOf, CaseType, CaseView, Config, ConfigGroup, Kind,
     Milestone, Plan, Priority, Project, ResultField, Run, Section, Status, Suite, Template, Test,
     TestResult, User, ID_MAX,
 };
@@ -1418,7 +1418,7 @@ impl<'a> Writer<'a> {
             }
         }
         let mut case = Some(case);
-        self.put_new_cases(1, |_, _| Ok(case.take()), |_, _| Ok(()))
+        self.put_new_cases::<String, _>(1, |_, _| Ok(case.take()), |_, _| Ok(()))
             .map(drop)
     }
 
@@ -1429,12 +1429,17 @@ impl<'a> Writer<'a> {
     /// `make` gives the `i`-th of `count` cases (`None` skips it), so that a caller can build
     /// each case as it is written instead of holding them all; `each` runs after each case is
     /// written, with the transaction to read from. Answers how many were written.
-    pub fn put_new_cases<C: std::borrow::Borrow<Case>>(
+    /// The cases may borrow their text ([`CaseView`]): their records are the same bytes.
+    pub fn put_new_cases<S, C>(
         &mut self,
         count: usize,
         mut make: impl FnMut(&Tx<'_>, usize) -> Result<Option<C>>,
-        mut each: impl FnMut(&Tx<'_>, &Case) -> Result<()>,
-    ) -> Result<usize> {
+        mut each: impl FnMut(&Tx<'_>, &CaseOf<S>) -> Result<()>,
+    ) -> Result<usize>
+    where
+        S: AsRef<str> + Serialize,
+        C: std::borrow::Borrow<CaseOf<S>>,
+    {
         if count == 0 {
             return Ok(0);
         }
@@ -1536,7 +1541,7 @@ impl<'a> Writer<'a> {
 }
 
 /// The summary of a case kept in `suite_cases`.
-fn summary_of(case: &Case) -> CaseSummary {
+fn summary_of<S>(case: &CaseOf<S>) -> CaseSummary {
     CaseSummary {
         section_id: case.section_id,
         template_id: case.template_id,

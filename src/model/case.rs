@@ -65,23 +65,25 @@ pub const SYSTEM_FIELDS: &[&str] = &[
     "labels",
 ];
 
-impl Case {
-    /// Reads a case from a server body. `project_id` is filled in by the caller from the suite.
-    pub fn from_json(v: &Value) -> Result<Case> {
+impl<'a, S: From<&'a str> + AsRef<str>> CaseOf<S> {
+    /// Reads a case from a server body with its text as `S`: a [`Case`] copies the text, a
+    /// [`CaseView`] borrows it from `v` (a bulk import, which only writes the case and its
+    /// document). `project_id` is filled in by the caller from the suite.
+    pub fn parse(v: &'a Value) -> Result<CaseOf<S>> {
         let o = Obj::new(v, "case")?;
-        let mut custom: Vec<(String, Json)> = o
+        let mut custom: Vec<(S, JsonOf<S>)> = o
             .map()
             .iter()
             .filter(|(k, v)| k.starts_with("custom_") && !v.is_null())
-            .map(|(k, v)| (k.clone(), Json::from(v)))
+            .map(|(k, v)| (S::from(k), JsonOf::of(v)))
             .collect();
-        custom.sort_by(|a, b| a.0.cmp(&b.0));
+        custom.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
         let known = |k: &str| SYSTEM_FIELDS.contains(&k) || k.starts_with("custom_");
         let extra = o
             .map()
             .iter()
             .filter(|(k, _)| !known(k))
-            .map(|(k, v)| (k.clone(), Json::from(v)))
+            .map(|(k, v)| (S::from(k), JsonOf::of(v)))
             .collect();
         let uid = |key: &str| -> Result<u64> {
             match o.get(key) {
@@ -91,9 +93,9 @@ impl Case {
                 }),
             }
         };
-        Ok(Case {
+        Ok(CaseOf {
             id: o.id("id")?,
-            title: o.string("title")?,
+            title: S::from(o.str("title")?),
             section_id: o.id("section_id")?,
             suite_id: o.id("suite_id")?,
             project_id: 0,
@@ -101,19 +103,26 @@ impl Case {
             type_id: uid("type_id")?,
             priority_id: uid("priority_id")?,
             milestone_id: o.opt_id("milestone_id")?,
-            refs: o.opt_string("refs")?,
+            refs: o.opt_str("refs")?.map(S::from),
             created_by: uid("created_by")?,
             created_on: o.int("created_on", 0)?,
             updated_by: uid("updated_by")?,
             updated_on: o.int("updated_on", 0)?,
-            estimate: o.opt_string("estimate")?,
-            estimate_forecast: o.opt_string("estimate_forecast")?,
+            estimate: o.opt_str("estimate")?.map(S::from),
+            estimate_forecast: o.opt_str("estimate_forecast")?.map(S::from),
             display_order: o.int("display_order", 0)?,
             is_deleted: o.int("is_deleted", 0)?,
-            labels: o.get("labels").map_or(Json::List(Vec::new()), Json::from),
+            labels: o.get("labels").map_or(JsonOf::List(Vec::new()), JsonOf::of),
             custom,
             extra,
         })
+    }
+}
+
+impl Case {
+    /// Reads a case from a server body (see [`CaseOf::parse`]).
+    pub fn from_json(v: &Value) -> Result<Case> {
+        CaseOf::parse(v)
     }
 
     /// TestRail's JSON for this case. `fields` are the active custom fields that apply to the
@@ -242,5 +251,39 @@ impl Step {
     pub fn texts<S: AsRef<str>>(v: &JsonOf<S>) -> [&str; 3] {
         let s = |k: &str| v.get(k).and_then(JsonOf::as_str).unwrap_or("");
         [s("content"), s("expected"), s("additional_info")]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bulk import writes the borrowed parse of each case: its record must be the bytes the
+    /// owned parse writes, for every case of the sample snapshot.
+    #[test]
+    fn a_borrowed_parse_packs_to_the_same_record_as_an_owned_one() {
+        let text = include_str!("../../tests/data/sample_snapshot.json");
+        let snapshot: Value = serde_json::from_str(text).unwrap();
+        let cases = snapshot["cases"].as_array().unwrap();
+        let with_custom = cases
+            .iter()
+            .filter(|v| !Case::from_json(v).unwrap().custom.is_empty())
+            .count();
+        assert!(with_custom > 100, "the sample has cases with custom values");
+        for v in cases {
+            let owned = Case::from_json(v).unwrap();
+            let view = CaseView::parse(v).unwrap();
+            assert_eq!(
+                crate::codec::payload(&owned).unwrap(),
+                crate::codec::payload(&view).unwrap(),
+                "case {}",
+                owned.id
+            );
+        }
+        let bad = serde_json::json!({"id": 1, "title": 5, "section_id": 1, "suite_id": 1});
+        assert_eq!(
+            CaseView::parse(&bad).unwrap_err().to_string(),
+            Case::from_json(&bad).unwrap_err().to_string()
+        );
     }
 }

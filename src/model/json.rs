@@ -254,33 +254,42 @@ impl Serialize for StoredJson<'_> {
     }
 }
 
+impl<'a, S: From<&'a str>> JsonOf<S> {
+    /// A parsed JSON value in stored form: as a [`Json`] it copies the text, as a [`JsonView`]
+    /// it borrows the text from `v`.
+    pub fn of(v: &'a Value) -> JsonOf<S> {
+        match v {
+            Value::Null => JsonOf::Null,
+            Value::Bool(b) => JsonOf::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => JsonOf::Int(i),
+                None => JsonOf::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(s) => JsonOf::Str(S::from(s)),
+            Value::Array(items) => JsonOf::List(items.iter().map(JsonOf::of).collect()),
+            Value::Object(map) => JsonOf::of_map(map),
+        }
+    }
+
+    /// A parsed JSON object in stored form (see [`JsonOf::of`]).
+    pub fn of_map(map: &'a Map<String, Value>) -> JsonOf<S> {
+        JsonOf::Map(
+            map.iter()
+                .map(|(k, v)| (S::from(k), JsonOf::of(v)))
+                .collect(),
+        )
+    }
+}
+
 impl From<&Value> for Json {
     fn from(v: &Value) -> Json {
-        match v {
-            Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => Json::Int(i),
-                None => Json::Float(n.as_f64().unwrap_or(0.0)),
-            },
-            Value::String(s) => Json::Str(s.clone()),
-            Value::Array(items) => Json::List(items.iter().map(Json::from).collect()),
-            Value::Object(map) => Json::Map(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), Json::from(v)))
-                    .collect(),
-            ),
-        }
+        JsonOf::of(v)
     }
 }
 
 impl From<&Map<String, Value>> for Json {
     fn from(map: &Map<String, Value>) -> Json {
-        Json::Map(
-            map.iter()
-                .map(|(k, v)| (k.clone(), Json::from(v)))
-                .collect(),
-        )
+        JsonOf::of_map(map)
     }
 }
 

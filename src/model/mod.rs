@@ -218,14 +218,24 @@ impl<'a> Obj<'a> {
     }
 
     pub fn string(&self, key: &str) -> Result<String> {
-        self.opt_string(key)?
-            .ok_or_else(|| Error::validation(key, format!("Field :{key} is a required field.")))
+        self.str(key).map(str::to_string)
     }
 
     pub fn opt_string(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.opt_str(key)?.map(str::to_string))
+    }
+
+    /// A required string, borrowed from the body.
+    pub fn str(&self, key: &str) -> Result<&'a str> {
+        self.opt_str(key)?
+            .ok_or_else(|| Error::validation(key, format!("Field :{key} is a required field.")))
+    }
+
+    /// An optional string, borrowed from the body.
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(self.bad(key, "a string")),
         }
     }

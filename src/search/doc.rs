@@ -6,7 +6,7 @@ use tantivy::{doc, TantivyDocument};
 
 use super::schema::CaseSchema;
 use crate::error::Result;
-use crate::model::{Case, CaseField, CaseOf, FieldType, Json, JsonOf, Section, Step};
+use crate::model::{CaseField, CaseOf, FieldType, JsonOf, Section, Step};
 use crate::tx::Tx;
 
 /// The `choices` term of a Dropdown, Multi-select or Checkbox value.
@@ -83,7 +83,11 @@ impl<'a> DocBuilder<'a> {
         Ok(p)
     }
 
-    pub(super) fn build(&mut self, tx: &Tx<'_>, case: &Case) -> Result<TantivyDocument> {
+    pub(super) fn build<S: AsRef<str>>(
+        &mut self,
+        tx: &Tx<'_>,
+        case: &CaseOf<S>,
+    ) -> Result<TantivyDocument> {
         let s = self.schema;
         let mut d = doc!(
             s.id => case.id,
@@ -97,7 +101,7 @@ impl<'a> DocBuilder<'a> {
             s.updated_by => case.updated_by,
             s.created_on => case.created_on,
             s.updated_on => case.updated_on,
-            s.title => case.title.as_str(),
+            s.title => case.title.as_ref(),
         );
         // The section and its ancestors (bounded, in case of a cycle in damaged data).
         let mut section = Some(case.section_id);
@@ -111,7 +115,7 @@ impl<'a> DocBuilder<'a> {
             section = self.parent(tx, id)?;
         }
         if let Some(r) = &case.refs {
-            d.add_text(s.refs, r);
+            d.add_text(s.refs, r.as_ref());
         }
         for t in text_values(case, self.fields) {
             d.add_text(s.text, t);
@@ -124,11 +128,11 @@ impl<'a> DocBuilder<'a> {
                 continue;
             };
             let items: Vec<i64> = match (f.field_type(), v) {
-                (FieldType::Dropdown, Json::Int(i)) => vec![*i],
-                (FieldType::MultiSelect, Json::List(l)) => {
-                    l.iter().filter_map(Json::as_i64).collect()
+                (FieldType::Dropdown, JsonOf::Int(i)) => vec![*i],
+                (FieldType::MultiSelect, JsonOf::List(l)) => {
+                    l.iter().filter_map(JsonOf::as_i64).collect()
                 }
-                (FieldType::Checkbox, Json::Bool(b)) => vec![i64::from(*b)],
+                (FieldType::Checkbox, JsonOf::Bool(b)) => vec![i64::from(*b)],
                 _ => continue,
             };
             let labels = self

@@ -12,7 +12,7 @@ use super::doc::DocBuilder;
 use super::schema::{CaseSchema, SCHEMA_VERSION};
 use super::IndexAction;
 use crate::error::{Error, Result};
-use crate::model::{Case, CaseField};
+use crate::model::{Case, CaseField, CaseOf};
 use crate::tx::Tx;
 
 /// Documents applied without a commit before the index commits on its own.
@@ -550,7 +550,7 @@ impl Stager<'_> {
     /// Stages `case` as written in `tx`, replacing any document of the same id unless `fresh`
     /// says the store held no cases before the batch (each delete is a term lookup in every
     /// segment at the next commit).
-    pub fn add(&mut self, tx: &Tx<'_>, case: &Case, fresh: bool) -> Result<()> {
+    pub fn add<S: AsRef<str>>(&mut self, tx: &Tx<'_>, case: &CaseOf<S>, fresh: bool) -> Result<()> {
         let doc = self.docs.build(tx, case)?;
         let mut state = self.index.lock();
         self.index.put_doc(&mut state, case.id, Some(doc), !fresh)?;
