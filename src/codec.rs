@@ -255,7 +255,7 @@ pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
 /// zstd's `ZDICT_trainFromBuffer` (fastCover, d = 8) with its segment size fixed at the one it
 /// picks for case records. zstd tries five segment sizes from 50 to 2,000 bytes, each trained
 /// on three quarters of the samples and scored on the rest, and keeps the best: 537 on both
-/// benchmark data sets, where the others packed within 1 % of it but for 50 (up to 4 % more).
+/// benchmark data sets, where the others packed within 1 % of it but for 50 (up to 3.3 % more).
 /// The four other tries were four-fifths of the training's CPU while the import waited for the
 /// dictionary (docs/benchmarks.md). Returns the dictionary's length, or `None` when zstd finds
 /// too little to learn from.
