@@ -162,10 +162,14 @@ impl<S: AsRef<str>> CaseOf<S> {
 
     /// The custom value under `key`, if set.
     pub fn custom(&self, key: &str) -> Option<&JsonOf<S>> {
+        self.custom_index(key).map(|i| &self.custom[i].1)
+    }
+
+    /// Where the custom value under `key` is in `custom`, if set.
+    fn custom_index(&self, key: &str) -> Option<usize> {
         self.custom
             .binary_search_by(|(k, _)| k.as_ref().cmp(key))
             .ok()
-            .map(|i| &self.custom[i].1)
     }
 }
 
@@ -181,14 +185,31 @@ impl<T: AsRef<str>> Serialize for CaseJson<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let c = self.case;
-        let shown = |k: &str| self.fields.iter().any(|f| f.system_name == k);
-        let rest = c.custom.iter().filter(|(k, _)| !shown(k.as_ref()));
+        // Each field's value is looked up once and marked shown, so finding the values no field
+        // shows costs one pass: comparing every value's key with every field's name grew with
+        // the square of a project's custom fields (servers have a hundred).
+        let mut shown = vec![false; c.custom.len()];
+        let values: Vec<Option<&JsonOf<T>>> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let i = c.custom_index(&f.system_name)?;
+                shown[i] = true;
+                Some(&c.custom[i].1)
+            })
+            .collect();
+        let rest = c
+            .custom
+            .iter()
+            .zip(&shown)
+            .filter(|(_, shown)| !**shown)
+            .map(|(kv, _)| kv);
         let extra = c.extra.iter().filter(|(k, _)| {
             let k = k.as_ref();
             !SYSTEM_FIELDS.contains(&k) && !k.starts_with("custom_")
         });
-        let len =
-            SYSTEM_FIELDS.len() + self.fields.len() + rest.clone().count() + extra.clone().count();
+        let unshown = shown.iter().filter(|s| !**s).count();
+        let len = SYSTEM_FIELDS.len() + self.fields.len() + unshown + extra.clone().count();
         let mut m = s.serialize_map(Some(len))?;
         m.serialize_entry("id", &c.id)?;
         m.serialize_entry("title", c.title.as_ref())?;
@@ -209,9 +230,8 @@ impl<T: AsRef<str>> Serialize for CaseJson<'_, T> {
         m.serialize_entry("display_order", &c.display_order)?;
         m.serialize_entry("is_deleted", &c.is_deleted)?;
         m.serialize_entry("labels", &AsJson(&c.labels))?;
-        for f in self.fields {
-            let value = c.custom(&f.system_name).map(AsJson);
-            m.serialize_entry(&f.system_name, &value)?;
+        for (f, value) in self.fields.iter().zip(values) {
+            m.serialize_entry(&f.system_name, &value.map(AsJson))?;
         }
         for (k, v) in rest.chain(extra) {
             m.serialize_entry(k.as_ref(), &AsJson(v))?;
