@@ -131,24 +131,21 @@ impl Packer {
             let mut guard = cell.borrow_mut();
             let (cctx, frame) = &mut *guard;
             let body = &plain[1..];
-            frame.clear();
-            frame.reserve(zstd_safe::compress_bound(body.len()));
             let written = match self.dict {
-                _ if body.len() > LONG => cctx.compress(frame, body, LONG_LEVEL),
-                Some(d) => cctx.compress_using_cdict(frame, body, &d.cdict),
-                None => cctx.compress(frame, body, LEVEL),
+                _ if body.len() > LONG => cctx.compress(frame, body, None, LONG_LEVEL),
+                Some(d) => cctx.compress(frame, body, Some(&d.cdict), LEVEL),
+                None => cctx.compress(frame, body, None, LEVEL),
             };
             match written {
-                Ok(_) if frame.len() + 1 < plain.len() => {
+                Ok(()) if frame.len() + 1 < plain.len() => {
                     let mut out = Vec::with_capacity(frame.len() + 1);
                     out.push(PACKED);
                     out.extend_from_slice(frame);
                     Ok(Some(out))
                 }
-                Ok(_) => Ok(None),
-                Err(code) => Err(Error::internal(format!(
-                    "compressing a record failed: {}",
-                    zstd_safe::get_error_name(code)
+                Ok(()) => Ok(None),
+                Err(why) => Err(Error::internal(format!(
+                    "compressing a record failed: {why}"
                 ))),
             }
         })?;
@@ -159,8 +156,7 @@ impl Packer {
 thread_local! {
     /// One compression and one decompression context per thread: creating them allocates
     /// hundreds of kilobytes, more than packing a record costs.
-    static CCTX: RefCell<(zstd_safe::CCtx<'static>, Vec<u8>)> =
-        RefCell::new((zstd_safe::CCtx::create(), Vec::new()));
+    static CCTX: RefCell<(PackCtx, Vec<u8>)> = RefCell::new((PackCtx::create(), Vec::new()));
     static DCTX: RefCell<(zstd_safe::DCtx<'static>, Vec<u8>)> =
         RefCell::new((zstd_safe::DCtx::create(), Vec::new()));
 }
@@ -169,8 +165,152 @@ thread_local! {
 pub struct Dictionary {
     id: u32,
     bytes: Box<[u8]>,
-    cdict: zstd_safe::CDict<'static>,
+    cdict: PackDict,
     ddict: zstd_safe::DDict<'static>,
+}
+
+/// How far back, in bits of its hash table, a packed record finds repeats in the dictionary
+/// ([`PackDict`]). zstd's own choice for a 64 KB dictionary at [`LEVEL`] is 12: a table of 4,096
+/// entries for the dictionary's 65,536 positions, so most of its content is never matched. At
+/// 16 the benchmark's records packed 10 % smaller, with [`DICT_MIN_MATCH`] (`trailstore-bench
+/// codecs`, docs/benchmarks.md).
+const DICT_HASH_LOG: i32 = 16;
+
+/// The shortest repeat a packed record refers to instead of holding the bytes (zstd's choice
+/// at [`LEVEL`] is 5). Fewer, longer repeats unpack in a quarter less time and pack faster; with
+/// [`DICT_HASH_LOG`], the records are still smaller than with zstd's choices.
+const DICT_MIN_MATCH: i32 = 7;
+
+/// A zstd compression dictionary digested with [`DICT_HASH_LOG`] and [`DICT_MIN_MATCH`] at
+/// [`LEVEL`]; zstd-safe makes one from a level alone, so this holds zstd's own pointer. Only the
+/// parameters of compression change: the frames are zstd's, read with the same dictionary.
+struct PackDict(std::ptr::NonNull<zstd_safe::zstd_sys::ZSTD_CDict>);
+
+// SAFETY: a CDict is read-only once created, and zstd lets any number of threads compress with
+// one at the same time ("a CDict can be created once and shared by multiple threads
+// concurrently, since its usage is read-only", zstd.h).
+unsafe impl Send for PackDict {}
+// SAFETY: as for `Send`: every use takes it by shared reference, read-only.
+unsafe impl Sync for PackDict {}
+
+impl PackDict {
+    /// Digests `bytes` (a dictionary from [`train`]); `None` when zstd cannot.
+    fn create(bytes: &[u8]) -> Option<PackDict> {
+        use zstd_safe::zstd_sys as z;
+        // SAFETY: the parameter block is created, set and freed here, and checked for null;
+        // zstd copies `bytes` (ZSTD_dlm_byCopy), so the CDict does not borrow them.
+        unsafe {
+            let params = z::ZSTD_createCCtxParams();
+            if params.is_null() {
+                return None;
+            }
+            let set = [
+                z::ZSTD_CCtxParams_init(params, LEVEL),
+                z::ZSTD_CCtxParams_setParameter(
+                    params,
+                    z::ZSTD_cParameter::ZSTD_c_hashLog,
+                    DICT_HASH_LOG,
+                ),
+                z::ZSTD_CCtxParams_setParameter(
+                    params,
+                    z::ZSTD_cParameter::ZSTD_c_minMatch,
+                    DICT_MIN_MATCH,
+                ),
+            ];
+            let cdict = match set.iter().all(|&code| z::ZSTD_isError(code) == 0) {
+                true => z::ZSTD_createCDict_advanced2(
+                    bytes.as_ptr().cast(),
+                    bytes.len(),
+                    z::ZSTD_dictLoadMethod_e::ZSTD_dlm_byCopy,
+                    z::ZSTD_dictContentType_e::ZSTD_dct_auto,
+                    params,
+                    z::ZSTD_customMem {
+                        customAlloc: None,
+                        customFree: None,
+                        opaque: std::ptr::null_mut(),
+                    },
+                ),
+                false => std::ptr::null_mut(),
+            };
+            z::ZSTD_freeCCtxParams(params);
+            std::ptr::NonNull::new(cdict).map(PackDict)
+        }
+    }
+}
+
+impl Drop for PackDict {
+    fn drop(&mut self) {
+        // SAFETY: created by `ZSTD_createCDict_advanced2` and freed once, here.
+        unsafe {
+            zstd_safe::zstd_sys::ZSTD_freeCDict(self.0.as_ptr());
+        }
+    }
+}
+
+/// A zstd compression context: zstd-safe's cannot compress with a [`PackDict`], so this holds
+/// zstd's own pointer, one per thread ([`CCTX`]).
+struct PackCtx(std::ptr::NonNull<zstd_safe::zstd_sys::ZSTD_CCtx>);
+
+impl PackCtx {
+    fn create() -> PackCtx {
+        // SAFETY: a plain allocation by zstd, checked for null.
+        let cctx = unsafe { zstd_safe::zstd_sys::ZSTD_createCCtx() };
+        PackCtx(std::ptr::NonNull::new(cctx).expect("zstd could not allocate a context"))
+    }
+
+    /// Packs `body` into `frame` (emptied first) as one zstd frame: with `dict`, or at `level`.
+    /// Either way the frame holds its size, and the dictionary's id when there is one.
+    fn compress(
+        &mut self,
+        frame: &mut Vec<u8>,
+        body: &[u8],
+        dict: Option<&PackDict>,
+        level: i32,
+    ) -> std::result::Result<(), &'static str> {
+        use zstd_safe::zstd_sys as z;
+        frame.clear();
+        frame.reserve(zstd_safe::compress_bound(body.len()));
+        let (dst, cap) = (frame.as_mut_ptr().cast(), frame.capacity());
+        // SAFETY: `self.0` is a live context used by this thread alone (`&mut self`); `dst`
+        // is writable for `cap` bytes and `body` readable for its length; a dictionary is a
+        // live CDict. zstd writes at most `cap` bytes and returns their count or an error code.
+        let written = unsafe {
+            match dict {
+                Some(d) => z::ZSTD_compress_usingCDict(
+                    self.0.as_ptr(),
+                    dst,
+                    cap,
+                    body.as_ptr().cast(),
+                    body.len(),
+                    d.0.as_ptr(),
+                ),
+                None => z::ZSTD_compressCCtx(
+                    self.0.as_ptr(),
+                    dst,
+                    cap,
+                    body.as_ptr().cast(),
+                    body.len(),
+                    level,
+                ),
+            }
+        };
+        // SAFETY: a pure function of the code it is given.
+        if unsafe { z::ZSTD_isError(written) } != 0 {
+            return Err(zstd_safe::get_error_name(written));
+        }
+        // SAFETY: zstd initialized the first `written` bytes, and `written <= cap`.
+        unsafe { frame.set_len(written.min(cap)) };
+        Ok(())
+    }
+}
+
+impl Drop for PackCtx {
+    fn drop(&mut self) {
+        // SAFETY: created by `ZSTD_createCCtx` and freed once, here.
+        unsafe {
+            zstd_safe::zstd_sys::ZSTD_freeCCtx(self.0.as_ptr());
+        }
+    }
 }
 
 /// Every dictionary loaded in this process, by id. Dictionaries are small (tens of kilobytes,
@@ -215,7 +355,8 @@ pub fn register(bytes: &[u8]) -> Result<u32> {
     let d: &'static Dictionary = Box::leak(Box::new(Dictionary {
         id,
         bytes: bytes.into(),
-        cdict: zstd_safe::CDict::create(bytes, LEVEL),
+        cdict: PackDict::create(bytes)
+            .ok_or_else(|| Error::damaged(format!("record dictionary {id} cannot be loaded")))?,
         ddict,
     }));
     let mut map = registry()

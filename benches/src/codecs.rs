@@ -1,7 +1,8 @@
 //! `trailstore-bench codecs DIR`: a store's own case records packed by each compressor a store
-//! could use: zstd with the store's dictionary at levels 3, 1, -1 (what `src/codec.rs` writes)
-//! and -3, and lz4 (lz4_flex) without a dictionary and with one. Bytes and time per record,
-//! as the evidence for the codec's choice (docs/benchmarks.md).
+//! could use: zstd with the store's dictionary at levels 3, 1, -1 and -3 with zstd's own
+//! parameters, at -1 with the dictionary's hash table and shortest repeat that `src/codec.rs`
+//! sets (what it writes), and lz4 (lz4_flex) without a dictionary and with one. Bytes and time
+//! per record, as the evidence for the codec's choice (docs/benchmarks.md).
 //!
 //! It reads the redb file itself (the store must be closed) and undoes the record format the
 //! way `src/codec.rs` writes it: a version byte, then the bincode payload (1) or a zstd frame of
@@ -35,12 +36,83 @@ fn zstd_codec(level: i32, dict: &[u8]) -> Codec {
     let cctx = std::cell::RefCell::new(zstd_safe::CCtx::create());
     let dctx = std::cell::RefCell::new(zstd_safe::DCtx::create());
     Codec {
-        name: format!("zstd level {level}, the store's dictionary"),
+        name: format!("zstd level {level}, the store's dictionary, zstd's own parameters"),
         pack: Box::new(move |p| {
             let mut f = Vec::with_capacity(zstd_safe::compress_bound(p.len()));
             cctx.borrow_mut()
                 .compress_using_cdict(&mut f, p, &cdict)
                 .expect("zstd packs");
+            f
+        }),
+        unpack: Box::new(move |f, _, out| {
+            out.clear();
+            dctx.borrow_mut()
+                .decompress_using_ddict(out, f, &ddict)
+                .expect("zstd unpacks");
+        }),
+    }
+}
+
+/// zstd at `level` with the store's dictionary digested with the given hash table size and
+/// shortest repeat, as `src/codec.rs` digests it (zstd-safe has no such constructor).
+fn zstd_tuned(level: i32, hash_log: i32, min_match: i32, dict: &[u8]) -> Codec {
+    use zstd_safe::zstd_sys as z;
+    // SAFETY: the parameter block is created, set and freed here; zstd copies the dictionary.
+    // The CDict and the context live as long as the codec (leaked: the command then exits).
+    let (cdict, cctx) = unsafe {
+        let p = z::ZSTD_createCCtxParams();
+        assert!(!p.is_null(), "zstd parameters");
+        for code in [
+            z::ZSTD_CCtxParams_init(p, level),
+            z::ZSTD_CCtxParams_setParameter(p, z::ZSTD_cParameter::ZSTD_c_hashLog, hash_log),
+            z::ZSTD_CCtxParams_setParameter(p, z::ZSTD_cParameter::ZSTD_c_minMatch, min_match),
+        ] {
+            assert_eq!(z::ZSTD_isError(code), 0, "zstd parameter");
+        }
+        let mem = z::ZSTD_customMem {
+            customAlloc: None,
+            customFree: None,
+            opaque: std::ptr::null_mut(),
+        };
+        let cdict = z::ZSTD_createCDict_advanced2(
+            dict.as_ptr().cast(),
+            dict.len(),
+            z::ZSTD_dictLoadMethod_e::ZSTD_dlm_byCopy,
+            z::ZSTD_dictContentType_e::ZSTD_dct_auto,
+            p,
+            mem,
+        );
+        z::ZSTD_freeCCtxParams(p);
+        let cctx = z::ZSTD_createCCtx();
+        assert!(
+            !cdict.is_null() && !cctx.is_null(),
+            "zstd dictionary and context"
+        );
+        (cdict as usize, cctx as usize)
+    };
+    let ddict = zstd_safe::DDict::create(dict);
+    let dctx = std::cell::RefCell::new(zstd_safe::DCtx::create());
+    Codec {
+        name: format!(
+            "zstd level {level}, the store's dictionary, hash table 2^{hash_log}, repeats of {min_match}+ bytes"
+        ),
+        pack: Box::new(move |p| {
+            let mut f = vec![0u8; zstd_safe::compress_bound(p.len())];
+            // SAFETY: the context is used by this thread alone; `f` is writable for its
+            // length and `p` readable for its own.
+            let n = unsafe {
+                z::ZSTD_compress_usingCDict(
+                    cctx as *mut z::ZSTD_CCtx,
+                    f.as_mut_ptr().cast(),
+                    f.len(),
+                    p.as_ptr().cast(),
+                    p.len(),
+                    cdict as *const z::ZSTD_CDict,
+                )
+            };
+            // SAFETY: a pure function of the code it is given.
+            assert_eq!(unsafe { z::ZSTD_isError(n) }, 0, "zstd packs");
+            f.truncate(n);
             f
         }),
         unpack: Box::new(move |f, _, out| {
@@ -154,6 +226,7 @@ pub fn compare(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         zstd_codec(3, &dict),
         zstd_codec(1, &dict),
         zstd_codec(-1, &dict),
+        zstd_tuned(-1, 16, 7, &dict),
         zstd_codec(-3, &dict),
         lz4_codec("lz4, no dictionary", Vec::new()),
         lz4_codec(
