@@ -169,11 +169,11 @@ pub struct Dictionary {
     ddict: zstd_safe::DDict<'static>,
 }
 
-/// How far back, in bits of its hash table, a packed record finds repeats in the dictionary
-/// ([`PackDict`]). zstd's own choice for a 64 KB dictionary at [`LEVEL`] is 12: a table of 4,096
-/// entries for the dictionary's 65,536 positions, so most of its content is never matched. At
-/// 16 the benchmark's records packed 10 % smaller, with [`DICT_MIN_MATCH`] (`trailstore-bench
-/// codecs`, docs/benchmarks.md).
+/// The size, in bits, of the hash table through which a packed record finds repeats in the
+/// dictionary ([`PackDict`]). zstd's own choice for a 64 KB dictionary at [`LEVEL`] is 12: 4,096
+/// entries for the dictionary's 65,536 positions, so most of them cannot be found. At 16 the
+/// benchmark's records packed 10 % smaller, with [`DICT_MIN_MATCH`] (`trailstore-bench codecs`,
+/// docs/benchmarks.md).
 const DICT_HASH_LOG: i32 = 16;
 
 /// The shortest repeat a packed record refers to instead of holding the bytes (zstd's choice
@@ -187,7 +187,7 @@ const DICT_MIN_MATCH: i32 = 7;
 struct PackDict(std::ptr::NonNull<zstd_safe::zstd_sys::ZSTD_CDict>);
 
 // SAFETY: a CDict is read-only once created, and zstd lets any number of threads compress with
-// one at the same time ("a CDict can be created once and shared by multiple threads
+// one at the same time ("ZSTD_CDict can be created once and shared by multiple threads
 // concurrently, since its usage is read-only", zstd.h).
 unsafe impl Send for PackDict {}
 // SAFETY: as for `Send`: every use takes it by shared reference, read-only.
