@@ -132,9 +132,9 @@ impl Packer {
             let (cctx, frame) = &mut *guard;
             let body = &plain[1..];
             let written = match self.dict {
-                _ if body.len() > LONG => cctx.compress(frame, body, None, LONG_LEVEL),
-                Some(d) => cctx.compress(frame, body, Some(&d.cdict), LEVEL),
-                None => cctx.compress(frame, body, None, LEVEL),
+                _ if body.len() > LONG => cctx.compress(frame, body, PackWith::Level(LONG_LEVEL)),
+                Some(d) => cctx.compress(frame, body, PackWith::Dict(&d.cdict)),
+                None => cctx.compress(frame, body, PackWith::Level(LEVEL)),
             };
             match written {
                 Ok(()) if frame.len() + 1 < plain.len() => {
@@ -251,6 +251,12 @@ impl Drop for PackDict {
 /// zstd's own pointer, one per thread ([`CCTX`]).
 struct PackCtx(std::ptr::NonNull<zstd_safe::zstd_sys::ZSTD_CCtx>);
 
+/// What a frame is packed with: a dictionary (and its parameters), or a level alone.
+enum PackWith<'a> {
+    Dict(&'a PackDict),
+    Level(i32),
+}
+
 impl PackCtx {
     fn create() -> PackCtx {
         // SAFETY: a plain allocation by zstd, checked for null.
@@ -258,14 +264,13 @@ impl PackCtx {
         PackCtx(std::ptr::NonNull::new(cctx).expect("zstd could not allocate a context"))
     }
 
-    /// Packs `body` into `frame` (emptied first) as one zstd frame: with `dict`, or at `level`.
-    /// Either way the frame holds its size, and the dictionary's id when there is one.
+    /// Packs `body` into `frame` (emptied first) as one zstd frame. Either way the frame holds
+    /// its size, and the dictionary's id when there is one.
     fn compress(
         &mut self,
         frame: &mut Vec<u8>,
         body: &[u8],
-        dict: Option<&PackDict>,
-        level: i32,
+        with: PackWith<'_>,
     ) -> std::result::Result<(), &'static str> {
         use zstd_safe::zstd_sys as z;
         frame.clear();
@@ -275,8 +280,8 @@ impl PackCtx {
         // is writable for `cap` bytes and `body` readable for its length; a dictionary is a
         // live CDict. zstd writes at most `cap` bytes and returns their count or an error code.
         let written = unsafe {
-            match dict {
-                Some(d) => z::ZSTD_compress_usingCDict(
+            match with {
+                PackWith::Dict(d) => z::ZSTD_compress_usingCDict(
                     self.0.as_ptr(),
                     dst,
                     cap,
@@ -284,7 +289,7 @@ impl PackCtx {
                     body.len(),
                     d.0.as_ptr(),
                 ),
-                None => z::ZSTD_compressCCtx(
+                PackWith::Level(level) => z::ZSTD_compressCCtx(
                     self.0.as_ptr(),
                     dst,
                     cap,

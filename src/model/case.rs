@@ -187,7 +187,7 @@ impl<T: AsRef<str>> Serialize for CaseJson<'_, T> {
         let c = self.case;
         // Each field's value is looked up once and marked shown, so finding the values no field
         // shows costs one pass: comparing every value's key with every field's name grew with
-        // the square of a project's custom fields (servers have a hundred).
+        // the square of a project's custom fields (a server can have a hundred).
         let mut shown = vec![false; c.custom.len()];
         let values: Vec<Option<&JsonOf<T>>> = self
             .fields
