@@ -264,8 +264,8 @@ impl PackCtx {
         PackCtx(std::ptr::NonNull::new(cctx).expect("zstd could not allocate a context"))
     }
 
-    /// Packs `body` into `frame` (emptied first) as one zstd frame. Either way the frame holds
-    /// its size, and the dictionary's id when there is one.
+    /// Packs `body` into `frame` (emptied first) as one zstd frame, which holds its size and,
+    /// when packed with a dictionary, the dictionary's id.
     fn compress(
         &mut self,
         frame: &mut Vec<u8>,
