@@ -569,6 +569,22 @@ class Bench:
                 f"W2 budget: 2x faster than sqlite3 + `json.loads` is {fmt(budget)} µs a call; "
                 f"CPython's floor for the dict ({fmt(m['unpickle'])} µs) and the storage floor "
                 f"({fmt(floor)} µs) together take {fmt(floors)} µs")
+            per_call = getattr(self, "per_call_floor", None)
+            if per_call is not None:
+                # The same floor with what every call that reads the latest commit also pays:
+                # a read transaction of its own and the table opened in it.
+                self.layers.append(
+                    ("Rust", "storage floor per call (trailstore-bench W2, same ids): a read "
+                     "transaction and the table opened for each id, looked up and unpacked",
+                     per_call, g))
+                slack = budget - m["unpickle"] - per_call
+                self.notes.append(
+                    f"W2: with a read transaction a call, the floors take "
+                    f"{fmt(m['unpickle'] + per_call)} µs, "
+                    + (f"leaving {fmt(slack)} µs of the budget for parsing the route and "
+                       f"decoding the record" if slack >= 0 else
+                       f"{fmt(-slack)} µs over the budget before the route is parsed or the "
+                       f"record decoded"))
             typed = getattr(self, "rust_typed", None)
             if typed is not None:
                 # What the floors leave of the budget must pay for the rest of a call: parsing
@@ -667,6 +683,8 @@ class Bench:
                 self.rust_typed = r["trailstore"]
             if r["w"] == "W2" and r["what"].startswith("storage floor: looked up and"):
                 self.storage_floor = r["trailstore"]
+            if r["w"] == "W2" and r["what"].startswith("storage floor per call"):
+                self.per_call_floor = r["trailstore"]
 
     def all(self) -> None:
         a = self.args

@@ -359,11 +359,12 @@ impl Run {
         let ids: Vec<u64> = (0..n).map(|_| 1 + rng.below(self.cases)).collect();
         // Before the store opens (redb opens a file once): the cost of reading a record below
         // any decoding, on the same ids.
-        let floors: Vec<(f64, f64)> = (0..self.reps.max(1))
+        let floors: Vec<(f64, f64, f64)> = (0..self.reps.max(1))
             .map(|_| crate::codecs::read_floor(&p.ts, &ids).expect("read floor"))
             .collect();
         let lookup = median(&floors.iter().map(|f| f.0).collect::<Vec<_>>());
         let unpacked = median(&floors.iter().map(|f| f.1).collect::<Vec<_>>());
+        let per_call = median(&floors.iter().map(|f| f.2).collect::<Vec<_>>());
         let store = Store::open(&p.ts).expect("open");
         let db = open_sql(&p.sql);
         let routes: Vec<String> = ids.iter().map(|id| format!("get_case/{id}")).collect();
@@ -465,6 +466,13 @@ impl Run {
             "storage floor: looked up and its zstd frame unpacked (no decoding)",
             "µs",
             unpacked,
+            None,
+        ));
+        self.push(Row::new(
+            "W2",
+            "storage floor per call: a read transaction and the table opened for each id, looked up and unpacked",
+            "µs",
+            per_call,
             None,
         ));
         self.notes.push(format!(
